@@ -1,0 +1,96 @@
+"""The `bundleops` console script: one subcommand per step.
+
+Each subcommand lives in `bundleops/<part>/command.py` with NAME, HELP, EXAMPLE,
+`add_arguments(parser)` and `run(args) -> int`. Those modules import only the standard library
+and bundleops' light modules at the top; anything heavy (databricks-sdk takes seconds to
+import) is imported inside `run`, so `bundleops context` and `bundleops plan` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from types import ModuleType
+from typing import Callable, Sequence
+
+from bundleops import __version__
+from bundleops.errors import BundleopsError, ExitCode
+from bundleops.output import current, install_redaction
+
+COMMANDS: tuple[str, ...] = (
+    "bundleops.context.command",
+    "bundleops.plan.command",
+)
+
+
+def _load_commands() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in COMMANDS]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bundleops",
+        description="Reusable CI/CD steps for Databricks Declarative Automation Bundles: "
+        "the same dev -> staging -> prod flow on every CI system.",
+        epilog="Run `bundleops <command> --help` for a command's options and an example. "
+        "Exit codes: 0 success, 1 the checked thing failed, 2 bad input or configuration, "
+        "3 an external system failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"bundleops {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>")
+    for module in _load_commands():
+        sub = subparsers.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=f"example:\n  {module.EXAMPLE}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def run_guarded(action: Callable[[], int]) -> int:
+    """Run a command with redaction on, turning every failure into an exit code and a readable error.
+
+    Expected failures (BundleopsError) print their cause and fix; anything else prints its
+    traceback (through the redaction filter) and exits 3.
+    """
+    install_redaction()
+    try:
+        return action()
+    except BundleopsError as error:
+        current().error(str(error))
+        return int(error.code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - the last line of defence: report, redact, exit 3
+        traceback.print_exc()
+        current().error("bundleops failed unexpectedly (traceback above); please report it with the log")
+        return int(ExitCode.EXTERNAL_FAILURE)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    def dispatch() -> int:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return int(ExitCode.BAD_INPUT)
+        return int(args.handler(args))
+
+    try:
+        return run_guarded(dispatch)
+    except SystemExit as exit_:  # argparse: --help, --version and usage errors (exit 2)
+        return int(exit_.code or 0) if isinstance(exit_.code, int) or exit_.code is None else int(ExitCode.BAD_INPUT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

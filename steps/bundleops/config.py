@@ -1,0 +1,172 @@
+"""`bundleops.yml`: the small per-project file that overrides bundleops' defaults.
+
+Every key is optional; a project without the file gets the defaults. Unknown keys and wrong
+types are refused (exit 2) with the file, the key path and the expected type, because a typo
+that silently falls back to a default is how a pipeline deploys somewhere unexpected.
+The schema is documented in docs/configuration.md; the dataclasses below are its source of truth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+
+from bundleops.errors import BundleopsError, ExitCode
+
+CONFIG_FILE = "bundleops.yml"
+
+
+@dataclass(frozen=True)
+class RuleCondition:
+    """What a promotion rule matches. Absent keys match anything.
+
+    `branch` and `target_branch` are shell-style globs or `@default` (the default branch);
+    `tag` is a glob or `@release` (the release tag pattern).
+    """
+
+    vendor: list[str] | None = None
+    event: list[str] | None = None
+    branch: str | None = None
+    target_branch: str | None = None
+    tag: str | None = None
+    fork: bool | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the promotion table: first matching row wins."""
+
+    name: str
+    when: RuleCondition = field(default_factory=RuleCondition)
+    target: str | None = None
+    steps: list[str] = field(default_factory=list)
+    requires_approval: bool = False
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    # Targets where a human identity (a user, not a service principal) may deploy.
+    allow_human_identity: list[str] = field(default_factory=lambda: ["dev"])
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    # The project opts in to destructive changes (deleting or recreating schemas, volumes, ...).
+    auto_approve: bool = False
+    # A deploy lock older than this was left by a killed CI job and is taken over with --force-lock.
+    lock_takeover_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class TestConfig:
+    # Resource key of the integration-test job; default `<bundle name>_test_job`.
+    job: str | None = None
+    timeout_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class SonarConfig:
+    project_key: str | None = None
+    organization: str | None = None
+    sources: list[str] = field(default_factory=lambda: ["src"])
+    tests: list[str] = field(default_factory=lambda: ["tests"])
+    # Quality-gate statuses that fail the pipeline (exit 1).
+    fail_on: list[str] = field(default_factory=lambda: ["ERROR"])
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    default_branch: str = "main"
+    release_tag_pattern: str = r"^v\d+\.\d+\.\d+$"
+    # Further environment variables whose values must never be printed.
+    secret_variables: list[str] = field(default_factory=list)
+    # Replaces the whole default promotion table (see bundleops.plan.rules).
+    rules: list[Rule] | None = None
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    deploy: DeployConfig = field(default_factory=DeployConfig)
+    test: TestConfig = field(default_factory=TestConfig)
+    sonar: SonarConfig = field(default_factory=SonarConfig)
+    # Where the file was read from (None: defaults only).
+    source: str | None = None
+
+
+def load(project_root: Path | str = ".") -> ProjectConfig:
+    """Read `bundleops.yml` from the project root, or return the defaults when there is none."""
+    path = Path(project_root) / CONFIG_FILE
+    if not path.is_file():
+        return ProjectConfig()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BundleopsError(f"{path}: not valid YAML ({exc})", fix="fix the YAML syntax at the line named") from None
+    if data is None:
+        return ProjectConfig(source=str(path))
+    config = parse(data, str(path))
+    return dataclasses.replace(config, source=str(path))
+
+
+def parse(data: Any, source: str) -> ProjectConfig:
+    """Validate a mapping against the schema; errors name the file and the key path."""
+    return _build(ProjectConfig, data, source, "")
+
+
+def _build(cls: type, data: Any, source: str, path: str) -> Any:
+    if not isinstance(data, dict):
+        _type_error(source, path or "(top level)", "a mapping", data)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        key = f"{path}.{unknown[0]}" if path else str(unknown[0])
+        raise BundleopsError(
+            f"{source}: unknown key {key!r}",
+            fix=f"use one of: {', '.join(sorted(known))} (see docs/configuration.md)",
+            code=ExitCode.BAD_INPUT,
+        )
+    values = {name: _convert(hints[name], value, source, f"{path}.{name}" if path else name) for name, value in data.items()}
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, source: str, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(options[0], value, source, path)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, path)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if isinstance(value, str) and item is str:
+            value = [value]  # `event: push` reads as naturally as `event: [push]`
+        if not isinstance(value, list):
+            _type_error(source, path, "a list", value)
+        return [_convert(item, v, source, f"{path}[{i}]") for i, v in enumerate(value)]
+    if hint is bool:
+        if not isinstance(value, bool):
+            _type_error(source, path, "true or false", value)
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _type_error(source, path, "a whole number", value)
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            _type_error(source, path, "a string", value)
+        return value
+    raise TypeError(f"config schema has an unsupported type at {path}: {hint}")
+
+
+def _type_error(source: str, path: str, expected: str, value: Any) -> typing.NoReturn:
+    raise BundleopsError(
+        f"{source}: {path} must be {expected}, got {type(value).__name__} {value!r}",
+        fix=f"change {path} in {source} (see docs/configuration.md)",
+        code=ExitCode.BAD_INPUT,
+    )

@@ -1,0 +1,32 @@
+"""Build the CI context for whichever CI system this process runs on."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Callable, Mapping
+
+from bundleops.config import ProjectConfig
+from bundleops.context import azure, bitbucket, github, gitlab, jenkins, local
+from bundleops.context.model import CIContext
+from bundleops.context.vendor import detect_vendor
+
+READERS: dict[str, Callable[[Mapping[str, str]], CIContext]] = {
+    "github": github.from_environment,
+    "azure": azure.from_environment,
+    "gitlab": gitlab.from_environment,
+    "jenkins": jenkins.from_environment,
+    "bitbucket": bitbucket.from_environment,
+}
+
+
+def detect(config: ProjectConfig | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> CIContext:
+    """The context, with the default branch the CI gives or, where it gives none, the project's."""
+    environ = os.environ if environ is None else environ
+    config = config or ProjectConfig()
+    vendor = detect_vendor(environ)
+    context = READERS[vendor](environ) if vendor in READERS else local.from_git(cwd or Path.cwd())
+    if context.default_branch is None:
+        context = dataclasses.replace(context, default_branch=config.default_branch)
+    return context

@@ -1,0 +1,35 @@
+"""`bundleops plan`: which target and steps this CI run gets, and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bundleops.plan.planner import make_plan
+from bundleops.step import add_project_argument, load_project
+
+NAME = "plan"
+HELP = "show the target, the steps and the approval this CI run gets from the promotion rules"
+DESCRIPTION = (
+    "Apply the promotion table (defaults, or `rules:` in bundleops.yml) to the detected CI context. "
+    "Vendor templates run exactly the steps listed here."
+)
+EXAMPLE = "bundleops plan --format json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_project_argument(parser)
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def run(args: argparse.Namespace) -> int:
+    config, context = load_project(args.project_root)
+    plan = make_plan(context, config)
+    if args.format == "json":
+        print(json.dumps(plan.to_dict(), indent=2))
+    else:
+        print(f"target            {plan.target or '-'}")
+        print(f"steps             {' '.join(plan.steps) or '-'}")
+        print(f"requires_approval {str(plan.requires_approval).lower()}")
+        print(f"reason            {plan.reason}")
+    return 0

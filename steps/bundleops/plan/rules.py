@@ -1,0 +1,44 @@
+"""The default promotion table. First matching rule wins; a project replaces it with `rules:` in bundleops.yml.
+
+| rule                     | when                                        | target  | steps                                   | approval |
+|--------------------------|---------------------------------------------|---------|-----------------------------------------|----------|
+| local-shell              | a developer's shell                         | dev     | unit, validate                          | no       |
+| fork-pull-request        | pull request from a fork                    | -       | unit                                    | no       |
+| pull-request-to-default  | pull request into the default branch        | staging | unit, validate, deploy, test, publish   | no       |
+| pull-request             | any other pull request                      | dev     | unit, validate                          | no       |
+| release-tag              | tag matching release_tag_pattern            | prod    | unit, validate, deploy, publish         | yes      |
+| default-branch           | push or manual run on the default branch    | prod    | unit, validate, deploy, publish         | yes      |
+| other-branch             | push or manual run on any other branch      | dev     | unit, validate                          | no       |
+| fallback                 | anything else (other tags, schedules)       | -       | unit                                    | no       |
+"""
+
+from __future__ import annotations
+
+from bundleops.config import Rule, RuleCondition
+
+STEP_NAMES = ("unit", "validate", "deploy", "test", "publish")
+TARGETS = ("dev", "staging", "prod")
+DEFAULT_BRANCH = "@default"
+RELEASE_TAG = "@release"
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("local-shell", RuleCondition(vendor=["local"]), "dev", ["unit", "validate"]),
+    Rule("fork-pull-request", RuleCondition(event=["pull_request"], fork=True), None, ["unit"]),
+    Rule(
+        "pull-request-to-default",
+        RuleCondition(event=["pull_request"], target_branch=DEFAULT_BRANCH),
+        "staging",
+        ["unit", "validate", "deploy", "test", "publish"],
+    ),
+    Rule("pull-request", RuleCondition(event=["pull_request"]), "dev", ["unit", "validate"]),
+    Rule("release-tag", RuleCondition(event=["tag"], tag=RELEASE_TAG), "prod", ["unit", "validate", "deploy", "publish"], True),
+    Rule(
+        "default-branch",
+        RuleCondition(event=["push", "manual"], branch=DEFAULT_BRANCH),
+        "prod",
+        ["unit", "validate", "deploy", "publish"],
+        True,
+    ),
+    Rule("other-branch", RuleCondition(event=["push", "manual"]), "dev", ["unit", "validate"]),
+    Rule("fallback", RuleCondition(), None, ["unit"]),
+)
