@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from bundleops.plan.planner import make_plan
+from bundleops.output import CIWriter, current
+from bundleops.plan.planner import Plan, make_plan
+from bundleops.plan.rules import STEP_NAMES
 from bundleops.step import add_project_argument, load_project
 
 NAME = "plan"
@@ -20,11 +22,18 @@ EXAMPLE = "bundleops plan --format json"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument(
+        "--outputs",
+        action="store_true",
+        help="also publish the plan as step outputs for the template (target, steps, requires_approval, run_<step>)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     config, context = load_project(args.project_root)
     plan = make_plan(context, config)
+    if args.outputs:
+        publish_outputs(plan, current())
     if args.format == "json":
         print(json.dumps(plan.to_dict(), indent=2))
     else:
@@ -33,3 +42,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"requires_approval {str(plan.requires_approval).lower()}")
         print(f"reason            {plan.reason}")
     return 0
+
+
+def publish_outputs(plan: Plan, out: CIWriter) -> None:
+    """The plan as flat strings: every CI's expression language can compare a string to 'true'."""
+    out.set_output("target", plan.target or "")
+    out.set_output("steps", " ".join(plan.steps))
+    out.set_output("requires_approval", str(plan.requires_approval).lower())
+    for name in STEP_NAMES:
+        out.set_output(f"run_{name}", str(name in plan.steps).lower())
