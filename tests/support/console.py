@@ -1,0 +1,34 @@
+"""Run the real `bundleops` console script in a clean environment, as a CI job would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Mapping, Sequence
+
+BIN = Path(sys.executable).parent
+# Variables a CI runner or a developer's shell may have set; a test decides its own CI context.
+INHERITED = ("HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME", "PYENV_ROOT")
+
+
+def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """PATH with this virtualenv first, a few harmless basics, nothing CI-specific."""
+    env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    env["PATH"] = f"{BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def run_bundleops(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "bundleops"), *args],
+        env=clean_environment(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
