@@ -7,6 +7,7 @@ directly, so steps pass their output through `redact()` (see `bundleops.process`
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import re
@@ -100,6 +101,15 @@ class RedactingStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
+        """Write what is safe: a tail that could be the start of a secret waits for the next write."""
+        if self._pending:
+            text = redact(self._pending)
+            held = _secret_prefix_length(text)
+            self._target.write(text[: len(text) - held])
+            self._pending = text[len(text) - held :]
+        self._target.flush()
+
+    def close(self) -> None:
         if self._pending:
             self._target.write(redact(self._pending))
             self._pending = ""
@@ -119,6 +129,17 @@ class RedactingStream(io.TextIOBase):
         return True
 
 
+def _secret_prefix_length(text: str) -> int:
+    """Length of the longest end of text that begins some secret (so it may continue in the next write)."""
+    longest = 0
+    for secret in _secrets:
+        for size in range(min(len(secret) - 1, len(text)), longest, -1):
+            if text.endswith(secret[:size]):
+                longest = size
+                break
+    return longest
+
+
 def install_redaction(extra: tuple[str, ...] = ()) -> list[str]:
     """Wrap stdout and stderr (once) and register the environment's secrets; return their values."""
     values = register_environment(extra=extra)
@@ -126,7 +147,15 @@ def install_redaction(extra: tuple[str, ...] = ()) -> list[str]:
         sys.stdout = RedactingStream(sys.stdout)
     if not isinstance(sys.stderr, RedactingStream):
         sys.stderr = RedactingStream(sys.stderr)
+    atexit.register(_release_held_text)
     return values
+
+
+def _release_held_text() -> None:
+    """At exit, a held tail is not a secret after all: write it."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, RedactingStream):
+            stream.close()
 
 
 def unredacted_stdout() -> TextIO:
