@@ -100,3 +100,27 @@ def test_github_masking_command_carries_the_real_value_once(tmp_path: Path) -> N
     env = clean_environment({"GITHUB_ACTIONS": "true"})
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
     assert result.stdout.splitlines() == ["::add-mask::oauth-access-token-123456", "token is ***"]
+
+
+def target_commands() -> list[str]:
+    """Every subcommand that takes --target: each one must apply the prod guard."""
+    import argparse
+    import importlib
+
+    names = []
+    for module_name in COMMANDS:
+        module = importlib.import_module(module_name)
+        parser = argparse.ArgumentParser()
+        module.add_arguments(parser)
+        if any("--target" in action.option_strings for action in parser._actions):
+            names.append(module.NAME)
+    return names
+
+
+@pytest.mark.parametrize("command", target_commands())
+def test_every_step_refuses_prod_from_a_pull_request(command: str, tmp_path: Path) -> None:
+    env = snapshots.environment("github", "pull_request", tmp_path)
+    result = run_bundleops([command, "--target", "prod"], env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "refusing --target prod: prod is never deployed from a pull request" in result.stdout + result.stderr
+    assert "event=pull_request" in result.stdout + result.stderr
