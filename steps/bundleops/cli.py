@@ -34,9 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bundleops",
         description="Reusable CI/CD steps for Databricks Declarative Automation Bundles: "
         "the same dev -> staging -> prod flow on every CI system.",
-        epilog="Run `bundleops <command> --help` for a command's options and an example. "
-        "Exit codes: 0 success, 1 the checked thing failed, 2 bad input or configuration, "
-        "3 an external system failed.",
+        epilog="Run `bundleops <command> --help` for a command's options and an example.\n\n"
+        "Exit codes: 0 success, 1 the checked thing failed (tests, policy, quality gate),\n"
+        "            2 bad input or configuration, 3 an external system failed after retries.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bundleops {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="<command>")

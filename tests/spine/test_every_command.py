@@ -124,3 +124,27 @@ def test_every_step_refuses_prod_from_a_pull_request(command: str, tmp_path: Pat
     assert result.returncode == 2, result.stdout + result.stderr
     assert "refusing --target prod: prod is never deployed from a pull request" in result.stdout + result.stderr
     assert "event=pull_request" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_every_command_has_help_with_an_example(command: str, tmp_path: Path) -> None:
+    result = run_bundleops([command, "--help"], cwd=tmp_path)
+    assert result.returncode == 0
+    assert f"usage: bundleops {command}" in result.stdout
+    example = result.stdout.split("example:\n", 1)[1].strip()
+    assert example.startswith(f"bundleops {command}") or example.startswith("python -m bundleops")
+
+
+def test_version_and_top_level_help(tmp_path: Path) -> None:
+    from bundleops import __version__
+
+    assert run_bundleops(["--version"], cwd=tmp_path).stdout.strip() == f"bundleops {__version__}"
+    listing = run_bundleops(["--help"], cwd=tmp_path).stdout
+    assert all(name in listing for name in command_names()) and "Exit codes: 0 success" in listing
+    bare = run_bundleops([], cwd=tmp_path)
+    assert bare.returncode == 2 and "usage: bundleops" in bare.stdout
+
+
+def test_an_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_bundleops(["plan", "--fromat", "json"], cwd=tmp_path)
+    assert result.returncode == 2 and "unrecognized arguments: --fromat" in result.stderr
