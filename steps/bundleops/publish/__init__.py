@@ -1,0 +1,1 @@
+"""`bundleops publish`: merged JUnit and coverage, CI-native reports, SonarQube analysis."""

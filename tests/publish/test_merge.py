@@ -1,0 +1,149 @@
+"""JUnit merge and coverage re-rooting on reports produced by real pytest and coverage.py runs.
+
+Where the workspace run's paths come from: the integration tests run in a copy of the project at
+`<tmp>/Workspace/Users/x/.bundle/p/staging/files` (the layout `bundle deploy` syncs to); the
+measured lines are real. Only the location is then moved to where the runner sits on
+Databricks, because this machine has no `/Workspace` (creating one would change the host for
+everyone, and coverage.py's `[paths]` remapping refuses targets that do not exist):
+- the Cobertura report gets `<source>/Workspace/Users/x/.bundle/p/staging/files</source>`,
+  exactly what `coverage xml` writes with that working directory;
+- the data file is rewritten with coverage.py's CoverageData API so it records literally
+  `/Workspace/Users/x/.bundle/p/staging/files/src/calc/ops.py` (asserted below).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from coverage import Coverage, CoverageData
+
+from bundleops.publish import coverage_merge, junit
+from bundleops.publish.reroot import Rerooter
+from tests.publish.sample_project import (
+    INTEGRATION_EXECUTED, STATEMENTS, UNIT_EXECUTED, WORKSPACE_FILES, copy_to_workspace, run_pytest, write_project,
+)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One real unit run in the checkout and one real integration run in a workspace-shaped copy."""
+    base = tmp_path_factory.mktemp("runs")
+    project = write_project(base / "repo")
+    unit = run_pytest(project, "tests/unit", base / "unit.xml", data_file=base / "unit.coverage")
+    assert unit.returncode == 1, unit.stdout + unit.stderr  # one unit test fails on purpose
+    subprocess.run([sys.executable, "-m", "coverage", "xml", f"--data-file={base / 'unit.coverage'}", "-o", str(base / "unit-coverage.xml")], cwd=project, check=True, capture_output=True)
+
+    workspace = copy_to_workspace(project, base / "ws")
+    integration = run_pytest(workspace, "tests/integration", base / "integration.xml", data_file=workspace / ".coverage")
+    assert integration.returncode == 0, integration.stdout + integration.stderr
+    # Cobertura as the runner writes it in the workspace (cwd = the bundle's files folder).
+    subprocess.run([sys.executable, "-m", "coverage", "xml", "-o", str(base / "ws-coverage.xml")], cwd=workspace, check=True, capture_output=True)
+    tree = ET.parse(base / "ws-coverage.xml")
+    for source in tree.getroot().iter("source"):
+        assert source.text == str(workspace)
+        source.text = WORKSPACE_FILES
+    tree.write(base / "integration-coverage.xml")
+    # The data file as the runner leaves it on Databricks: the same measured lines, under the
+    # workspace path (coverage.py's own [paths] remapping refuses targets that do not exist here).
+    measured = CoverageData(basename=str(workspace / ".coverage"))
+    measured.read()
+    relocated = CoverageData(basename=str(base / "integration.coverage"))
+    relocated.add_lines({name.replace(str(workspace), WORKSPACE_FILES, 1): measured.lines(name) for name in measured.measured_files()})
+    relocated.write()
+    return {"base": base, "project": project}
+
+
+def test_merged_junit_keeps_suites_apart_and_counts_right(runs: dict[str, Path]) -> None:
+    base = runs["base"]
+    merged = junit.merge([junit.Report("unit", base / "unit.xml"), junit.Report("integration", base / "integration.xml")])
+    out = base / "merged.xml"
+    merged.write(str(out))
+
+    totals = junit.totals(merged)
+    assert (totals.tests, totals.failures, totals.errors, totals.skipped, totals.passed) == (5, 1, 0, 1, 3)
+    root = ET.parse(out).getroot()
+    assert root.tag == "testsuites"
+    assert [s.get("name") for s in root.iter("testsuite")] == ["unit: pytest", "integration: pytest"]
+    assert root.get("tests") == "5" and root.get("failures") == "1"
+
+    failed = junit.failed_tests(merged, Rerooter(runs["project"]).reroot)
+    assert len(failed) == 1
+    assert failed[0].origin == "unit" and failed[0].name == "test_add_is_wrong"
+    assert "two and two make four" in failed[0].message
+    assert (failed[0].file, failed[0].line) == ("tests/unit/test_ops.py", 9)
+
+
+def test_workspace_data_file_really_records_workspace_paths(runs: dict[str, Path]) -> None:
+    data = CoverageData(basename=str(runs["base"] / "integration.coverage"))
+    data.read()
+    assert data.measured_files() == {f"{WORKSPACE_FILES}/src/calc/__init__.py", f"{WORKSPACE_FILES}/src/calc/ops.py"}
+
+
+@pytest.mark.parametrize("integration_report", ["integration-coverage.xml", "integration.coverage"])
+def test_coverage_rerooted_to_src_and_read_back_by_coverage_py(runs: dict[str, Path], integration_report: str) -> None:
+    base, project = runs["base"], runs["project"]
+    rerooter = Rerooter(project)
+    combined = coverage_merge.combine([base / "unit-coverage.xml", base / integration_report], rerooter)
+    assert combined.dropped == []
+    assert combined.lines["src/calc/ops.py"] == UNIT_EXECUTED | INTEGRATION_EXECUTED
+
+    out = base / f"out-{integration_report}"
+    totals = coverage_merge.write(combined, project, out / "coverage.xml", out / ".coverage")
+    assert (totals.lines_valid, totals.lines_covered) == (len(STATEMENTS), 8)
+    assert totals.percent == pytest.approx(100 * 8 / 9)
+
+    classes = {c.get("filename"): c for c in ET.parse(out / "coverage.xml").getroot().iter("class")}
+    assert set(classes) == {"src/calc/__init__.py", "src/calc/ops.py"}
+    hits = {int(line.get("number")): int(line.get("hits")) for line in classes["src/calc/ops.py"].iter("line")}
+    assert set(hits) == STATEMENTS and {n for n, h in hits.items() if h == 0} == {13}
+
+    cov = Coverage(data_file=str(out / ".coverage"), config_file=False)
+    cov.load()
+    assert cov.get_data().measured_files() == {str(project / "src/calc/__init__.py"), str(project / "src/calc/ops.py")}
+    _, statements, _, missing, _ = cov.analysis2(str(project / "src/calc/ops.py"))
+    assert set(statements) == STATEMENTS and missing == [13]
+    report = subprocess.run([sys.executable, "-m", "coverage", "report", "-m", f"--data-file={out / '.coverage'}"], cwd=project, capture_output=True, text=True, check=True)
+    assert re.search(r"^src/calc/ops\.py\s+9\s+1\s+89%\s+13$", report.stdout, re.MULTILINE), report.stdout
+
+
+def test_integration_coverage_alone_has_the_integration_lines(runs: dict[str, Path]) -> None:
+    combined = coverage_merge.combine([runs["base"] / "integration.coverage"], Rerooter(runs["project"]))
+    assert combined.lines["src/calc/ops.py"] == INTEGRATION_EXECUTED
+
+
+@pytest.mark.parametrize(("recorded", "expected"), [
+    (f"{WORKSPACE_FILES}/src/calc/ops.py", "src/calc/ops.py"),
+    ("/Workspace/Shared/.bundle/p/prod/files/src/calc/ops.py", "src/calc/ops.py"),
+    ("/Users/x/.bundle/p/staging/files/src/calc/ops.py", "src/calc/ops.py"),
+    ("/Workspace/Repos/team/p/src/calc/ops.py", "src/calc/ops.py"),
+    ("dbfs:/tmp/ci/1234/src/calc/ops.py", "src/calc/ops.py"),
+    ("/dbfs/tmp/ci/1234/src/calc/ops.py", "src/calc/ops.py"),
+    ("/local_disk0/tmp/repo/src/calc/ops.py", "src/calc/ops.py"),
+    ("src\\calc\\ops.py", "src/calc/ops.py"),
+    (f"{WORKSPACE_FILES}/src/calc/gone.py", None),
+    ("/usr/lib/python3/site-packages/requests/api.py", None),
+])
+def test_reroot_layouts(tmp_path: Path, recorded: str, expected: str | None) -> None:
+    assert Rerooter(write_project(tmp_path)).reroot(recorded) == expected
+
+
+def test_reroot_through_the_local_workspace_folder(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "repo")
+    local_root = tmp_path / "state" / "workspace"
+    rerooter = Rerooter(project, environ={"BUNDLEOPS_LOCAL_WORKSPACE_ROOT": str(local_root)})
+    assert rerooter.reroot(f"{local_root}/Users/x/.bundle/p/staging/files/src/calc/ops.py") == "src/calc/ops.py"
+
+
+def test_not_junit_is_bad_input(tmp_path: Path) -> None:
+    from bundleops.errors import BundleopsError, ExitCode
+
+    bad = tmp_path / "junit.xml"
+    bad.write_text("<not-closed", encoding="utf-8")
+    with pytest.raises(BundleopsError) as caught:
+        junit.merge([junit.Report("unit", bad)])
+    assert caught.value.code == ExitCode.BAD_INPUT and str(bad) in str(caught.value)
