@@ -1,0 +1,119 @@
+"""From `databricks.yml` to the resolved configuration that validate, summary and deploy share.
+
+The order follows the real CLI: load + includes, pick and apply the target, assign variables,
+fill in the workspace folders for the deploying user, apply the mode, fold bundle-wide
+`run_as`/`permissions` into jobs, then resolve references. Problems are collected as
+diagnostics so `validate` can show all of them at once and still print the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bundleops.localcli import interpolation, loader, modes, resources, targets, variables, workspace_paths
+from bundleops.localcli.diagnostics import Diagnostics
+from bundleops.localcli.user import is_service_principal
+
+SUPPORTED_BUNDLE_KEYS = ("name", "uuid", "git", "deployment", "target", "mode", "databricks_cli_version", "engine")
+SUPPORTED_SYNC_KEYS = ("exclude",)
+
+
+@dataclass
+class Options:
+    """What the command line says about which configuration to resolve."""
+
+    target: str | None = None
+    variables: Sequence[str] = ()
+    start: Path = field(default_factory=Path.cwd)
+
+
+@dataclass
+class Bundle:
+    root: Path
+    config: dict[str, Any]
+    diagnostics: Diagnostics
+
+    @property
+    def name(self) -> str:
+        return str(self.config["bundle"].get("name", ""))
+
+    @property
+    def target(self) -> str:
+        return str(self.config["bundle"]["target"])
+
+    @property
+    def workspace(self) -> dict[str, Any]:
+        return self.config["workspace"]
+
+    @property
+    def jobs(self) -> dict[str, dict[str, Any]]:
+        return (self.config.get("resources") or {}).get("jobs") or {}
+
+    @property
+    def lock_enabled(self) -> bool:
+        lock = (self.config["bundle"].get("deployment") or {}).get("lock") or {}
+        return lock.get("enabled", True) is not False
+
+    @property
+    def lock_forced(self) -> bool:
+        lock = (self.config["bundle"].get("deployment") or {}).get("lock") or {}
+        return lock.get("force") is True
+
+
+def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    block = config.get("bundle")
+    if not isinstance(block, dict) or not block.get("name"):
+        diagnostics.error("bundle.name is required", path="bundle.name")
+        config["bundle"] = block if isinstance(block, dict) else {}
+        return
+    for key in block:
+        if key not in SUPPORTED_BUNDLE_KEYS:
+            diagnostics.error(f"bundle key '{key}' is not supported by the databricks CLI stand-in", path=f"bundle.{key}")
+    if "${" in str(block["name"]):
+        diagnostics.warning(
+            "Please do not use variable interpolation in the name of your bundle. The name of your bundle\n"
+            "is a part of the path at which your bundle state is stored at by default. Parameterizing it at\n"
+            "runtime can have unexpected consequences like duplicate deployments or resources not being\n"
+            "cleaned up during bundle destroy.",
+            path="bundle.name",
+        )
+    if block.get("engine") not in (None, "direct"):
+        diagnostics.error(f"bundle.engine '{block['engine']}' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
+
+
+def _check_sync(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    sync = config.get("sync") or {}
+    for key in sync:
+        if key not in SUPPORTED_SYNC_KEYS:
+            diagnostics.error(f"sync key '{key}' is not supported by the databricks CLI stand-in (only sync.exclude)", path=f"sync.{key}")
+    config["sync"] = {**sync, "paths": ["."]}
+
+
+def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any]], environ: Mapping[str, str]) -> Bundle:
+    """The resolved configuration for `options.target`, with every problem in `.diagnostics`.
+
+    `identify(config)` returns `workspace.current_user` for the target's configuration (the
+    command line asks the workspace with SCIM Me; it may use `workspace.host`).
+
+    Raises CliError when nothing sensible can be printed (no databricks.yml, bad YAML, unknown
+    target, a --var problem).
+    """
+    diagnostics = Diagnostics()
+    root = loader.find_root(options.start)
+    loaded = loader.load(root, diagnostics)
+    _check_bundle_block(loaded.config, diagnostics)
+    target_name = targets.select_target(loaded.config, options.target)
+    config = targets.apply_target(loaded.config, target_name, diagnostics)
+    cli_values = variables.parse_assignments(options.variables)
+    variables.assign(config, root, cli_values, environ, diagnostics)
+    root_explicit = workspace_paths.root_path_is_explicit(config)
+    user = identify(config)
+    workspace_paths.apply_defaults(config, user, diagnostics)
+    _check_sync(config, diagnostics)
+    resources.prepare(config, diagnostics)
+    modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
+    interpolation.resolve(config, diagnostics)
+    return Bundle(root=root, config=config, diagnostics=diagnostics)

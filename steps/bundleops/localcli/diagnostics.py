@@ -1,0 +1,76 @@
+"""Diagnostics as the real CLI prints them: `Error: ...` / `Warning: ...` on stderr.
+
+The real CLI keeps going after most configuration problems so that one `validate` run shows
+all of them (and `validate -o json` can still print the configuration); only problems that make
+the rest meaningless stop it. `Diagnostics` collects the former, `CliError` is the latter.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Literal, TextIO
+
+Severity = Literal["error", "warning", "recommendation"]
+
+
+class CliError(Exception):
+    """A failure that stops the command; printed as `Error: <message>` and exit code 1."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: Severity
+    summary: str
+    detail: str = ""
+    path: str = ""
+    location: str = ""
+
+    def render(self) -> str:
+        lines = [f"{self.severity.capitalize()}: {self.summary}"]
+        if self.path:
+            lines.append(f"  at {self.path}")
+        if self.location:
+            lines.append(f"  in {self.location}")
+        if self.detail:
+            lines.extend(["", self.detail])
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Diagnostics:
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, summary: str, *, detail: str = "", path: str = "", location: str = "") -> None:
+        self.items.append(Diagnostic("error", summary, detail, path, location))
+
+    def warning(self, summary: str, *, detail: str = "", path: str = "", location: str = "") -> None:
+        self.items.append(Diagnostic("warning", summary, detail, path, location))
+
+    def recommendation(self, summary: str, *, detail: str = "") -> None:
+        self.items.append(Diagnostic("recommendation", summary, detail))
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for item in self.items if item.severity == severity)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count("error") > 0
+
+    def first_error(self) -> str:
+        return next(item.summary for item in self.items if item.severity == "error")
+
+    def print(self, stream: TextIO = sys.stderr) -> None:
+        for item in self.items:
+            stream.write(item.render() + "\n")
+
+    def tally(self) -> str:
+        """`Found 1 error and 1 warning` as the text output ends with; empty when there is nothing."""
+        parts = []
+        for severity in ("error", "warning", "recommendation"):
+            number = self.count(severity)
+            if number:
+                parts.append(f"{number} {severity}{'' if number == 1 else 's'}")
+        if not parts:
+            return ""
+        return "Found " + (" and ".join(parts) if len(parts) < 3 else f"{parts[0]}, {parts[1]} and {parts[2]}")

@@ -1,0 +1,130 @@
+"""Resolve `${...}` references across the configuration, as the real CLI does.
+
+`${var.x}` is short for `${variables.x.value}`; every other reference is a path in the resolved
+tree (`${bundle.target}`, `${workspace.file_path}`, `${workspace.current_user.short_name}`,
+`${resources.jobs.a.name}`). `${resources.<type>.<key>.id}` only exists after a deploy, so it
+stays as written until deploy passes the ids in. A string that is exactly one reference takes
+the referenced value with its type (a complex variable stays a map); inside a longer string the
+value is written as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bundleops.localcli.diagnostics import Diagnostics
+
+REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+|\[[0-9]+\])*)\}")
+MAX_PASSES = 25
+_MISSING = object()
+
+
+def _path_of(reference: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for piece in re.findall(r"[^.\[\]]+|\[[0-9]+\]", reference):
+        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    if parts and parts[0] == "var":
+        parts = ["variables", parts[1], "value", *parts[2:]] if len(parts) > 1 else parts
+    return parts
+
+
+def is_resource_id(reference: str) -> bool:
+    parts = _path_of(reference)
+    return len(parts) == 4 and parts[0] == "resources" and parts[3] == "id"
+
+
+def _lookup(tree: Any, parts: list[str | int]) -> Any:
+    node = tree
+    for part in parts:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return _MISSING
+    return node
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+class _Resolver:
+    def __init__(self, tree: dict[str, Any], resource_ids: Mapping[str, str], diagnostics: Diagnostics) -> None:
+        self.tree = tree
+        self.resource_ids = resource_ids
+        self.diagnostics = diagnostics
+        self.reported: set[str] = set()
+        self.changed = False
+
+    def _value(self, reference: str, where: str) -> Any:
+        parts = _path_of(reference)
+        if is_resource_id(reference) and _lookup(self.tree, parts[:3]) is not _MISSING:
+            return self.resource_ids.get(reference, _MISSING)
+        value = _lookup(self.tree, parts)
+        if value is _MISSING and not (parts and parts[0] == "variables" and _lookup(self.tree, parts[:2]) is not _MISSING):
+            if reference not in self.reported:
+                self.reported.add(reference)
+                self.diagnostics.error(f"reference does not exist: ${{{reference}}}", path=where)
+        return value
+
+    def string(self, text: str, where: str) -> Any:
+        whole = REFERENCE.fullmatch(text)
+        if whole:
+            value = self._value(whole.group(1), where)
+            if value is _MISSING:
+                return text
+            self.changed = True
+            return value
+
+        def substitute(match: re.Match[str]) -> str:
+            value = self._value(match.group(1), where)
+            if value is _MISSING:
+                return match.group(0)
+            rendered = _as_text(value)
+            if rendered is None:
+                self.diagnostics.error(f"cannot interpolate non-string value: ${{{match.group(1)}}}", path=where)
+                return match.group(0)
+            self.changed = True
+            return rendered
+
+        return REFERENCE.sub(substitute, text)
+
+    def walk(self, node: Any, where: str) -> Any:
+        if isinstance(node, dict):
+            for key in list(node):
+                node[key] = self.walk(node[key], f"{where}.{key}" if where else str(key))
+            return node
+        if isinstance(node, list):
+            return [self.walk(item, f"{where}[{number}]") for number, item in enumerate(node)]
+        if isinstance(node, str) and "${" in node:
+            return self.string(node, where)
+        return node
+
+
+def resolve(tree: dict[str, Any], diagnostics: Diagnostics, resource_ids: Mapping[str, str] | None = None) -> None:
+    """Replace references in place until nothing changes; a reference loop is an error."""
+    resolver = _Resolver(tree, resource_ids or {}, diagnostics)
+    for _ in range(MAX_PASSES):
+        resolver.changed = False
+        resolver.walk(tree, "")
+        if not resolver.changed:
+            return
+    diagnostics.error("cycle detected in field resolution: a reference refers back to itself (directly or through other references)")
+
+
+def references_in(node: Any) -> set[str]:
+    """Every reference left in `node` (used to order job creation by `${resources.jobs.x.id}`)."""
+    if isinstance(node, dict):
+        return set().union(*(references_in(value) for value in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(references_in(value) for value in node)) if node else set()
+    if isinstance(node, str):
+        return set(REFERENCE.findall(node))
+    return set()

@@ -1,0 +1,41 @@
+"""What validate and summary print: the configuration as JSON, or the short text block.
+
+The JSON is the resolved configuration with keys sorted (as the real CLI's output is), stdout
+only. The text form is the real CLI's `Name/Target/Workspace` block followed by
+`Validation OK!` or the tally of diagnostics.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bundleops.localcli.bundle import Bundle
+
+
+def as_json(config: dict[str, Any]) -> str:
+    return json.dumps(config, indent=2, sort_keys=True)
+
+
+def output_config(bundle: Bundle) -> dict[str, Any]:
+    """The configuration as `-o json` shows it (bundle.git names the bundle's place in the repo)."""
+    config = dict(bundle.config)
+    config["bundle"] = {**config["bundle"], "git": {"bundle_root_path": ".", **(config["bundle"].get("git") or {})}}
+    return config
+
+
+def header(bundle: Bundle) -> list[str]:
+    workspace = bundle.config.get("workspace") or {}
+    lines = [f"Name: {bundle.name}", f"Target: {bundle.target}", "Workspace:"]
+    if workspace.get("host"):
+        lines.append(f"  Host: {workspace['host']}")
+    user = (workspace.get("current_user") or {}).get("userName")
+    if user:
+        lines.append(f"  User: {user}")
+    lines.append(f"  Path: {workspace.get('root_path', '')}")
+    return lines
+
+
+def validate_text(bundle: Bundle) -> str:
+    tally = bundle.diagnostics.tally()
+    return "\n".join([*header(bundle), "", tally or "Validation OK!"]) + "\n"

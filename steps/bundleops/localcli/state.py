@@ -1,0 +1,64 @@
+"""The deployment state `<root_path>/state/resources.json`: which job id belongs to which key.
+
+Same shape as the real direct engine's file (`state_version`, `lineage`, `serial`, and
+`state["resources.jobs.<key>"] = {"__id__": "<id>", "state": <settings sent>}`). It is read at
+the start of a deploy and written back at the end, also after a partial failure, so a redeploy
+resets the same jobs instead of creating duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bundleops.localcli import VERSION, wsfs
+from bundleops.localcli.diagnostics import CliError
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+FILE_NAME = "resources.json"
+
+
+@dataclass
+class DeploymentState:
+    lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
+    serial: int = 0
+    resources: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def job_ids(self) -> dict[str, str]:
+        """Job key -> id for every job the state knows."""
+        prefix = "resources.jobs."
+        return {key[len(prefix):]: str(entry["__id__"]) for key, entry in self.resources.items() if key.startswith(prefix)}
+
+    def set_job(self, key: str, job_id: str, settings: dict[str, Any]) -> None:
+        self.resources[f"resources.jobs.{key}"] = {"__id__": job_id, "state": settings}
+
+    def job_settings(self, key: str) -> dict[str, Any] | None:
+        entry = self.resources.get(f"resources.jobs.{key}")
+        return entry.get("state") if entry else None
+
+    def forget_job(self, key: str) -> None:
+        self.resources.pop(f"resources.jobs.{key}", None)
+
+    def to_json(self) -> bytes:
+        document = {"state_version": 1, "cli_version": VERSION, "lineage": self.lineage, "serial": self.serial, "state": self.resources}
+        return json.dumps(document, indent=2, sort_keys=True).encode()
+
+
+def load(client: WorkspaceClient, state_path: str) -> DeploymentState:
+    raw = wsfs.read(client, f"{state_path}/{FILE_NAME}")
+    if raw is None:
+        return DeploymentState()
+    try:
+        document = json.loads(raw)
+        return DeploymentState(lineage=document["lineage"], serial=int(document["serial"]), resources=dict(document["state"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise CliError(f"failed to read deployment state {state_path}/{FILE_NAME}: {error}") from error
+
+
+def save(client: WorkspaceClient, state_path: str, state: DeploymentState) -> None:
+    state.serial += 1
+    wsfs.write(client, f"{state_path}/{FILE_NAME}", state.to_json(), overwrite=True)
