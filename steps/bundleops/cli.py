@@ -22,6 +22,9 @@ from bundleops.output import current, install_redaction
 COMMANDS: tuple[str, ...] = (
     "bundleops.context.command",
     "bundleops.plan.command",
+    "bundleops.unit.command",
+    "bundleops.publish.command",
+    "bundleops.quality_gate.command",
 )
 
 

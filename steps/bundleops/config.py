@@ -78,6 +78,16 @@ class SonarConfig:
     tests: list[str] = field(default_factory=lambda: ["tests"])
     # Quality-gate statuses that fail the pipeline (exit 1).
     fail_on: list[str] = field(default_factory=lambda: ["ERROR"])
+    # SonarQube server; the SONAR_HOST_URL environment variable wins when set.
+    host_url: str | None = None
+    # How long `bundleops quality-gate` waits for the analysis and the gate (exit 3 after).
+    timeout_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    # Failed tests annotated on the file and line (GitHub shows at most 10 error annotations per step).
+    max_annotations: int = 10
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class ProjectConfig:
     deploy: DeployConfig = field(default_factory=DeployConfig)
     test: TestConfig = field(default_factory=TestConfig)
     sonar: SonarConfig = field(default_factory=SonarConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     # Where the file was read from (None: defaults only).
     source: str | None = None
 

@@ -98,3 +98,41 @@ def copy_to_workspace(project: Path, base: Path) -> Path:
     target = base / WORKSPACE_FILES.lstrip("/")
     shutil.copytree(project, target, ignore=shutil.ignore_patterns(".coverage*", "*.xml", "__pycache__"))
     return target
+
+
+def integration_reports(project: Path, base: Path) -> tuple[Path, Path, Path]:
+    """A real integration run in a workspace-shaped copy of the project: (junit.xml, coverage.xml, .coverage).
+
+    The tests run at `<base>/ws/Workspace/Users/x/.bundle/p/staging/files` (the layout `bundle
+    deploy` syncs to) and the measured lines are real. Only the location is then moved to where
+    the runner sits on Databricks, because this machine has no `/Workspace` (creating one would
+    change the host for everyone, and coverage.py's `[paths]` remapping refuses targets that do
+    not exist): the Cobertura report gets `<source>/Workspace/Users/x/.bundle/p/staging/files</source>`,
+    exactly what `coverage xml` writes with that working directory, and the data file is
+    rewritten with coverage.py's CoverageData API so it records literally
+    `/Workspace/Users/x/.bundle/p/staging/files/src/calc/ops.py`.
+    """
+    import xml.etree.ElementTree as ET
+
+    from coverage import CoverageData
+
+    base.mkdir(parents=True, exist_ok=True)
+    workspace = copy_to_workspace(project, base / "ws")
+    junit = base / "junit.xml"
+    result = run_pytest(workspace, "tests/integration", junit, data_file=workspace / ".coverage")
+    assert result.returncode == 0, result.stdout + result.stderr
+    measured_xml = base / "measured.xml"
+    subprocess.run([sys.executable, "-m", "coverage", "xml", "-o", str(measured_xml)], cwd=workspace, check=True, capture_output=True)
+    tree = ET.parse(measured_xml)
+    for source in tree.getroot().iter("source"):
+        assert source.text == str(workspace), source.text
+        source.text = WORKSPACE_FILES
+    cobertura = base / "coverage.xml"
+    tree.write(cobertura)
+
+    measured = CoverageData(basename=str(workspace / ".coverage"))
+    measured.read()
+    relocated = CoverageData(basename=str(base / "integration.coverage"))
+    relocated.add_lines({name.replace(str(workspace), WORKSPACE_FILES, 1): measured.lines(name) or [] for name in measured.measured_files()})
+    relocated.write()
+    return junit, cobertura, base / "integration.coverage"

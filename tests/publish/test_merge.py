@@ -1,14 +1,8 @@
 """JUnit merge and coverage re-rooting on reports produced by real pytest and coverage.py runs.
 
-Where the workspace run's paths come from: the integration tests run in a copy of the project at
-`<tmp>/Workspace/Users/x/.bundle/p/staging/files` (the layout `bundle deploy` syncs to); the
-measured lines are real. Only the location is then moved to where the runner sits on
-Databricks, because this machine has no `/Workspace` (creating one would change the host for
-everyone, and coverage.py's `[paths]` remapping refuses targets that do not exist):
-- the Cobertura report gets `<source>/Workspace/Users/x/.bundle/p/staging/files</source>`,
-  exactly what `coverage xml` writes with that working directory;
-- the data file is rewritten with coverage.py's CoverageData API so it records literally
-  `/Workspace/Users/x/.bundle/p/staging/files/src/calc/ops.py` (asserted below).
+The integration reports come from a real run in a workspace-shaped copy of the project, moved
+to the literal `/Workspace/Users/x/.bundle/p/staging/files` location as described in
+`sample_project.integration_reports`.
 """
 
 from __future__ import annotations
@@ -25,7 +19,7 @@ from coverage import Coverage, CoverageData
 from bundleops.publish import coverage_merge, junit
 from bundleops.publish.reroot import Rerooter
 from tests.publish.sample_project import (
-    INTEGRATION_EXECUTED, STATEMENTS, UNIT_EXECUTED, WORKSPACE_FILES, copy_to_workspace, run_pytest, write_project,
+    INTEGRATION_EXECUTED, STATEMENTS, UNIT_EXECUTED, WORKSPACE_FILES, integration_reports, run_pytest, write_project,
 )
 
 
@@ -37,24 +31,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     unit = run_pytest(project, "tests/unit", base / "unit.xml", data_file=base / "unit.coverage")
     assert unit.returncode == 1, unit.stdout + unit.stderr  # one unit test fails on purpose
     subprocess.run([sys.executable, "-m", "coverage", "xml", f"--data-file={base / 'unit.coverage'}", "-o", str(base / "unit-coverage.xml")], cwd=project, check=True, capture_output=True)
-
-    workspace = copy_to_workspace(project, base / "ws")
-    integration = run_pytest(workspace, "tests/integration", base / "integration.xml", data_file=workspace / ".coverage")
-    assert integration.returncode == 0, integration.stdout + integration.stderr
-    # Cobertura as the runner writes it in the workspace (cwd = the bundle's files folder).
-    subprocess.run([sys.executable, "-m", "coverage", "xml", "-o", str(base / "ws-coverage.xml")], cwd=workspace, check=True, capture_output=True)
-    tree = ET.parse(base / "ws-coverage.xml")
-    for source in tree.getroot().iter("source"):
-        assert source.text == str(workspace)
-        source.text = WORKSPACE_FILES
-    tree.write(base / "integration-coverage.xml")
-    # The data file as the runner leaves it on Databricks: the same measured lines, under the
-    # workspace path (coverage.py's own [paths] remapping refuses targets that do not exist here).
-    measured = CoverageData(basename=str(workspace / ".coverage"))
-    measured.read()
-    relocated = CoverageData(basename=str(base / "integration.coverage"))
-    relocated.add_lines({name.replace(str(workspace), WORKSPACE_FILES, 1): measured.lines(name) for name in measured.measured_files()})
-    relocated.write()
+    junit_xml, cobertura, data_file = integration_reports(project, base / "integration")
+    for source, name in ((junit_xml, "integration.xml"), (cobertura, "integration-coverage.xml"), (data_file, "integration.coverage")):
+        source.rename(base / name)
     return {"base": base, "project": project}
 
 

@@ -88,7 +88,8 @@ def _suites(path: Path) -> list:
     return list(document)
 
 
-def totals(document: "JUnitXml") -> Totals:
+def totals(document) -> Totals:
+    """The counts of a merged document or of one suite (both carry the same attributes)."""
     return Totals(
         tests=int(document.tests or 0),
         failures=int(document.failures or 0),
@@ -96,6 +97,17 @@ def totals(document: "JUnitXml") -> Totals:
         skipped=int(document.skipped or 0),
         time=float(document.time or 0.0),
     )
+
+
+def totals_by_origin(document: "JUnitXml") -> dict[str, Totals]:
+    """Counts per origin (`unit`, `integration`), in the order the origins were merged."""
+    by_origin: dict[str, list[Totals]] = {}
+    for suite in document:
+        by_origin.setdefault(_origin(suite), []).append(totals(suite))
+    return {
+        origin: Totals(*(sum(getattr(t, name) for t in parts) for name in ("tests", "failures", "errors", "skipped", "time")))
+        for origin, parts in by_origin.items()
+    }
 
 
 def failed_tests(document: "JUnitXml", locate: Callable[[str], str | None]) -> list[FailedTest]:

@@ -1,0 +1,55 @@
+"""The job summary: the same Markdown on every CI system (GitHub job summary, Azure build summary,
+a Markdown file in the report folder elsewhere), so a reviewer sees one picture everywhere."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from bundleops.publish.coverage_merge import CoverageTotals
+from bundleops.publish.junit import FailedTest, Totals
+
+MESSAGE_LIMIT = 1200  # characters of a failure message shown in the summary
+
+
+def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[FailedTest], coverage: CoverageTotals | None, *, dropped: Sequence[str] = (), max_failed: int = 50) -> str:
+    lines = ["## Test results", "", _headline(overall), "", "| origin | tests | passed | failed | errors | skipped | time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for origin, t in {**by_origin, "**total**": overall}.items():
+        lines.append(f"| {origin or 'tests'} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
+    if failed:
+        lines += ["", f"### Failed tests ({len(failed)})", ""]
+        for test in failed[:max_failed]:
+            lines += _failed_entry(test)
+        if len(failed) > max_failed:
+            lines.append(f"… and {len(failed) - max_failed} more; see test-results/junit.xml.")
+    lines += ["", "## Coverage", ""]
+    if coverage is None:
+        lines.append("No coverage report was found.")
+    else:
+        lines.append(f"**{coverage.percent:.2f}%** of lines covered ({coverage.lines_covered} of {coverage.lines_valid}), unit and integration combined.")
+    if dropped:
+        shown = ", ".join(f"`{path}`" for path in dropped[:5])
+        more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+        lines += ["", f"{len(dropped)} measured file(s) are not in this repository and were left out: {shown}{more}."]
+    return "\n".join(lines) + "\n"
+
+
+def _headline(t: Totals) -> str:
+    icon = "❌" if t.failures or t.errors else "✅"
+    return f"{icon} **{t.tests} tests**: {t.passed} passed, {t.failures} failed, {t.errors} errors, {t.skipped} skipped"
+
+
+def _failed_entry(test: FailedTest) -> list[str]:
+    where = f" at `{test.file}:{test.line}`" if test.file and test.line else (f" in `{test.file}`" if test.file else "")
+    title = f"- **{test.origin or 'tests'}** {test.kind}: `{_inline(test.classname)}::{_inline(test.name)}`{where}"
+    message = test.message if len(test.message) <= MESSAGE_LIMIT else test.message[:MESSAGE_LIMIT] + " …"
+    fence = "`" * max(3, _longest_backtick_run(message) + 1)
+    return [title, "", f"  {fence}text", *(f"  {line}" for line in message.splitlines() or [""]), f"  {fence}", ""]
+
+
+def _inline(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -1,0 +1,1 @@
+"""`bundleops quality-gate`: wait for a SonarQube analysis and report its quality gate."""

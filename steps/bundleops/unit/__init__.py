@@ -1,0 +1,1 @@
+"""`bundleops unit`: the project's unit tests with coverage, on the CI runner."""

@@ -1,0 +1,54 @@
+"""`bundleops unit`: run the project's tests/unit with pytest and coverage on the CI runner."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bundleops import step
+from bundleops.errors import BundleopsError, ExitCode
+
+NAME = "unit"
+HELP = "run the project's tests/unit with pytest + coverage; reports in .bundleops/reports/unit/"
+DESCRIPTION = (
+    "Runs pytest on tests/unit under coverage.py in a child process of this Python, and writes\n"
+    ".bundleops/reports/unit/junit.xml and .bundleops/reports/unit/coverage.xml (paths relative to the\n"
+    "project root) for `bundleops publish`. The project's src/ folder is put on PYTHONPATH.\n"
+    "Exit codes: 0 tests passed, 1 a test failed, 2 no tests/unit or pytest could not run them."
+)
+EXAMPLE = "bundleops unit --project-root examples/orders_pipeline"
+
+TESTS = "tests/unit"
+REPORT_DIR = ".bundleops/reports/unit"
+# pytest's exit codes (pytest.ExitCode): OK, TESTS_FAILED, INTERRUPTED, INTERNAL_ERROR, USAGE_ERROR, NO_TESTS_COLLECTED
+PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    step.add_project_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bundleops.publish.child import run_redacted
+
+    with step.begin(NAME, args) as run:
+        root = run.project_root.resolve()
+        if not (root / TESTS).is_dir():
+            raise BundleopsError(f"no {TESTS} folder in {root}", fix=f"put the unit tests in {TESTS}/, or remove `unit` from the steps of your promotion rules")
+        sources = [path for path in run.config.sonar.sources if (root / path).is_dir()]
+        env = dict(os.environ)
+        if (root / "src").is_dir():
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), env.get("PYTHONPATH")]))
+        code = run_redacted([sys.executable, "-m", "bundleops.unit.runner", REPORT_DIR, *sources, "--", TESTS, "-p", "no:cacheprovider"], cwd=root, env=env)
+        reports = root / REPORT_DIR
+        run.out.info(f"unit test reports: {reports / 'junit.xml'}, {reports / 'coverage.xml'}")
+        if code == PYTEST_NO_TESTS:
+            run.out.warning(f"pytest collected no tests in {TESTS}")
+            return int(ExitCode.OK)
+        if code == PYTEST_FAILED:
+            run.out.error("unit tests failed (details above; `bundleops publish` annotates each failure)")
+            return int(ExitCode.CHECK_FAILED)
+        if code != PYTEST_OK:
+            raise BundleopsError(f"pytest could not run {TESTS} (pytest exit code {code}; output above)", fix="fix the collection or configuration error pytest printed")
+    return int(ExitCode.OK)
