@@ -2,7 +2,7 @@
 
 Every CI system and SonarQube read one JUnit file more reliably than several, but a reader must
 still tell a unit failure from an integration failure: each suite's name is prefixed with its
-origin (`unit: pytest`, `integration: pytest`) and carries a `bundleops.origin` property.
+origin (`unit: pytest`, `integration: pytest`).
 Test case names and class names are left alone, because SonarQube and Jenkins use the class
 name to find the test file.
 """
@@ -19,7 +19,7 @@ from bundleops.errors import BundleopsError, ExitCode
 if TYPE_CHECKING:
     from junitparser import JUnitXml, TestCase
 
-ORIGIN_PROPERTY = "bundleops.origin"
+ORIGIN_SEPARATOR = ": "
 # pytest failure text ends with the line that failed: `tests/unit/test_x.py:12: AssertionError`.
 _LOCATION = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+):", re.MULTILINE)
 
@@ -63,8 +63,7 @@ def merge(reports: Sequence[Report]) -> "JUnitXml":
     merged = JUnitXml()
     for report in reports:
         for suite in _suites(report.path):
-            suite.name = f"{report.origin}: {suite.name or 'tests'}"
-            suite.add_property(ORIGIN_PROPERTY, report.origin)
+            suite.name = f"{report.origin}{ORIGIN_SEPARATOR}{suite.name or 'tests'}"
             suite.update_statistics()
             merged.add_testsuite(suite)
     merged.update_statistics()
@@ -140,10 +139,8 @@ def failed_tests(document: "JUnitXml", locate: Callable[[str], str | None]) -> l
 
 
 def _origin(suite) -> str:
-    for prop in suite.properties():
-        if prop.name == ORIGIN_PROPERTY:
-            return prop.value
-    return ""
+    origin, separator, _ = (suite.name or "").partition(ORIGIN_SEPARATOR)
+    return origin if separator else ""
 
 
 def _location(case: "TestCase", text: str, locate: Callable[[str], str | None]) -> tuple[str | None, int | None]:
