@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import interpolation, loader, modes, resources, targets, variables, workspace_paths
+from bundleops.localcli import interpolation, loader, modes, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -80,6 +80,14 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             "cleaned up during bundle destroy.",
             path="bundle.name",
         )
+    constraint = block.get("databricks_cli_version")
+    if constraint:
+        try:
+            problem = version.unsatisfied(str(constraint))
+        except ValueError as error:
+            problem = str(error)
+        if problem:
+            diagnostics.error(problem, path="bundle.databricks_cli_version")
     if block.get("engine") not in (None, "direct"):
         diagnostics.error(f"bundle.engine '{block['engine']}' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
 

@@ -31,7 +31,11 @@ class DeploymentState:
     def job_ids(self) -> dict[str, str]:
         """Job key -> id for every job the state knows."""
         prefix = "resources.jobs."
-        return {key[len(prefix):]: str(entry["__id__"]) for key, entry in self.resources.items() if key.startswith(prefix)}
+        return {
+            key[len(prefix):]: str(entry["__id__"])
+            for key, entry in self.resources.items()
+            if key.startswith(prefix) and "." not in key[len(prefix):]
+        }
 
     def set_job(self, key: str, job_id: str, settings: dict[str, Any]) -> None:
         self.resources[f"resources.jobs.{key}"] = {"__id__": job_id, "state": settings}

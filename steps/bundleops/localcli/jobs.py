@@ -1,0 +1,75 @@
+"""Jobs as the deploy sends them: settings with the `deployment` block, and the REST calls.
+
+Every job is created or reset with `deployment: {kind: BUNDLE, metadata_file_path:
+<state_path>/metadata.json}`, `edit_mode: UI_LOCKED`, `format: MULTI_TASK` and a queue
+(the real CLI's direct engine sends the same), through `POST /api/2.2/jobs/create|reset|delete`.
+Permissions go to `PUT /api/2.0/permissions/jobs/<id>` with the deployer as IS_OWNER.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from bundleops.localcli.user import is_service_principal
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+
+def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
+    settings = {key: copy.deepcopy(value) for key, value in job.items() if key != "permissions"}
+    settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
+    settings["edit_mode"] = "UI_LOCKED"
+    settings["format"] = "MULTI_TASK"
+    settings.setdefault("queue", {"enabled": True})
+    return settings
+
+
+def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, str]]:
+    """The job's permissions with the deployer first as IS_OWNER (entries naming the deployer dropped)."""
+    owner_key = "service_principal_name" if is_service_principal(deployer) else "user_name"
+    acl = [{owner_key: deployer, "permission_level": "IS_OWNER"}]
+    for entry in job.get("permissions") or []:
+        principal = {key: value for key, value in entry.items() if key != "level"}
+        if deployer not in principal.values():
+            acl.append({**principal, "permission_level": entry["level"]})
+    return acl
+
+
+def exists(client: WorkspaceClient, job_id: str) -> bool:
+    from databricks.sdk.errors import NotFound
+
+    try:
+        client.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
+    except NotFound:
+        return False
+    return True
+
+
+def create(client: WorkspaceClient, settings: dict[str, Any]) -> str:
+    response = client.api_client.do("POST", "/api/2.2/jobs/create", body=settings)
+    return str(response["job_id"])
+
+
+def reset(client: WorkspaceClient, job_id: str, settings: dict[str, Any]) -> None:
+    client.api_client.do("POST", "/api/2.2/jobs/reset", body={"job_id": int(job_id), "new_settings": settings})
+
+
+def delete(client: WorkspaceClient, job_id: str) -> None:
+    """Delete the job; one already deleted by hand counts as deleted."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        client.api_client.do("POST", "/api/2.2/jobs/delete", body={"job_id": int(job_id)})
+    except NotFound:
+        pass
+
+
+def set_permissions(client: WorkspaceClient, job_id: str, acl: list[dict[str, str]]) -> None:
+    client.api_client.do("PUT", f"/api/2.0/permissions/jobs/{job_id}", body={"access_control_list": acl})
+
+
+def has_active_runs(client: WorkspaceClient, job_id: str) -> bool:
+    response = client.api_client.do("GET", "/api/2.2/jobs/runs/list", query={"job_id": job_id, "active_only": "true", "limit": 1})
+    return bool(response.get("runs"))

@@ -1,0 +1,21 @@
+"""Run the stand-in as CI would: `python -m bundleops.localcli ...` in a subprocess with DATABRICKS_* env."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """The test process's environment without any DATABRICKS_*/BUNDLE_VAR_* leaking in, plus `extra`."""
+    kept = {key: value for key, value in os.environ.items() if not key.startswith(("DATABRICKS_", "BUNDLE_VAR_"))}
+    return {**kept, **extra}
+
+
+def databricks(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bundleops.localcli", *args],
+        cwd=cwd, env=clean_env(env), capture_output=True, text=True, timeout=120, check=False,
+    )
