@@ -43,6 +43,7 @@ class SonarStandIn:
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._url: str | None = None
 
     # -- scripting ---------------------------------------------------------------------------
     def add_analysis(self, task_id: str, gate_status: str, conditions: list[dict[str, str]] | None = None, *, statuses: list[str] | None = None, error_message: str | None = None) -> None:
@@ -65,11 +66,13 @@ class SonarStandIn:
     # -- lifecycle ---------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() the stand-in first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        """The base URL; it stays readable after stop() so assertions can name it."""
+        assert self._url is not None, "start() the stand-in first"
+        return self._url
 
     def start(self) -> "SonarStandIn":
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self

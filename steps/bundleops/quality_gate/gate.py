@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import requests
 
 DEFAULT_REPORT_TASKS = (".scannerwork/report-task.txt", "target/sonar/report-task.txt", "build/sonar/report-task.txt")
-RETRIES = 3  # per request, for connection errors and 5xx answers
+RETRIES = 3  # per request, for connection errors and the answers below
+TRANSIENT = frozenset({429, 500, 502, 503, 504})  # worth another try; any other status is an answer
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class SonarClient:
                 if attempt == RETRIES:
                     raise BundleopsError(f"cannot reach SonarQube at {self.server_url} ({exc.__class__.__name__})", fix="check the server URL and that the CI agent can reach it", code=ExitCode.EXTERNAL_FAILURE) from None
             else:
-                if response.status_code < 500:
+                if response.status_code not in TRANSIENT:
                     return self._answer(response, path)
                 if attempt == RETRIES:
                     raise BundleopsError(f"SonarQube {path} answered HTTP {response.status_code} {RETRIES} times", fix="retry later; the SonarQube server is failing", code=ExitCode.EXTERNAL_FAILURE)
