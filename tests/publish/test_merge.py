@@ -126,3 +126,31 @@ def test_not_junit_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BundleopsError) as caught:
         junit.merge([junit.Report("unit", bad)])
     assert caught.value.code == ExitCode.BAD_INPUT and str(bad) in str(caught.value)
+
+
+def test_failure_located_through_a_workspace_traceback(tmp_path: Path) -> None:
+    """A workspace run's traceback names /Workspace paths; the annotation must land on the repository file."""
+    project = write_project(tmp_path / "repo")
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest" tests="1" failures="1" errors="0" skipped="0">'
+        '<testcase classname="tests.integration.test_scale" name="test_scale">'
+        '<failure message="assert [3] == [3, 6]">'
+        f"{WORKSPACE_FILES}/src/calc/ops.py:8: in scale\n"
+        f"{WORKSPACE_FILES}/tests/integration/test_scale.py:7: AssertionError"
+        "</failure></testcase></testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    failed = junit.failed_tests(junit.merge([junit.Report("integration", report)]), Rerooter(project).reroot)
+    assert [(f.origin, f.file, f.line, f.message) for f in failed] == [("integration", "tests/integration/test_scale.py", 7, "assert [3] == [3, 6]")]
+
+
+def test_collection_error_is_an_error_not_a_failure(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "repo")
+    (project / "tests/unit/test_broken.py").write_text("import calc.missing_module\n", encoding="utf-8")
+    result = run_pytest(project, "tests/unit", tmp_path / "unit.xml")
+    assert result.returncode == 2  # pytest: interrupted by a collection error
+    merged = junit.merge([junit.Report("unit", tmp_path / "unit.xml")])
+    assert junit.totals(merged).errors == 1
+    failed = junit.failed_tests(merged, Rerooter(project).reroot)
+    assert [(f.kind, f.file) for f in failed] == [("error", "tests/unit/test_broken.py")]

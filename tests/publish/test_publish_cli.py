@@ -170,3 +170,12 @@ def test_workspace_paths_outside_the_repository_are_reported(project: Path) -> N
     assert result.returncode == 0, result.stdout + result.stderr
     assert "coverage for /Workspace/Users/x/.bundle/p/staging/files/src/calc/generated.py left out" in result.stderr
     assert "`/Workspace/Users/x/.bundle/p/staging/files/src/calc/generated.py`" in (project / "test-results/bundleops-summary.md").read_text()
+
+
+def test_unit_collection_error_is_bad_input(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    (project / "tests/unit/test_broken.py").write_text("import calc.missing_module\n")
+    result = run_bundleops(["unit", "--project-root", str(project)])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "pytest could not run tests/unit (pytest exit code 2" in result.stderr
+    assert "No module named 'calc.missing_module'" in result.stdout
