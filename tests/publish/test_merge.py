@@ -154,3 +154,14 @@ def test_collection_error_is_an_error_not_a_failure(tmp_path: Path) -> None:
     assert junit.totals(merged).errors == 1
     failed = junit.failed_tests(merged, Rerooter(project).reroot)
     assert [(f.kind, f.file) for f in failed] == [("error", "tests/unit/test_broken.py")]
+
+
+def test_coverage_of_files_not_in_the_repository_gives_an_empty_report(runs: dict[str, Path], tmp_path: Path) -> None:
+    other = tmp_path / "other-repo"
+    (other / "lib").mkdir(parents=True)
+    (other / "lib" / "x.py").write_text("X = 1\n", encoding="utf-8")
+    combined = coverage_merge.combine([runs["base"] / "integration-coverage.xml"], Rerooter(other))
+    assert combined.lines == {} and f"{WORKSPACE_FILES}/src/calc/ops.py" in combined.dropped
+    totals = coverage_merge.write(combined, other, tmp_path / "coverage.xml", tmp_path / ".coverage")
+    assert (totals.percent, totals.lines_valid) == (0.0, 0)
+    assert ET.parse(tmp_path / "coverage.xml").getroot().tag == "coverage"

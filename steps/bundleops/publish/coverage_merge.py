@@ -24,6 +24,10 @@ from bundleops.errors import BundleopsError, ExitCode
 from bundleops.publish.reroot import Rerooter
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+EMPTY_COBERTURA = (
+    '<?xml version="1.0" ?>\n<coverage lines-valid="0" lines-covered="0" line-rate="0" branches-valid="0" '
+    'branches-covered="0" branch-rate="0" complexity="0" version="bundleops"><sources/><packages/></coverage>\n'
+)
 
 
 @dataclass
@@ -107,6 +111,7 @@ def _from_cobertura(path: Path) -> list[tuple[list[str], set[int]]]:
 def write(combined: Combined, project_root: Path, xml_path: Path, data_path: Path) -> CoverageTotals:
     """Write the combined coverage.py data file and, from it, the Cobertura report with relative paths."""
     from coverage import Coverage, CoverageData
+    from coverage.exceptions import NoDataError
 
     project_root = project_root.resolve()
     xml_path, data_path = xml_path.resolve(), data_path.resolve()
@@ -123,8 +128,10 @@ def write(combined: Combined, project_root: Path, xml_path: Path, data_path: Pat
         cov = Coverage(data_file=str(data_path), config_file=False)
         cov.set_option("report:ignore_errors", True)
         cov.load()
-        percent = cov.xml_report(outfile=str(xml_path)) if combined.lines else 0.0
-    if not combined.lines:
-        xml_path.write_text('<?xml version="1.0" ?>\n<coverage lines-valid="0" lines-covered="0" line-rate="0" branches-valid="0" branches-covered="0" branch-rate="0" complexity="0" version="bundleops"><sources/><packages/></coverage>\n', encoding="utf-8")
+        try:
+            percent = cov.xml_report(outfile=str(xml_path))
+        except NoDataError:  # nothing measured matched the repository: an empty report, not a crash
+            percent = 0.0
+            xml_path.write_text(EMPTY_COBERTURA, encoding="utf-8")
     root = ET.parse(xml_path).getroot()
     return CoverageTotals(percent=percent, lines_covered=int(root.get("lines-covered", "0")), lines_valid=int(root.get("lines-valid", "0")))
