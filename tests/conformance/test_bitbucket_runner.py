@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance import harness
-from tests.conformance.test_gitlab_runner import assert_ran_the_plan, break_config, run_example, unreachable_workspace
+from tests.conformance.test_gitlab_runner import assert_branch_and_title_stay_data, assert_ran_the_plan, run_example, run_with_failing_plan
 
 pytestmark = pytest.mark.vendor_runner
 
@@ -30,15 +30,8 @@ def test_runs_the_planned_steps(event: str, conformance_workspace: harness.Works
 
 
 def test_branch_name_and_title_are_data_never_code(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
-    run = run_example("bitbucket", "pull_request", conformance_workspace, tmp_path, branch=harness.INJECTION_BRANCH, title=harness.INJECTION_TITLE)
-    assert sorted(tmp_path.rglob("pwned")) == []
-    assert_ran_the_plan(run)
-    assert f"branch={harness.INJECTION_BRANCH} " in run.log_tail, "bundleops must see the branch name verbatim"
+    assert_branch_and_title_stay_data("bitbucket", conformance_workspace, tmp_path)
 
 
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
-    run = run_example("bitbucket", "pull_request", unreachable_workspace(tmp_path), tmp_path, edit=break_config)
-    assert run.returncode != 0
-    assert run.steps == [], "no step may run after the plan failed"
-    assert "deploy.autoapprove" in run.log_tail
-    assert "Step 2/3" not in run.log_tail
+    assert "Step 2/3" not in run_with_failing_plan("bitbucket", tmp_path).log_tail

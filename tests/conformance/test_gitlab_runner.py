@@ -84,11 +84,16 @@ def test_runs_the_planned_steps(event: str, conformance_workspace: harness.Works
         assert "bundleops-prod" in run.log_tail and "PASS  bundleops-prod" in run.log_tail
 
 
-def test_branch_name_and_title_are_data_never_code(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
-    run = run_example("gitlab", "pull_request", conformance_workspace, tmp_path, branch=harness.INJECTION_BRANCH, title=harness.INJECTION_TITLE)
-    assert sorted(tmp_path.rglob("pwned")) == []
+def assert_branch_and_title_stay_data(vendor: str, workspace: harness.Workspace, workdir: Path) -> None:
+    """A pull request whose branch name and title are shell code: nothing runs it, bundleops sees it verbatim."""
+    run = run_example(vendor, "pull_request", workspace, workdir, branch=harness.INJECTION_BRANCH, title=harness.INJECTION_TITLE)
+    assert sorted(workdir.rglob("pwned")) == []
     assert_ran_the_plan(run)
     assert f"branch={harness.INJECTION_BRANCH} " in run.log_tail, "bundleops must see the branch name verbatim"
+
+
+def test_branch_name_and_title_are_data_never_code(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    assert_branch_and_title_stay_data("gitlab", conformance_workspace, tmp_path)
 
 
 def break_config(project: Path) -> None:
@@ -102,9 +107,15 @@ def unreachable_workspace(tmp_path: Path) -> harness.Workspace:
     return harness.Workspace("http://127.0.0.1:9", "00000000-0000-0000-0000-000000000000", "never-used", tmp_path)
 
 
-def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
-    run = run_example("gitlab", "pull_request", unreachable_workspace(tmp_path), tmp_path, edit=break_config)
+def run_with_failing_plan(vendor: str, workdir: Path) -> harness.VendorRun:
+    """A pull request with a typo in bundleops.yml: the plan exits 2, no step runs, the run fails."""
+    run = run_example(vendor, "pull_request", unreachable_workspace(workdir), workdir, edit=break_config)
     assert run.returncode != 0
     assert run.steps == [], "no step may run after the plan failed"
     assert "deploy.autoapprove" in run.log_tail
+    return run
+
+
+def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
+    run = run_with_failing_plan("gitlab", tmp_path)
     assert "bundleops-staging starting" not in run.log_tail and "bundleops-dev     starting" not in run.log_tail
