@@ -82,11 +82,11 @@ def write_project(root: Path) -> Path:
     return root
 
 
-def run_pytest(project: Path, tests: str, junit: Path, *, data_file: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """pytest (under coverage when data_file is given) in a child process, as a CI job would run it."""
+def run_pytest(project: Path, tests: str, junit: Path, *, data_file: Path | None = None, branch: bool = False) -> subprocess.CompletedProcess[str]:
+    """pytest (under coverage when data_file is given, measuring branches when asked) in a child process, as a CI job would run it."""
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("COVERAGE_PROCESS_START", None)
-    runner = [sys.executable, "-m", "coverage", "run", f"--data-file={data_file}", "--source=src", "-m", "pytest"] if data_file else [sys.executable, "-m", "pytest"]
+    runner = [sys.executable, "-m", "coverage", "run", f"--data-file={data_file}", "--source=src", *(["--branch"] if branch else []), "-m", "pytest"] if data_file else [sys.executable, "-m", "pytest"]
     return subprocess.run(
         [*runner, tests, f"--junitxml={junit}", "-p", "no:cacheprovider", "-q"],
         cwd=project, env=env, capture_output=True, text=True, timeout=120, check=False,

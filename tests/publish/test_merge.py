@@ -165,3 +165,27 @@ def test_coverage_of_files_not_in_the_repository_gives_an_empty_report(runs: dic
     totals = coverage_merge.write(combined, other, tmp_path / "coverage.xml", tmp_path / ".coverage")
     assert (totals.percent, totals.lines_valid) == (0.0, 0)
     assert ET.parse(tmp_path / "coverage.xml").getroot().tag == "coverage"
+
+
+def test_branch_conditions_survive_the_merge(tmp_path: Path) -> None:
+    """Both runs measure branches: the `for` on line 7 is 0/2 in the unit run, 2/2 in the integration run."""
+    project = write_project(tmp_path / "repo")
+    reports = {}
+    for origin in ("unit", "integration"):
+        data = tmp_path / f"{origin}.coverage"
+        run_pytest(project, f"tests/{origin}", tmp_path / f"{origin}.xml", data_file=data, branch=True)
+        reports[origin] = tmp_path / f"{origin}-coverage.xml"
+        subprocess.run([sys.executable, "-m", "coverage", "xml", f"--data-file={data}", "-o", str(reports[origin])], cwd=project, check=True, capture_output=True)
+
+    def line_7(report: Path) -> dict[str, str]:
+        ops = next(c for c in ET.parse(report).getroot().iter("class") if c.get("filename").endswith("ops.py"))
+        return next(line for line in ops.iter("line") if line.get("number") == "7").attrib
+
+    assert line_7(reports["unit"])["condition-coverage"] == "0% (0/2)"
+    rerooter = Rerooter(project)
+    for inputs, expected, rate in (([reports["unit"]], "0% (0/2)", "0"), (list(reports.values()), "100% (2/2)", "1")):
+        out = tmp_path / f"combined-{len(inputs)}"
+        coverage_merge.write(coverage_merge.combine(inputs, rerooter), project, out / "coverage.xml", out / ".coverage")
+        assert line_7(out / "coverage.xml")["condition-coverage"] == expected
+        root = ET.parse(out / "coverage.xml").getroot()
+        assert (root.get("branches-valid"), root.get("branch-rate")) == ("2", rate)

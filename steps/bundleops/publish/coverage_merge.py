@@ -7,8 +7,10 @@ coverage.py itself writes the Cobertura report from the project's own sources. S
 exclusions and percentages are computed once, by coverage.py, against the code SonarQube and
 the CI system will show, whatever machine measured them.
 
-Line coverage only: the workspace's Cobertura report has no arcs, and coverage.py cannot combine
-line data with branch data.
+Branches: coverage.py cannot combine line data with arc data, and a Cobertura report has no
+arcs, only "n of m conditions" per line. So the lines are combined by coverage.py, and the
+conditions are added to its report afterwards (see branches.py): per line, the best input's
+count, a lower bound of the true union.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.publish import branches
 from bundleops.publish.reroot import Rerooter
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -30,11 +33,21 @@ EMPTY_COBERTURA = (
 )
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One measured file of one input, before re-rooting."""
+
+    candidates: list[str]  # the paths it may have had where it ran, most specific first
+    executed: set[int] = field(default_factory=set)
+    conditions: dict[int, tuple[int, int]] = field(default_factory=dict)  # line -> (covered, total)
+
+
 @dataclass
 class Combined:
-    """Executed lines per project-relative file, and the recorded paths no project file matched."""
+    """Executed lines and branch conditions per project-relative file, and the recorded paths no project file matched."""
 
     lines: dict[str, set[int]] = field(default_factory=dict)
+    conditions: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)
 
 
@@ -48,18 +61,21 @@ class CoverageTotals:
 def combine(paths: Iterable[Path], rerooter: Rerooter) -> Combined:
     combined = Combined()
     for path in paths:
-        for candidates, executed in _recorded(path):
-            rel = next((r for r in map(rerooter.reroot, candidates) if r), None)
+        for measured in _recorded(path):
+            rel = next((r for r in map(rerooter.reroot, measured.candidates) if r), None)
             if rel is None:
-                if candidates[0] not in combined.dropped:
-                    combined.dropped.append(candidates[0])
+                if measured.candidates[0] not in combined.dropped:
+                    combined.dropped.append(measured.candidates[0])
                 continue
-            combined.lines.setdefault(rel, set()).update(executed)
+            combined.lines.setdefault(rel, set()).update(measured.executed)
+            known = combined.conditions.setdefault(rel, {})
+            for line, (covered, total) in measured.conditions.items():
+                known[line] = max(known.get(line, (0, total)), (covered, total))
     return combined
 
 
-def _recorded(path: Path) -> list[tuple[list[str], set[int]]]:
-    """(possible recorded paths, executed lines) for each measured file of one input."""
+def _recorded(path: Path) -> list[Measured]:
+    """Each measured file of one input."""
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
@@ -70,19 +86,19 @@ def _recorded(path: Path) -> list[tuple[list[str], set[int]]]:
     return _from_cobertura(path)
 
 
-def _from_data_file(path: Path) -> list[tuple[list[str], set[int]]]:
+def _from_data_file(path: Path) -> list[Measured]:
     from coverage import CoverageData
     from coverage.exceptions import CoverageException
 
     data = CoverageData(basename=str(path))
     try:
         data.read()
-        return [([name], set(data.lines(name) or ())) for name in sorted(data.measured_files())]
+        return [Measured([name], set(data.lines(name) or ())) for name in sorted(data.measured_files())]
     except CoverageException as exc:
         raise BundleopsError(f"{path}: not a readable coverage.py data file ({exc})", fix="pass a .coverage file or a Cobertura coverage.xml", code=ExitCode.BAD_INPUT) from None
 
 
-def _from_cobertura(path: Path) -> list[tuple[list[str], set[int]]]:
+def _from_cobertura(path: Path) -> list[Measured]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -94,17 +110,21 @@ def _from_cobertura(path: Path) -> list[tuple[list[str], set[int]]]:
             code=ExitCode.BAD_INPUT,
         )
     sources = [(s.text or "").strip().replace("\\", "/") for s in root.iter("source") if (s.text or "").strip()]
-    measured: dict[str, tuple[list[str], set[int]]] = {}
+    measured: dict[str, Measured] = {}
     for cls in root.iter("class"):
         filename = (cls.get("filename") or "").replace("\\", "/")
         if not filename:
             continue
-        candidates = [posixpath.join(source, filename) for source in sources] + [filename]
-        entry = measured.setdefault(filename, (candidates, set()))
+        entry = measured.setdefault(filename, Measured([posixpath.join(source, filename) for source in sources] + [filename]))
         for line in cls.iter("line"):
             number, hits = line.get("number"), line.get("hits")
-            if number and number.isdigit() and hits and hits.isdigit() and int(hits) > 0:
-                entry[1].add(int(number))
+            if not (number and number.isdigit()):
+                continue
+            if hits and hits.isdigit() and int(hits) > 0:
+                entry.executed.add(int(number))
+            counted = branches.parse_condition_coverage(line.get("condition-coverage"))
+            if line.get("branch") == "true" and counted:
+                entry.conditions[int(number)] = max(entry.conditions.get(int(number), counted), counted)
     return list(measured.values())
 
 
@@ -133,5 +153,6 @@ def write(combined: Combined, project_root: Path, xml_path: Path, data_path: Pat
         except NoDataError:  # nothing measured matched the repository: an empty report, not a crash
             percent = 0.0
             xml_path.write_text(EMPTY_COBERTURA, encoding="utf-8")
+    branches.add_conditions(xml_path, combined.conditions)
     root = ET.parse(xml_path).getroot()
     return CoverageTotals(percent=percent, lines_covered=int(root.get("lines-covered", "0")), lines_valid=int(root.get("lines-valid", "0")))
