@@ -111,6 +111,16 @@ def test_reroot_layouts(tmp_path: Path, recorded: str, expected: str | None) -> 
     assert Rerooter(write_project(tmp_path)).reroot(recorded) == expected
 
 
+def test_bundle_layout_wins_over_a_copy_inside_the_project(tmp_path: Path) -> None:
+    """A workspace state folder inside the checkout holds a copy of src/: the bundle layout, not the copy, is the answer."""
+    project = write_project(tmp_path / "repo")
+    copy = project / "state/workspace/Users/x/.bundle/p/staging/files/src/calc"
+    copy.mkdir(parents=True)
+    (copy / "ops.py").write_text("")
+    assert Rerooter(project).reroot(str(copy / "ops.py")) == "src/calc/ops.py"
+    assert Rerooter(project).reroot("/tmp/state/workspace/Users/x/.bundle/p/staging/files/src/calc/ops.py") == "src/calc/ops.py"
+
+
 def test_reroot_through_the_local_workspace_folder(tmp_path: Path) -> None:
     project = write_project(tmp_path / "repo")
     local_root = tmp_path / "state" / "workspace"

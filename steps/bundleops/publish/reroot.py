@@ -6,8 +6,9 @@ SonarQube, GitLab and Azure only show coverage for paths that exist in the check
 recorded path becomes a path relative to the project root, or is dropped with a warning.
 
 Two passes, both checked against the files that really are in the project:
-1. the known deployment layouts (RULES): a bundle's synced `files/` folder, a Databricks Repo or
-   Git folder, the local workspace's folder (`BUNDLEOPS_LOCAL_WORKSPACE_ROOT`);
+1. the known deployment layouts (RULES): a bundle's synced `files/` folder (wherever a copy of
+   it sits), a Databricks Repo, the local workspace's folder (`BUNDLEOPS_LOCAL_WORKSPACE_ROOT`);
+   then paths already relative to, or inside, the project;
 2. otherwise the longest trailing part of the path that names a project file, which covers
    DBFS copies (`/dbfs/...`, `dbfs:/...`), `/tmp/...` and `/local_disk0/...` checkouts, and
    bundles with a custom `workspace.root_path`.
@@ -36,7 +37,9 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     # `databricks bundle deploy` syncs to <root_path>/files; the default root_path is
     # /Workspace/Users/<user>/.bundle/<bundle>/<target> (or /Workspace/Shared/.bundle/...).
-    Rule("bundle files", re.compile(r"^/Workspace/(?:.+/)?\.bundle/[^/]+/[^/]+/files/(?P<rel>.+)$")),
+    # Matched anywhere in the path: copies of a deployed tree keep that layout (the local
+    # workspace's folder, a DBFS or /tmp copy), and `.bundle/<b>/<t>/files/` is specific enough.
+    Rule("bundle files", re.compile(r"^(?:.*/)?\.bundle/[^/]+/[^/]+/files/(?P<rel>.+)$")),
     # Databricks Repos: /Workspace/Repos/<user or folder>/<repo>/...
     Rule("Databricks Repo", re.compile(r"^/Workspace/Repos/[^/]+/[^/]+/(?P<rel>.+)$")),
 )
@@ -72,6 +75,11 @@ class Rerooter:
         path = normalise(recorded)
         if self.local_workspace_root and path.startswith(self.local_workspace_root + "/"):
             path = "/Workspace" + path[len(self.local_workspace_root):]
+        for spelling in workspace_spellings(path):
+            for rule in RULES:
+                match = rule.pattern.match(spelling)
+                if match and match.group("rel") in self.files:
+                    return match.group("rel")
         if not path.startswith("/"):
             # Already relative (coverage's relative_files): relative to the project root.
             candidate = PurePosixPath(path).as_posix()
@@ -81,11 +89,6 @@ class Rerooter:
             inside = self._inside_project(path)
             if inside:
                 return inside
-        for spelling in workspace_spellings(path):
-            for rule in RULES:
-                match = rule.pattern.match(spelling)
-                if match and match.group("rel") in self.files:
-                    return match.group("rel")
         return self._longest_suffix(path)
 
     def _inside_project(self, path: str) -> str | None:
