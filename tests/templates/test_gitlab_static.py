@@ -103,7 +103,7 @@ def test_inputs_are_typed_described_and_pinned_to_the_release() -> None:
     inputs = header["spec"]["inputs"]
     for name, spec in inputs.items():
         assert spec.get("description"), f"input {name} has no description"
-        assert spec.get("type") == "string" and "default" in spec, f"input {name}: typed, with a default (the consumer file sets none)"
+        assert spec.get("type") in ("string", "boolean") and "default" in spec, f"input {name}: typed, with a default (the consumer file sets none)"
     assert inputs["bundleops_source"]["default"] == f"bundleops[local]=={__version__}"
     assert inputs["auth_type"]["default"] in inputs["auth_type"]["options"]
     consumer = yaml.safe_load((TEMPLATE_DIR / "template" / "{{.project_name}}" / ".gitlab-ci.yml").read_text(encoding="utf-8"))
