@@ -104,6 +104,10 @@ def test_integration_coverage_alone_has_the_integration_lines(runs: dict[str, Pa
     ("/dbfs/tmp/ci/1234/src/calc/ops.py", "src/calc/ops.py"),
     ("/local_disk0/tmp/repo/src/calc/ops.py", "src/calc/ops.py"),
     ("src\\calc\\ops.py", "src/calc/ops.py"),
+    ("./src/calc/ops.py", "src/calc/ops.py"),
+    ("calc/ops.py", "src/calc/ops.py"),  # relative to the source folder
+    ("ops.py", "src/calc/ops.py"),  # the only ops.py in the project
+    ("calc/__init__.py", "src/calc/__init__.py"),
     (f"{WORKSPACE_FILES}/src/calc/gone.py", None),
     ("/usr/lib/python3/site-packages/requests/api.py", None),
 ])
@@ -199,3 +203,11 @@ def test_branch_conditions_survive_the_merge(tmp_path: Path) -> None:
         assert line_7(out / "coverage.xml")["condition-coverage"] == expected
         root = ET.parse(out / "coverage.xml").getroot()
         assert (root.get("branches-valid"), root.get("branch-rate")) == ("2", rate)
+
+
+def test_ambiguous_relative_path_is_not_guessed(tmp_path: Path) -> None:
+    project = write_project(tmp_path)
+    (project / "lib/calc").mkdir(parents=True)
+    (project / "lib/calc/ops.py").write_text("")
+    assert Rerooter(project).reroot("calc/ops.py") is None
+    assert Rerooter(project).reroot(f"{WORKSPACE_FILES}/lib/calc/ops.py") == "lib/calc/ops.py"

@@ -11,7 +11,8 @@ Two passes, both checked against the files that really are in the project:
    then paths already relative to, or inside, the project;
 2. otherwise the longest trailing part of the path that names a project file, which covers
    DBFS copies (`/dbfs/...`, `dbfs:/...`), `/tmp/...` and `/local_disk0/...` checkouts, and
-   bundles with a custom `workspace.root_path`.
+   bundles with a custom `workspace.root_path`; and for a relative path (a report relative to
+   a source folder, `pkg/mod.py` for `src/pkg/mod.py`), the one project file ending with it.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class Rerooter:
     def __init__(self, project_root: Path, environ: Mapping[str, str] | None = None) -> None:
         self.project_root = project_root.resolve()
         self.files = frozenset(project_files(self.project_root))
+        self.by_name: dict[str, list[str]] = {}
+        for rel in self.files:
+            self.by_name.setdefault(PurePosixPath(rel).name, []).append(rel)
         environ = os.environ if environ is None else environ
         local_root = environ.get(LOCAL_WORKSPACE_ROOT_ENV)
         self.local_workspace_root = Path(local_root).resolve().as_posix() if local_root else None
@@ -89,7 +93,7 @@ class Rerooter:
             inside = self._inside_project(path)
             if inside:
                 return inside
-        return self._longest_suffix(path)
+        return self._longest_suffix(path) or self._unique_completion(path)
 
     def _inside_project(self, path: str) -> str | None:
         root = self.project_root.as_posix()
@@ -105,6 +109,14 @@ class Rerooter:
             if candidate in self.files:
                 return candidate
         return None
+
+    def _unique_completion(self, path: str) -> str | None:
+        """The one project file ending with a relative recorded path (a report relative to a source folder)."""
+        if path.startswith("/"):
+            return None
+        tail = "/" + PurePosixPath(path).as_posix()
+        matches = [f for f in self.by_name.get(PurePosixPath(path).name, ()) if f.endswith(tail)]
+        return matches[0] if len(matches) == 1 else None
 
 
 def project_files(root: Path) -> Iterable[str]:
