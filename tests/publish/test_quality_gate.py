@@ -116,3 +116,12 @@ def test_standin_fails_loudly_on_what_it_does_not_model(sonar: SonarStandIn) -> 
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 501
     assert json.loads(caught.value.read())["errors"][0]["msg"] == "SonarQube stand-in does not implement GET /api/server/version"
+
+
+def test_misspelt_fail_on_is_refused_before_polling(sonar: SonarStandIn, tmp_path: Path) -> None:
+    sonar.add_analysis("T7", "ERROR", CONDITIONS)
+    sonar.write_report_task(tmp_path / ".scannerwork", "T7")
+    (tmp_path / "bundleops.yml").write_text("sonar:\n  fail_on: [ERRROR]\n")
+    result = gate(tmp_path, sonar, *FAST)
+    assert result.returncode == 2
+    assert "sonar.fail_on: unknown quality-gate status ERRROR" in result.stderr and sonar.requests == []

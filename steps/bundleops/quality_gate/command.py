@@ -24,6 +24,7 @@ DESCRIPTION = (
 if TYPE_CHECKING:
     from bundleops.quality_gate.gate import GateResult, ReportTask
 
+GATE_STATUSES = ("OK", "WARN", "ERROR")  # api/qualitygates/project_status projectStatus.status
 EXAMPLE = "bundleops quality-gate --report-task .scannerwork/report-task.txt --timeout 600"
 
 
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         token = os.environ.get("SONAR_TOKEN")
         if not token:
             raise BundleopsError("SONAR_TOKEN is not set", fix="store a SonarQube token as a secret CI variable named SONAR_TOKEN")
+        _check_fail_on(config.sonar.fail_on)
         task = gate.read_report_task(args.report_task, run.project_root)
         timeout = args.timeout if args.timeout is not None else run.config.sonar.timeout_seconds
         if timeout <= 0 or args.poll_interval <= 0:
@@ -54,6 +56,13 @@ def run(args: argparse.Namespace) -> int:
         run.out.info(f"waiting for SonarQube analysis task {task.task_id} on {task.server_url} (up to {timeout:g}s)")
         result = gate.quality_gate(client, gate.wait_for_analysis(client, task, timeout, args.poll_interval))
         return _report(run, task, result)
+
+
+def _check_fail_on(fail_on: list[str]) -> None:
+    """A misspelt status would never match, and the gate would silently never fail the pipeline."""
+    unknown = sorted({status for status in fail_on if status.upper() not in GATE_STATUSES})
+    if unknown:
+        raise BundleopsError(f"sonar.fail_on: unknown quality-gate status {', '.join(unknown)}", fix=f"use some of {', '.join(GATE_STATUSES)} (see docs/publishing.md)")
 
 
 def _report(run: step.StepRun, task: "ReportTask", result: "GateResult") -> int:
