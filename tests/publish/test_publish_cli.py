@@ -179,3 +179,14 @@ def test_unit_collection_error_is_bad_input(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stdout + result.stderr
     assert "pytest could not run tests/unit (pytest exit code 2" in result.stderr
     assert "No module named 'calc.missing_module'" in result.stdout
+
+
+def test_publish_with_unit_reports_only(project: Path) -> None:
+    shutil.rmtree(project / ".bundleops/reports/integration")
+    result = run_bundleops(["publish"], cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ".bundleops/reports/integration/junit.xml not found (its step did not run here): published without it" in result.stdout
+    junit = ET.parse(project / "test-results/junit.xml").getroot()
+    assert [s.get("name") for s in junit.iter("testsuite")] == ["unit: pytest"]
+    coverage = ET.parse(project / "test-results/coverage.xml").getroot()
+    assert (coverage.get("lines-valid"), coverage.get("lines-covered")) == ("9", "4")  # unit alone: 1 2 5 12

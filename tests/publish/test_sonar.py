@@ -98,12 +98,32 @@ def test_real_analysis_needs_token_and_server(project: Path, tmp_path: Path) -> 
     assert result.returncode == 2 and "no SonarQube server URL" in result.stderr
 
 
+def command_lines_holding(secret: str) -> list[str]:
+    """The command lines of the processes running right now that contain `secret`."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        if secret in text:
+            found.append(text)
+    return found
+
+
 def test_real_analysis_against_the_standin_fails_loudly(project: Path, tmp_path: Path) -> None:
-    """pysonar's bootstrap calls the stand-in does not model: 501, the scanner fails, publish exits 3."""
+    """pysonar's bootstrap calls the stand-in does not model: 501, the scanner fails, publish exits 3.
+
+    While pysonar waits for the stand-in's answer, no process on the machine has the token on
+    its command line: it travels in SONAR_TOKEN only.
+    """
+    token_on_argv: list[str] = []
     with SonarStandIn() as sonar:
+        sonar.on_request = lambda _request: token_on_argv.extend(command_lines_holding(sonar.token))
         env = {**NO_NETWORK, "NO_PROXY": "127.0.0.1", "SONAR_HOST_URL": sonar.url, "SONAR_TOKEN": sonar.token, "SONAR_USER_HOME": str(tmp_path / "home")}
         result = run_bundleops(["publish", "--sonar"], env=env, cwd=project, timeout=120)
         assert sonar.requests, "pysonar never reached the stand-in"
+    assert token_on_argv == []
     assert result.returncode == 3, result.stdout + result.stderr
     assert "the SonarQube scanner (pysonar) exited with" in result.stderr
     assert sonar.token not in result.stdout + result.stderr

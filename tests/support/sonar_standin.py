@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
 
@@ -39,6 +39,9 @@ class SonarStandIn:
     tasks: dict[str, Task] = field(default_factory=dict)
     gates: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)  # "GET /api/ce/task?id=..." in arrival order
+    # Called with each request line while the client waits for the answer (tests look at the
+    # machine at that moment, e.g. at the command lines of running processes).
+    on_request: Callable[[str], None] | None = None
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -130,6 +133,8 @@ def _handler(standin: SonarStandIn) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             parsed = urlparse(self.path)
             standin.requests.append(f"GET {self.path}")
+            if standin.on_request:
+                standin.on_request(f"GET {self.path}")
             query = {key: values[0] for key, values in parse_qs(parsed.query).items()}
             known = parsed.path in ("/api/ce/task", "/api/qualitygates/project_status")
             if known and not standin.authorised(self.headers.get("Authorization")):

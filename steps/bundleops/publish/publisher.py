@@ -50,6 +50,9 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
     rerooter = Rerooter(project_root)
     reports = [junit.Report(_origin(path), path) for path in _inputs(project_root, junit_patterns, DEFAULT_JUNIT, "JUnit", "--junit")]
     coverage_inputs = _inputs(project_root, coverage_patterns, DEFAULT_COVERAGE, "coverage", "--coverage", required=False)
+    if not junit_patterns:
+        for missing in (path for path in DEFAULT_JUNIT if not (project_root / path).is_file()):
+            out.info(f"{missing} not found (its step did not run here): published without it")
     target = report_dir(out.environ)
 
     merged = junit.merge(reports)
