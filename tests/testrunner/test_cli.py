@@ -1,0 +1,46 @@
+"""The runner's command line: argument errors are exit 2 before any Spark starts; the entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+import pytest
+
+from bundleops.testrunner.__main__ import main
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--catalog", "my-catalog"], "--catalog 'my-catalog' is not a plain name"),
+        (["--catalog", "main", "--schema-prefix", "tmp.x"], "--schema-prefix 'tmp.x' is not a plain name"),
+        (["--catalog", "main", "--ttl-minutes", "0"], "--ttl-minutes 0 must be positive"),
+    ],
+)
+def test_bad_arguments_are_exit_2_with_the_cause_and_no_report(tmp_path, capsys, args, message):
+    reports = tmp_path / "reports"
+    code = main([*args, "--report-folder", str(reports)])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert message in captured.out + captured.err
+    assert not reports.exists()
+
+
+def test_help_shows_an_example():
+    result = subprocess.run([sys.executable, "-m", "bundleops.testrunner", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "example:\n  python -m bundleops.testrunner --catalog" in result.stdout
+    assert "--report-folder" in result.stdout
+
+
+def test_missing_required_arguments_exit_2():
+    result = subprocess.run([sys.executable, "-m", "bundleops.testrunner"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--catalog" in result.stderr
+
+
+def test_the_wheel_entry_point_testrunner_runs_the_runner():
+    (point,) = [e for e in entry_points(name="testrunner") if e.dist and e.dist.name == "bundleops"]
+    assert point.load().__module__ == "bundleops.testrunner.__main__"
