@@ -8,6 +8,7 @@ system would read: the job summary, the annotations, the logging commands, the r
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -81,12 +82,15 @@ def _merged_files_are_right(project: Path) -> None:
 def test_github_summary_annotations_and_outputs(project: Path, tmp_path: Path) -> None:
     env = snapshots.environment("github", "pull_request", tmp_path)
     env.update(GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"), GITHUB_OUTPUT=str(tmp_path / "output"))
-    result = run_bundleops(["publish"], env=env, cwd=project)
+    env["BUNDLEOPS_TRACE_FILE"] = str(tmp_path / "trace.jsonl")
+    result = run_bundleops(["publish", "--target", "staging"], env=env, cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     _merged_files_are_right(project)
+    assert [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()] == [{"step": "publish", "target": "staging", "vendor": "github"}]
 
     assert f"::error file=tests/unit/test_ops.py,line=9,title=unit test failed::{UNIT_FAILURE_ANNOTATION}" in result.stdout.splitlines()
     summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## Test results: staging\n")
     assert "❌ **5 tests**: 3 passed, 1 failed, 0 errors, 1 skipped" in summary
     assert "| unit | 2 | 1 | 1 | 0 | 0 |" in summary and "| integration | 3 | 2 | 0 | 0 | 1 |" in summary
     assert "`tests.unit.test_ops::test_add_is_wrong` at `tests/unit/test_ops.py:9`" in summary

@@ -17,11 +17,12 @@ DESCRIPTION = (
     "--sonar then runs the SonarQube scanner (pysonar) with properties derived from the CI context;\n"
     "the token comes only from SONAR_TOKEN. SonarQube ignores test-execution reports for pull requests."
 )
-EXAMPLE = "bundleops publish --sonar    # after `bundleops unit` and `bundleops test --target staging`"
+EXAMPLE = "bundleops publish --target staging --sonar    # after `bundleops unit` and `bundleops test --target staging`"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    step.add_project_argument(parser)
+    # --target is optional: it names the environment the run belongs to (summary, trace), nothing more.
+    step.add_target_argument(parser, required=False)
     parser.add_argument("--junit", nargs="+", metavar="GLOB", help="JUnit reports to merge, relative to the project root (default: .bundleops/reports/{unit,integration}/junit.xml)")
     parser.add_argument("--coverage", nargs="+", metavar="GLOB", help="Cobertura XML or .coverage data files to combine (default: .bundleops/reports/{unit,integration}/coverage.xml)")
     parser.add_argument("--sonar", action="store_true", help="then run the SonarQube scanner (needs SONAR_TOKEN and SONAR_HOST_URL or sonar.host_url)")
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from bundleops.publish import publisher, sonar
 
     with step.begin(NAME, args) as run:
-        published = publisher.publish(run.out, run.project_root.resolve(), args.junit, args.coverage, max_annotations=run.config.publish.max_annotations)
+        published = publisher.publish(run.out, run.project_root.resolve(), args.junit, args.coverage, max_annotations=run.config.publish.max_annotations, target=run.target)
         if args.sonar or args.sonar_dry_run:
             return sonar.analyse(run, published, dry_run=args.sonar_dry_run)
     return 0

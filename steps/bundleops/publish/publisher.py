@@ -46,17 +46,17 @@ class Published:
     coverage_path: Path | None
 
 
-def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | None, coverage_patterns: Sequence[str] | None, *, max_annotations: int) -> Published:
+def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | None, coverage_patterns: Sequence[str] | None, *, max_annotations: int, target: str | None = None) -> Published:
     rerooter = Rerooter(project_root)
     reports = [junit.Report(_origin(path), path) for path in _inputs(project_root, junit_patterns, DEFAULT_JUNIT, "JUnit", "--junit")]
     coverage_inputs = _inputs(project_root, coverage_patterns, DEFAULT_COVERAGE, "coverage", "--coverage", required=False)
     if not junit_patterns:
         for missing in (path for path in DEFAULT_JUNIT if not (project_root / path).is_file()):
             out.info(f"{missing} not found (its step did not run here): published without it")
-    target = report_dir(out.environ)
+    out_dir = report_dir(out.environ)
 
     merged = junit.merge(reports)
-    junit_path = target / "junit.xml"
+    junit_path = out_dir / "junit.xml"
     junit_path.parent.mkdir(parents=True, exist_ok=True)
     merged.write(str(junit_path))
     totals = junit.totals(merged)
@@ -65,14 +65,14 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
     coverage_totals, coverage_path, dropped = None, None, []
     if coverage_inputs:
         combined = coverage_merge.combine(coverage_inputs, rerooter)
-        coverage_path = target / "coverage.xml"
+        coverage_path = out_dir / "coverage.xml"
         coverage_totals = coverage_merge.write(combined, project_root, coverage_path, project_root / COMBINED_DATA_FILE)
         dropped = combined.dropped
         for path in dropped[:5]:
             out.warning(f"coverage for {path} left out: no file of this repository matches it")
 
     _annotate(out, failed, max_annotations)
-    out.summary(summary.render(totals, junit.totals_by_origin(merged), failed, coverage_totals, dropped=dropped))
+    out.summary(summary.render(totals, junit.totals_by_origin(merged), failed, coverage_totals, dropped=dropped, target=target))
     out.set_output("tests_total", str(totals.tests))
     out.set_output("tests_failed", str(totals.failures + totals.errors))
     out.set_output("coverage_percent", f"{coverage_totals.percent:.2f}" if coverage_totals else "")

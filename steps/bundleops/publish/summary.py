@@ -12,8 +12,9 @@ from bundleops.publish.junit import FailedTest, Totals
 MESSAGE_LIMIT = 1200  # characters of a failure message shown in the summary
 
 
-def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[FailedTest], coverage: CoverageTotals | None, *, dropped: Sequence[str] = (), max_failed: int = 50) -> str:
-    lines = ["## Test results", "", _headline(overall), "", "| origin | tests | passed | failed | errors | skipped | time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[FailedTest], coverage: CoverageTotals | None, *, dropped: Sequence[str] = (), max_failed: int = 50, target: str | None = None) -> str:
+    heading = f"## Test results: {target}" if target else "## Test results"
+    lines = [heading, "", _headline(overall), "", "| origin | tests | passed | failed | errors | skipped | time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for origin, t in {**by_origin, "**total**": overall}.items():
         lines.append(f"| {origin or 'tests'} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
     if failed:

@@ -26,7 +26,8 @@ PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    step.add_project_argument(parser)
+    # --target is optional: it names the environment the run belongs to (summary, trace), nothing more.
+    step.add_target_argument(parser, required=False)
 
 
 def run(args: argparse.Namespace) -> int:
