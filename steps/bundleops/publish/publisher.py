@@ -47,6 +47,9 @@ class Published:
 
 
 def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | None, coverage_patterns: Sequence[str] | None, *, max_annotations: int, target: str | None = None) -> Published:
+    """Merge, write to the report folder, and show the result on the CI system this runs on."""
+    if max_annotations < 0:
+        raise BundleopsError(f"publish.max_annotations is {max_annotations}", fix="set publish.max_annotations in bundleops.yml to 0 or more")
     rerooter = Rerooter(project_root)
     reports = [junit.Report(_origin(path), path) for path in _inputs(project_root, junit_patterns, DEFAULT_JUNIT, "JUnit", "--junit")]
     coverage_inputs = _inputs(project_root, coverage_patterns, DEFAULT_COVERAGE, "coverage", "--coverage", required=False)
@@ -61,15 +64,8 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
     merged.write(str(junit_path))
     totals = junit.totals(merged)
     failed = junit.failed_tests(merged, rerooter.reroot)
-
-    coverage_totals, coverage_path, dropped = None, None, []
-    if coverage_inputs:
-        combined = coverage_merge.combine(coverage_inputs, rerooter)
-        coverage_path = out_dir / "coverage.xml"
-        coverage_totals = coverage_merge.write(combined, project_root, coverage_path, project_root / COMBINED_DATA_FILE)
-        dropped = combined.dropped
-        for path in dropped[:5]:
-            out.warning(f"coverage for {path} left out: no file of this repository matches it")
+    coverage_path = out_dir / "coverage.xml" if coverage_inputs else None
+    coverage_totals, dropped = _coverage(out, coverage_inputs, rerooter, project_root, coverage_path)
 
     _annotate(out, failed, max_annotations)
     out.summary(summary.render(totals, junit.totals_by_origin(merged), failed, coverage_totals, dropped=dropped, target=target))
@@ -82,6 +78,17 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
         out.info(f"bundleops coverage: {coverage_totals.percent:.2f}%")
     out.info(CONSUMERS.get(out.vendor, CONSUMERS["local"]).format(junit=junit_path, coverage=coverage_path or "(no coverage)"))
     return Published(totals, failed, coverage_totals, junit_path, coverage_path)
+
+
+def _coverage(out: CIWriter, inputs: Sequence[Path], rerooter: Rerooter, project_root: Path, xml_path: Path | None) -> tuple[coverage_merge.CoverageTotals | None, list[str]]:
+    """Combine and write the coverage; warn about measured files that are not in the repository."""
+    if xml_path is None:
+        return None, []
+    combined = coverage_merge.combine(inputs, rerooter)
+    totals = coverage_merge.write(combined, project_root, xml_path, project_root / COMBINED_DATA_FILE)
+    for path in combined.dropped[:5]:
+        out.warning(f"coverage for {path} left out: no file of this repository matches it")
+    return totals, combined.dropped
 
 
 def _annotate(out: CIWriter, failed: Sequence[junit.FailedTest], limit: int) -> None:
