@@ -51,7 +51,6 @@ def test_pull_request_properties_pass_pysonar_dry_run_offline(project: Path, tmp
         "sonar.tests": "tests",
         "sonar.python.xunit.reportPath": "test-results/junit.xml",
         "sonar.python.coverage.reportPaths": "test-results/coverage.xml",
-        "sonar.python.version": props["sonar.python.version"],
         "sonar.host.url": sonar.url,
         "sonar.scm.revision": snapshots.HEAD_SHA,
         "sonar.links.ci": "https://github.com/acme/orders/actions/runs/9001",

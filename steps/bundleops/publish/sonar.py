@@ -35,13 +35,16 @@ PR_NOTE = ("SonarQube ignores test-execution reports for pull requests: this ana
 
 
 def properties(project_root: Path, config: "ProjectConfig", context: "CIContext", junit_path: Path, coverage_path: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
-    """The scanner properties for this project and CI context (no token, no secrets)."""
+    """The scanner properties for this project and CI context (no token, no secrets).
+
+    sonar.python.version is left to pysonar, which reads `requires-python` from pyproject.toml:
+    the code targets the cluster's Python, not the CI runner's.
+    """
     props: dict[str, str] = {
         "sonar.projectKey": config.sonar.project_key or _bundle_name(project_root),
         "sonar.projectBaseDir": str(project_root),
         "sonar.sources": _existing(project_root, config.sonar.sources, "sonar.sources"),
         "sonar.python.xunit.reportPath": _relative(junit_path, project_root),
-        "sonar.python.version": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
     tests = [path for path in config.sonar.tests if (project_root / path).is_dir()]
     if tests:
