@@ -349,15 +349,23 @@ def render_tree(template_dir: Path, given: dict[str, str], output_dir: Path) -> 
     return written
 
 
+def render_example(ci_system: str = "github", destination: Path = Path("."), **changes: str) -> Path:
+    """Render the example project (EXAMPLE_INPUTS, with ci_system and any input changed) into
+    `destination` as `databricks bundle init --output-dir destination` would; returns the project folder."""
+    inputs = {**EXAMPLE_INPUTS, "ci_system": ci_system, **changes}
+    destination.mkdir(parents=True, exist_ok=True)
+    render_tree(TEMPLATE_DIR, inputs, destination)
+    return destination / inputs["project_name"]
+
+
 def update_example() -> Path:
     """Re-render examples/orders_pipeline from bundle-template/ with EXAMPLE_INPUTS."""
     staging = EXAMPLE_DIR.parent / ".render"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     try:
-        render_tree(TEMPLATE_DIR, EXAMPLE_INPUTS, staging)
+        project = render_example(EXAMPLE_INPUTS["ci_system"], staging)
         shutil.rmtree(EXAMPLE_DIR, ignore_errors=True)
-        (staging / EXAMPLE_INPUTS["project_name"]).rename(EXAMPLE_DIR)
+        project.rename(EXAMPLE_DIR)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return EXAMPLE_DIR

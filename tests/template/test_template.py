@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import bundleops
-from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_DIR, EXAMPLE_INPUTS, REPO, TEMPLATE_DIR, render_tree
+from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_DIR, EXAMPLE_INPUTS, REPO, TEMPLATE_DIR, render_example, render_tree
 
 # The consumer CI file(s) of each CI system: bundle-template/README.md documents these paths.
 CI_PATHS = {
@@ -36,8 +36,7 @@ def _generated_dirs(project: Path) -> set[str]:
 
 
 def _render(tmp_path: Path, **changes: str) -> Path:
-    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, **changes}, tmp_path)
-    return tmp_path / changes.get("project_name", EXAMPLE_INPUTS["project_name"])
+    return render_example(destination=tmp_path, **changes)
 
 
 def test_example_equals_a_fresh_render_with_the_documented_inputs(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 
 from bundleops.localcli.bundle import Options, resolve
 from bundleops.localcli.user import current_user
-from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
+from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_INPUTS, render_example
 
 DEVELOPER = current_user("dev.user@example.com", "42")
 
@@ -26,9 +26,7 @@ def _caller(target: str) -> dict:
 
 @pytest.fixture(scope="module", params=CI_SYSTEMS)
 def project(request, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp(request.param)
-    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": request.param}, out)
-    return out / EXAMPLE_INPUTS["project_name"]
+    return render_example(ci_system=request.param, destination=tmp_path_factory.mktemp(request.param))
 
 
 @pytest.mark.parametrize("target", ["dev", "staging", "prod"])

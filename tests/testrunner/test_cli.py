@@ -44,3 +44,12 @@ def test_missing_required_arguments_exit_2():
 def test_the_wheel_entry_point_testrunner_runs_the_runner():
     (point,) = [e for e in entry_points(name="testrunner") if e.dist and e.dist.name == "bundleops"]
     assert point.load().__module__ == "bundleops.testrunner.__main__"
+
+
+def test_a_report_folder_that_cannot_be_created_is_exit_2_before_spark_starts(tmp_path, capsys):
+    blocker = tmp_path / "volume"
+    blocker.write_text("a file where the volume folder should be")
+    code = main(["--catalog", "main", "--project-root", str(tmp_path), "--report-folder", str(blocker / "run-1")])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "cannot create the report folder" in captured.out + captured.err

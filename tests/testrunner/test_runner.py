@@ -37,18 +37,25 @@ def _test_schemas(spark) -> list[str]:
     return [r[0] for r in spark.sql("SHOW SCHEMAS IN spark_catalog LIKE 'bundleops_test_*'").collect()]
 
 
+def _run(project: Path, reports: Path, spark) -> tuple[int, dict[str, str]]:
+    """Run the project; return the exit code and the JUnit outcomes, after checking the run's
+    schema is gone and both reports exist (what every run must leave, whatever happened)."""
+    code = run_local_project(project, reports, spark=spark)
+    assert (reports / "coverage.xml").is_file()
+    assert _schema_of(reports / "junit.xml") not in _test_schemas(spark)
+    return code, _cases(reports / "junit.xml")
+
+
 def test_example_runs_three_phases_writes_reports_and_drops_its_schema(local_spark, example_copy, tmp_path):
     reports = tmp_path / "reports"
-    code = run_local_project(example_copy, reports, spark=local_spark)
+    code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 0
-    cases = _cases(reports / "junit.xml")
     assert [name for name in cases if name.startswith("phase")] == PHASES
     assert set(cases.values()) == {"passed"}
     assert "test_revenue_per_day_and_country" in cases
     schema = _schema_of(reports / "junit.xml")
     assert schema.startswith("bundleops_test_local_")
-    assert schema not in _test_schemas(local_spark)
 
     coverage = ET.parse(reports / "coverage.xml").getroot()
     files = {c.get("filename"): float(c.get("line-rate")) for c in coverage.iter("class")}
@@ -65,16 +72,13 @@ def test_a_failing_test_still_cleans_up_and_reports(local_spark, example_copy, t
         "    assert spark.table(table_name('orders')).count() == 0\n"
     )
     reports = tmp_path / "reports"
-    code = run_local_project(example_copy, reports, spark=local_spark)
+    code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 1
-    cases = _cases(reports / "junit.xml")
     assert cases["test_revenue_is_never_negative"] == "failure"
     assert cases[runner.PHASE_PYTEST] == "failure"
     assert cases[runner.PHASE_CLEANUP] == "passed"
     assert cases["test_run_writes_the_daily_revenue_table"] == "passed"
-    assert _schema_of(reports / "junit.xml") not in _test_schemas(local_spark)
-    assert (reports / "coverage.xml").is_file()
 
 
 def test_a_crashing_fixture_still_cleans_up_and_reports(local_spark, example_copy, tmp_path):
@@ -86,41 +90,36 @@ def test_a_crashing_fixture_still_cleans_up_and_reports(local_spark, example_cop
         "    raise RuntimeError('fixture exploded')\n"
     )
     reports = tmp_path / "reports"
-    code = run_local_project(example_copy, reports, spark=local_spark)
+    code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 1
-    cases = _cases(reports / "junit.xml")
     assert cases["test_revenue_per_day_and_country"] == "error"
     assert "fixture exploded" in (reports / "junit.xml").read_text()
     assert cases[runner.PHASE_CLEANUP] == "passed"
-    assert _schema_of(reports / "junit.xml") not in _test_schemas(local_spark)
 
 
 def test_a_value_that_does_not_cast_fails_mock_data_and_still_drops_the_schema(local_spark, example_copy, tmp_path):
     fixture = example_copy / "tests/integration/fixtures/orders.yml"
     fixture.write_text(fixture.read_text().replace('[1, c1, "2026-11-01 09:15:00", "49.99"', '[one, c1, "2026-11-01 09:15:00", "49.99"'))
     reports = tmp_path / "reports"
-    code = run_local_project(example_copy, reports, spark=local_spark)
+    code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 1
-    cases = _cases(reports / "junit.xml")
     assert cases[runner.PHASE_MOCK_DATA] == "failure"
     assert cases[runner.PHASE_PYTEST] == "skipped"
     assert cases[runner.PHASE_CLEANUP] == "passed"
     text = (reports / "junit.xml").read_text()
     assert "table &apos;orders&apos;" in text or "table 'orders'" in text
     assert "CAST_INVALID_INPUT" in text
-    assert _schema_of(reports / "junit.xml") not in _test_schemas(local_spark)
 
 
 def test_a_broken_fixture_file_is_bad_input_before_any_schema_exists(local_spark, example_copy, tmp_path):
     (example_copy / "tests/integration/fixtures/orders.yml").write_text("tables: {orders: {columns: {}}}\n")
     reports = tmp_path / "reports"
     before = _test_schemas(local_spark)
-    code = run_local_project(example_copy, reports, spark=local_spark)
+    code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 2
-    cases = _cases(reports / "junit.xml")
     assert cases == {
         runner.PHASE_MOCK_DATA: "failure",
         runner.PHASE_SWEEP: "skipped",
@@ -140,7 +139,7 @@ def test_sweep_drops_only_expired_schemas_with_the_prefix(local_spark, example_c
     local_spark.sql(f"CREATE SCHEMA spark_catalog.{unmarked}")
     try:
         reports = tmp_path / "reports"
-        assert run_local_project(example_copy, reports, spark=local_spark) == 0
+        assert _run(example_copy, reports, local_spark)[0] == 0
         remaining = {r[0] for r in local_spark.sql("SHOW SCHEMAS IN spark_catalog").collect()}
         assert expired not in remaining
         assert {fresh, foreign, unmarked} <= remaining

@@ -135,7 +135,7 @@ class _Run:
 def run(options: Options, spark: "SparkSession | None" = None) -> int:
     """Run the three phases and write the reports; returns the exit code (0, 1, 2 or 3)."""
     state = _Run(options, spark)
-    options.report_dir.mkdir(parents=True, exist_ok=True)
+    _prepare_report_dir(options.report_dir)
     for name in (JUNIT_FILE, COVERAGE_FILE):  # never leave an earlier run's report to be read as this one's
         (options.report_dir / name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bundleops-testrunner-") as work:
@@ -156,6 +156,19 @@ def run(options: Options, spark: "SparkSession | None" = None) -> int:
             if state.own_spark and state.spark is not None and not spark_sessions.on_databricks():
                 state.spark.stop()
     return exit_code(state.phases)
+
+
+def _prepare_report_dir(report_dir: Path) -> None:
+    """Make the report folder before anything runs: a run whose results cannot be stored is useless."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BundleopsError(
+            f"cannot create the report folder {report_dir}: {error.strerror or error}",
+            fix="the Unity Catalog volume of --report-folder must exist and be writable by the job's identity "
+            "(create it, or point the job parameter report_folder at one that does)",
+            code=ExitCode.BAD_INPUT,
+        ) from None
 
 
 def _write_reports(state: _Run, pytest_junit: Path) -> None:
