@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.conformance import harness
-from tests.conformance.test_gitlab_runner import assert_branch_and_title_stay_data, assert_ran_the_plan, run_example, run_with_failing_plan
+from tests.conformance.test_gitlab_runner import (
+    assert_branch_and_title_stay_data,
+    assert_published_unit_tests,
+    assert_ran_the_plan,
+    run_example,
+    run_with_failing_plan,
+)
 
 pytestmark = pytest.mark.vendor_runner
 
@@ -27,6 +33,7 @@ def test_runs_the_planned_steps(event: str, conformance_workspace: harness.Works
     else:
         assert "Target      branches.main" in run.log_tail
         assert "ok  bundleops prod" in run.log_tail
+    assert_published_unit_tests(run.project / "test-results")
 
 
 def test_branch_name_and_title_are_data_never_code(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:

@@ -82,6 +82,15 @@ def test_runs_the_planned_steps(event: str, conformance_workspace: harness.Works
         assert "the plan targets 'staging', not dev: nothing to run here" in run.log_tail
     else:
         assert "bundleops-prod" in run.log_tail and "PASS  bundleops-prod" in run.log_tail
+    # --shell-isolation: the unit reports reach the target job only through the plan job's artifacts.
+    _, target = planned_steps("gitlab", event, run.project)
+    assert_published_unit_tests(run.project / ".gitlab-ci-local" / "artifacts" / f"bundleops-{target}" / "test-results")
+
+
+def assert_published_unit_tests(report_dir: Path) -> None:
+    """The merged JUnit report the CI shows (publish's output) holds the unit tests run in the first job."""
+    assert (report_dir / "coverage.xml").is_file(), sorted(report_dir.iterdir())
+    assert '<testsuite name="unit: ' in (report_dir / "junit.xml").read_text(encoding="utf-8")
 
 
 def assert_branch_and_title_stay_data(vendor: str, workspace: harness.Workspace, workdir: Path) -> None:

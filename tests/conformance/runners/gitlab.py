@@ -13,7 +13,9 @@ How a GitLab pipeline is simulated, and where it differs from gitlab.com:
 - Variables: CI/CD variables (credentials, the trace file, branch name, MR title) go into a
   variables file (mode 0600), never on argv. Values are written with `$` doubled: GitLab's
   "expand variable reference" would otherwise rewrite them; the job sees them verbatim.
-- The jobs run on this machine (`--force-shell-executor`, the jobs' `image:` is ignored) with the
+- Each job runs in its own copy of the repository (`--shell-isolation`), so files reach a later
+  job only as artifacts, as on GitLab; the shell executor runs it on this machine
+  (`--force-shell-executor`, the jobs' `image:` is ignored) with the
   repository's virtualenv first on PATH, where bundleops is the working tree. PIP_NO_INDEX=1
   makes the template's pinned `pip install bundleops[local]==<version>` resolve to it without a
   download, so a template pinned to another version fails the run. HOME is an empty folder: bash
@@ -117,6 +119,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
     command = [
         str(NODE_BIN / "gitlab-ci-local"),
         "--force-shell-executor",
+        "--shell-isolation",
         "--no-color",
         "--variables-file",
         str(variables_file),
