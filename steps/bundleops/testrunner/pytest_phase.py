@@ -15,9 +15,10 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
-from bundleops.testrunner import plugin
+if TYPE_CHECKING:
+    from bundleops.testrunner.plugin import Context
 
 # pytest's exit codes (pytest.ExitCode), named here to keep pytest out of this module's imports.
 PYTEST_OK, PYTEST_TESTS_FAILED, PYTEST_NO_TESTS = 0, 1, 5
@@ -40,13 +41,15 @@ def run(
     project_root: Path,
     tests: Path,
     sources: Sequence[Path],
-    context: plugin.Context,
+    context: "Context",
     junit_path: Path,
     coverage_path: Path,
 ) -> PytestOutcome:
     """Run pytest over `tests`; write its JUnit XML and the Cobertura XML of `sources`."""
     import coverage
     import pytest
+
+    from bundleops.testrunner import plugin
 
     config = project_root / "pyproject.toml"
     cov = coverage.Coverage(

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Callable
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.testrunner import fixtures, mockdata, pytest_phase, schemas
 from bundleops.testrunner import spark as spark_sessions
-from bundleops.testrunner.plugin import Context
 from bundleops.testrunner.report import ERROR, FAILED, PASSED, SKIPPED, PhaseResult, exit_code, write_junit
 
 if TYPE_CHECKING:
@@ -104,6 +103,8 @@ class _Run:
 
     # ---- phase 2
     def run_tests(self, work: Path) -> str:
+        from bundleops.testrunner.plugin import Context
+
         options = self.options
         if not options.tests.exists():
             raise BundleopsError(f"test path {options.tests} does not exist", fix="pass --tests pointing at the project's integration tests")
