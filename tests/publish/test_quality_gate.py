@@ -125,3 +125,21 @@ def test_misspelt_fail_on_is_refused_before_polling(sonar: SonarStandIn, tmp_pat
     result = gate(tmp_path, sonar, *FAST)
     assert result.returncode == 2
     assert "sonar.fail_on: unknown quality-gate status ERRROR" in result.stderr and sonar.requests == []
+
+
+def test_a_briefly_unavailable_server_is_retried(sonar: SonarStandIn, tmp_path: Path) -> None:
+    sonar.add_analysis("T8", "OK")
+    sonar.write_report_task(tmp_path / ".scannerwork", "T8")
+    sonar.unavailable = 2
+    result = gate(tmp_path, sonar, *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(sonar.requests) == 2 + 3 + 1  # two 503s, three task polls, the gate
+
+
+def test_a_server_that_stays_unavailable_exits_3(sonar: SonarStandIn, tmp_path: Path) -> None:
+    sonar.add_analysis("T9", "OK")
+    sonar.write_report_task(tmp_path / ".scannerwork", "T9")
+    sonar.unavailable = 10
+    result = gate(tmp_path, sonar, *FAST)
+    assert result.returncode == 3
+    assert "SonarQube api/ce/task answered HTTP 503 3 times" in result.stderr and len(sonar.requests) == 3

@@ -9,6 +9,7 @@ It follows SonarQube's documented contract for exactly these endpoints:
   an unknown analysis is 404 with `errors[]`.
 - Authentication: `Authorization: Bearer <token>` or HTTP Basic with the token as user name;
   anything else is 401 with an empty body, as SonarQube answers.
+- `unavailable = N` makes the next N requests answer 503, as SonarQube does while starting.
 Any other method or path answers 501 with an error naming it, so a client calling something the
 stand-in does not model fails loudly instead of passing. It listens on 127.0.0.1 only.
 """
@@ -42,6 +43,8 @@ class SonarStandIn:
     # Called with each request line while the client waits for the answer (tests look at the
     # machine at that moment, e.g. at the command lines of running processes).
     on_request: Callable[[str], None] | None = None
+    # The next N requests answer 503, as SonarQube does while it starts or migrates its database.
+    unavailable: int = 0
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -136,6 +139,9 @@ def _handler(standin: SonarStandIn) -> type[BaseHTTPRequestHandler]:
             if standin.on_request:
                 standin.on_request(f"GET {self.path}")
             query = {key: values[0] for key, values in parse_qs(parsed.query).items()}
+            if standin.unavailable > 0:
+                standin.unavailable -= 1
+                return self._send(503, {"errors": [{"msg": "SonarQube is starting"}]})
             known = parsed.path in ("/api/ce/task", "/api/qualitygates/project_status")
             if known and not standin.authorised(self.headers.get("Authorization")):
                 return self._send(401, None)

@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     step.add_project_argument(parser)
     parser.add_argument("--report-task", type=Path, metavar="PATH", help="the scanner's report-task.txt (default: .scannerwork/, target/sonar/ or build/sonar/ under the project root)")
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds to wait for the analysis (default: sonar.timeout_seconds, 300)")
-    parser.add_argument("--poll-interval", type=float, default=5.0, metavar="S", help="seconds between polls (default: 5)")
+    parser.add_argument("--poll-interval", type=float, default=5.0, metavar="S", help="seconds between polls, and the first retry delay after a failed request (default: 5)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         timeout = args.timeout if args.timeout is not None else run.config.sonar.timeout_seconds
         if timeout <= 0 or args.poll_interval <= 0:
             raise BundleopsError(f"--timeout {timeout:g} and --poll-interval {args.poll_interval:g} must be positive", fix="pass a number of seconds above 0")
-        client = gate.SonarClient(task.server_url, token)
+        client = gate.SonarClient(task.server_url, token, retry_delay=args.poll_interval)
         run.out.info(f"waiting for SonarQube analysis task {task.task_id} on {task.server_url} (up to {timeout:g}s)")
         result = gate.quality_gate(client, gate.wait_for_analysis(client, task, timeout, args.poll_interval))
         return _report(run, task, result)

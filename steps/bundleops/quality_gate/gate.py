@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from bundleops.errors import BundleopsError, ExitCode
@@ -84,13 +84,13 @@ def read_report_task(path: Path | None, project_root: Path) -> ReportTask:
 class SonarClient:
     """The two Web API calls, with the answers that mean 'your input is wrong' told apart from outages."""
 
-    def __init__(self, server_url: str, token: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, server_url: str, token: str, *, retry_delay: float = 2.0) -> None:
         import requests
 
         self.server_url = server_url
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
-        self.sleep = sleep
+        self.retry_delay = retry_delay  # doubled after each failed try
 
     def get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         import requests
@@ -107,7 +107,7 @@ class SonarClient:
                     return self._answer(response, path)
                 if attempt == RETRIES:
                     raise BundleopsError(f"SonarQube {path} answered HTTP {response.status_code} {RETRIES} times", fix="retry later; the SonarQube server is failing", code=ExitCode.EXTERNAL_FAILURE)
-            self.sleep(2 ** attempt)
+            time.sleep(self.retry_delay * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
 
     def _answer(self, response: "requests.Response", path: str) -> dict[str, Any]:
@@ -135,9 +135,9 @@ def _errors(response: "requests.Response") -> str:
     return "; ".join(m for m in messages if m) or response.reason or "no message"
 
 
-def wait_for_analysis(client: SonarClient, task: ReportTask, timeout: float, poll: float, clock: Callable[[], float] = time.monotonic) -> str:
+def wait_for_analysis(client: SonarClient, task: ReportTask, timeout: float, poll: float) -> str:
     """The analysis id once the background task succeeded."""
-    deadline = clock() + timeout
+    deadline = time.monotonic() + timeout
     while True:
         body = client.get("api/ce/task", {"id": task.task_id}).get("task", {})
         status = body.get("status")
@@ -152,13 +152,13 @@ def wait_for_analysis(client: SonarClient, task: ReportTask, timeout: float, pol
                 fix="open the project's Background Tasks in SonarQube for details, then re-run the analysis",
                 code=ExitCode.EXTERNAL_FAILURE,
             )
-        if clock() + poll > deadline:
+        if time.monotonic() + poll > deadline:
             raise BundleopsError(
                 f"analysis task {task.task_id} still {status} after {timeout:g}s",
                 fix="raise sonar.timeout_seconds or --timeout, or check the SonarQube server's queue",
                 code=ExitCode.EXTERNAL_FAILURE,
             )
-        client.sleep(poll)
+        time.sleep(poll)
 
 
 def quality_gate(client: SonarClient, analysis_id: str) -> GateResult:
