@@ -94,8 +94,12 @@ def test_steps_pin_the_release_gate_prod_and_use_deployments_with_oidc() -> None
             assert INSTALL in step["script"], f"{step['name']} does not install bundleops {__version__}"
             if step["name"] in TARGET_STEPS:
                 assert (step.get("deployment"), step.get("trigger")) == TARGET_STEPS[step["name"]]
+                assert step["artifacts"] == ["test-results/**"]
             else:
                 assert "deployment" not in step and "trigger" not in step
+                # bb-run's host mode shares one folder between steps; on Bitbucket only artifacts carry
+                # the plan and the unit reports to the later steps.
+                assert step["artifacts"] == ["test-results/**", ".bundleops/reports/**"]
 
 
 def test_scripts_read_no_attacker_controlled_value() -> None:
