@@ -134,3 +134,11 @@ def test_bad_inputs_are_refused(tmp_path):
     with pytest.raises(TemplateError, match="'sp_prod' is required"):
         render_tree(TEMPLATE_DIR, missing, tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_bundleops_yml_is_valid_configuration(tmp_path):
+    from bundleops import config
+
+    loaded = config.load(_render(tmp_path))
+    assert loaded.test.job == "orders_pipeline_test_job"
+    assert loaded.sonar.project_key == "orders_pipeline"

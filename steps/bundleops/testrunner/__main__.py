@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import Sequence
+import threading
+from typing import NoReturn, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bundleops.cli import run_guarded
     from bundleops.testrunner import cli, runner
 
+    _interrupt_on_sigterm()
     return run_guarded(lambda: runner.run(cli.options(argv)))
+
+
+def _interrupt_on_sigterm() -> None:
+    """A cancelled job or CI run sends SIGTERM: turn it into KeyboardInterrupt, so pytest stops
+    the tests and the clean-up and the reports still run (SIGKILL is left to the sweep)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _raise_interrupt(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def entry_point() -> None:

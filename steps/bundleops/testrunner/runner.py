@@ -73,6 +73,9 @@ class _Run:
         except Exception as error:  # noqa: BLE001 - a crash is reported as the phase's error
             message = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
             result = PhaseResult(name, ERROR, message=message, details=traceback.format_exc(), code=ExitCode.EXTERNAL_FAILURE)
+        except KeyboardInterrupt:  # a cancelled run (SIGTERM, see __main__): record it, then stop
+            self.phases.append(PhaseResult(name, ERROR, time.monotonic() - start, "interrupted: the run was cancelled", code=ExitCode.EXTERNAL_FAILURE))
+            raise
         self.phases.append(dataclasses.replace(result, seconds=time.monotonic() - start))
         print(f"[bundleops.testrunner] {name}: {self.phases[-1].outcome}" + (f" ({result.message})" if result.message else ""), flush=True)
         return result.ok
@@ -122,7 +125,11 @@ class _Run:
         if outcome.exit_code == pytest_phase.PYTEST_NO_TESTS:
             raise BundleopsError(f"no tests collected from {options.tests}", fix="add test_*.py files there, or fix --tests", code=ExitCode.BAD_INPUT)
         if outcome.exit_code != pytest_phase.PYTEST_OK:
-            raise BundleopsError(f"pytest stopped with exit code {outcome.exit_code} (usage or collection error, or interrupted)", fix="see the pytest output in the job log", code=ExitCode.CHECK_FAILED)
+            raise BundleopsError(
+                f"pytest stopped with exit code {outcome.exit_code}: interrupted (the run was cancelled, or a test file failed to import) or a usage error",
+                fix="see the pytest output in the job log",
+                code=ExitCode.CHECK_FAILED,
+            )
         return coverage
 
     # ---- phase 3
@@ -149,13 +156,15 @@ def run(options: Options, spark: "SparkSession | None" = None) -> int:
                 state.skip(PHASE_SWEEP, "mock data failed")
                 state.skip(PHASE_PYTEST, "mock data failed: tests would fail on missing tables")
         finally:
-            if state.schema_requested:
-                state.phase(PHASE_CLEANUP, state.cleanup)
-            else:
-                state.skip(PHASE_CLEANUP, "no schema was created")
-            _write_reports(state, work_dir / "pytest.xml")
-            if state.own_spark and state.spark is not None and not spark_sessions.on_databricks():
-                state.spark.stop()
+            try:
+                if state.schema_requested:
+                    state.phase(PHASE_CLEANUP, state.cleanup)
+                else:
+                    state.skip(PHASE_CLEANUP, "no schema was created")
+            finally:
+                _write_reports(state, work_dir / "pytest.xml")
+                if state.own_spark and state.spark is not None and not spark_sessions.on_databricks():
+                    state.spark.stop()
     return exit_code(state.phases)
 
 
