@@ -128,3 +128,15 @@ def run_with_failing_plan(vendor: str, workdir: Path) -> harness.VendorRun:
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
     run = run_with_failing_plan("gitlab", tmp_path)
     assert "bundleops-staging starting" not in run.log_tail and "bundleops-dev     starting" not in run.log_tail
+
+
+def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> None:
+    """PIP_NO_INDEX: a job asking for another bundleops than the working tree fails at its install."""
+
+    def ask_for_another_version(project: Path) -> None:
+        consumer = project / ".gitlab-ci.yml"
+        consumer.write_text(consumer.read_text(encoding="utf-8") + "    inputs:\n      bundleops_source: bundleops==99.0.0\n", encoding="utf-8")
+
+    run = run_example("gitlab", "push", unreachable_workspace(tmp_path), tmp_path, edit=ask_for_another_version)
+    assert run.returncode != 0 and run.steps == []
+    assert "No matching distribution found for bundleops==99.0.0" in run.log_tail
