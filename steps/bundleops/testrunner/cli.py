@@ -34,15 +34,15 @@ def parser() -> argparse.ArgumentParser:
     )
     result.add_argument("--catalog", required=True, help="catalog for the temporary schema (local Spark always uses spark_catalog)")
     result.add_argument("--report-folder", required=True, help="folder for junit.xml and coverage.xml: a /Volumes/... path or a local folder")
-    result.add_argument("--project-root", type=Path, default=Path("."), help="the deployed project folder (${workspace.file_path}); default: .")
-    result.add_argument("--tests", type=Path, help="integration tests to run; default: <project root>/tests/integration")
-    result.add_argument("--fixtures", type=Path, help="folder of mock-table files; default: <tests>/fixtures")
-    result.add_argument("--source", type=Path, action="append", help="source folder to measure and import (repeatable); default: <project root>/src")
+    result.add_argument("--project-root", default=".", help="the deployed project folder (${workspace.file_path}); default: .")
+    result.add_argument("--tests", help="integration tests to run; default: <project root>/tests/integration")
+    result.add_argument("--fixtures", help="folder of mock-table files; default: <tests>/fixtures")
+    result.add_argument("--source", action="append", help="source folder to measure and import (repeatable); default: <project root>/src")
     result.add_argument("--run-id", help="the job run id ({{job.run_id}}); names the schema; default: a fresh local id")
     result.add_argument("--commit", default="unknown", help="commit under test, recorded in the report")
     result.add_argument("--schema-prefix", default="bundleops_test", help="temporary schemas are <prefix>_<run id>; the sweep looks at this prefix")
     result.add_argument("--ttl-minutes", type=int, default=360, help="RemoveAfter = now + this; later runs drop the schema after it (default 360)")
-    result.add_argument("--metastore-dir", type=Path, help="local Spark only: keep the metastore and warehouse in this folder across runs")
+    result.add_argument("--metastore-dir", help="local Spark only: keep the metastore and warehouse in this folder across runs")
     return result
 
 
@@ -53,26 +53,27 @@ def options(argv: Sequence[str] | None = None) -> Options:
             raise BundleopsError(f"{label} {value!r} is not a plain name", fix=f"give {label} letters, digits and underscores only", code=ExitCode.BAD_INPUT)
     if args.ttl_minutes <= 0:
         raise BundleopsError(f"--ttl-minutes {args.ttl_minutes} must be positive", fix="give the minutes after which a leftover schema may be dropped, e.g. 360")
-    project_root = args.project_root.resolve()
-    tests = (args.tests or project_root / "tests" / "integration").resolve()
+    project_root = local_folder(args.project_root)
+    tests = local_folder(args.tests) if args.tests else project_root / "tests" / "integration"
     return Options(
         project_root=project_root,
         tests=tests,
         catalog=args.catalog,
-        report_dir=report_dir(args.report_folder),
+        report_dir=local_folder(args.report_folder),
         run_id=args.run_id or local_run_id(),
         commit=args.commit,
-        fixtures=args.fixtures.resolve() if args.fixtures else None,
-        sources=tuple(s.resolve() for s in args.source or ()),
+        fixtures=local_folder(args.fixtures) if args.fixtures else None,
+        sources=tuple(local_folder(s) for s in args.source or ()),
         prefix=args.schema_prefix,
         ttl=timedelta(minutes=args.ttl_minutes),
-        metastore_dir=args.metastore_dir.resolve() if args.metastore_dir else None,
+        metastore_dir=Path(args.metastore_dir).resolve() if args.metastore_dir else None,
     )
 
 
-def report_dir(folder: str) -> Path:
-    """The local folder of the report folder: /Volumes and /Workspace paths map through the local
-    workspace's variables outside Databricks and stay as they are (FUSE mounts) inside it."""
+def local_folder(folder: str) -> Path:
+    """Where a path argument is on this machine. The job passes workspace paths
+    (`${workspace.file_path}`, `/Volumes/...`): inside Databricks they are FUSE mounts and stay as
+    they are; the local workspace maps them through its environment variables."""
     if folder.startswith(("/Volumes/", "/Workspace/")):
         from bundleops.localworkspace.paths import local_path
 
