@@ -17,8 +17,20 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 
+def _numeric_job_ids(node: Any) -> Any:
+    """`job_id: ${resources.jobs.x.id}` resolves to the id string; the Jobs API wants a number there."""
+    if isinstance(node, dict):
+        return {
+            key: int(value) if key == "job_id" and isinstance(value, str) and value.isdigit() else _numeric_job_ids(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_numeric_job_ids(item) for item in node]
+    return node
+
+
 def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
-    settings = {key: copy.deepcopy(value) for key, value in job.items() if key != "permissions"}
+    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key != "permissions"}
     settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
     settings["edit_mode"] = "UI_LOCKED"
     settings["format"] = "MULTI_TASK"
