@@ -14,8 +14,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from bundleops.config import load as load_config
+from bundleops.context.model import CIContext
+from bundleops.plan.planner import make_plan
 from bundleops.trace import read as read_trace
+from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENDORS = ("github", "azure", "gitlab", "jenkins", "bitbucket")
@@ -26,6 +31,8 @@ PR_TITLE = "Add daily revenue"
 # Values an attacker controls in a pull request: none may be executed by a template.
 INJECTION_BRANCH = 'feature/$(touch pwned)-`touch pwned`-";touch pwned;"-${{github.token}}'
 INJECTION_TITLE = 'Fix $(touch pwned) `touch pwned` "; touch pwned; " ${{ github.token }}'
+# Steps that take the plan's target.
+TARGETED = ("validate", "deploy", "test")
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class VendorRun:
     project: Path
     returncode: int
     steps: list[tuple[str, str | None]]
-    log_tail: str
+    log: str  # the runner's whole output
 
 
 def pipeline_env(workspace: Workspace, trace_file: Path) -> dict[str, str]:
@@ -95,24 +102,102 @@ def steps_run(trace_file: Path) -> list[tuple[str, str | None]]:
     return [(entry["step"], entry["target"]) for entry in read_trace(trace_file)]
 
 
-def render_project(vendor: str, destination: Path) -> Path:
-    """The example project as `databricks bundle init` renders it for this CI system."""
-    from tests.support.gotemplate import render_example
+def run_vendor(
+    vendor: str,
+    event: str,
+    workspace: Workspace,
+    workdir: Path,
+    *,
+    branch: str | None = None,
+    title: str | None = None,
+    edit: Callable[[Path], None] | None = None,
+) -> VendorRun:
+    """orders_pipeline rendered for `vendor` (then changed by `edit`), in a repository, run by the
+    vendor's runner (tests/conformance/runners/<vendor>.py) for `event`.
 
-    return render_example(ci_system=vendor, destination=destination)
-
-
-def run_vendor(vendor: str, event: str, workspace: Workspace, workdir: Path, *, branch: str | None = None, title: str | None = None) -> VendorRun:
-    """Render the project for `vendor`, make its repository, run its consumer file for `event`."""
-    project = render_project(vendor, workdir / "project")
-    branch = branch or (FEATURE_BRANCH if event == "pull_request" else "main")
-    make_repository(project, branch)
+    Git refuses branch names with spaces, so the repository's branch is always `feature/orders`
+    for a pull request; `branch` reaches the CI only as the variable the CI system sets for it.
+    """
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": vendor}, workdir)
+    project = workdir / EXAMPLE_INPUTS["project_name"]
+    if edit is not None:
+        edit(project)
+    make_repository(project, FEATURE_BRANCH if event == "pull_request" else "main")
     trace_file = workdir / "trace.jsonl"
     env = pipeline_env(workspace, trace_file)
     if event == "pull_request":
-        env["BUNDLEOPS_TEST_BRANCH"] = branch
+        env["BUNDLEOPS_TEST_BRANCH"] = branch or FEATURE_BRANCH
         env["BUNDLEOPS_TEST_PR_TITLE"] = title or PR_TITLE
     runner = importlib.import_module(f"tests.conformance.runners.{vendor}")
     result = runner.run(event, project, env, workdir / "runner")
     log = (result.stdout or "") + (result.stderr or "")
-    return VendorRun(vendor, event, project, result.returncode, steps_run(trace_file), log[-6000:])
+    return VendorRun(vendor, event, project, result.returncode, steps_run(trace_file), log)
+
+
+def planned_steps(vendor: str, event: str, project: Path) -> tuple[list[str], str | None]:
+    """The steps and target `bundleops plan` decides for the event, computed in-process."""
+    if event == "pull_request":
+        context = CIContext(vendor=vendor, event="pull_request", branch=FEATURE_BRANCH, target_branch="main", default_branch="main", pr_number=PR_NUMBER)
+    else:
+        context = CIContext(vendor=vendor, event="push", branch="main", default_branch="main")
+    plan = make_plan(context, load_config(project))
+    return plan.steps, plan.target
+
+
+def comparable(steps: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A trace as the five CI systems must agree on it: the step names in order, and the target
+    of each step that acts on one (unit and publish may be told the target only for their log)."""
+    return [(step, target if step in TARGETED else None) for step, target in steps]
+
+
+def planned_trace(vendor: str, event: str, project: Path) -> list[tuple[str, str | None]]:
+    steps, target = planned_steps(vendor, event, project)
+    return comparable([(step, target) for step in steps])
+
+
+def assert_ran_the_plan(run: VendorRun) -> None:
+    """The run succeeded and ran exactly the planned steps, in order, with the planned target."""
+    expected = planned_trace(run.vendor, run.event, run.project)
+    assert run.returncode == 0, f"{run.vendor} {run.event} failed (exit {run.returncode}):\n{run.log[-6000:]}"
+    assert comparable(run.steps) == expected, f"{run.vendor} ran {run.steps}, the plan says {expected}\n{run.log[-6000:]}"
+
+
+class RunCache:
+    """Each (vendor, event) pipeline run once per test session, on first use: the conformance
+    comparison and the per-vendor checks read the same runs instead of repeating them."""
+
+    def __init__(self, workspace: Workspace, workdirs: Callable[[str], Path]) -> None:
+        self._workspace = workspace
+        self._workdirs = workdirs
+        self.runs: dict[tuple[str, str], VendorRun] = {}
+
+    def get(self, vendor: str, event: str) -> VendorRun:
+        if (vendor, event) not in self.runs:
+            self.runs[(vendor, event)] = run_vendor(vendor, event, self._workspace, self._workdirs(f"{vendor}-{event}"))
+        return self.runs[(vendor, event)]
+
+
+def assert_published_unit_tests(report_dir: Path) -> None:
+    """The merged JUnit report the CI shows (publish's output) holds the unit tests run in the first job."""
+    assert (report_dir / "coverage.xml").is_file(), sorted(report_dir.iterdir())
+    assert '<testsuite name="unit: ' in (report_dir / "junit.xml").read_text(encoding="utf-8")
+
+
+def break_config(project: Path) -> None:
+    """A typo in bundleops.yml: `bundleops plan` exits 2 naming the key."""
+    config = project / "bundleops.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "deploy:\n  autoapprove: true\n", encoding="utf-8")
+
+
+def unreachable_workspace(tmp_path: Path) -> Workspace:
+    """Credentials for runs that must stop before any call to a workspace."""
+    return Workspace("http://127.0.0.1:9", "00000000-0000-0000-0000-000000000000", "never-used", tmp_path)
+
+
+def run_with_failing_plan(vendor: str, workdir: Path) -> VendorRun:
+    """A pull request with a typo in bundleops.yml: the plan exits 2, no step runs, the run fails."""
+    run = run_vendor(vendor, "pull_request", unreachable_workspace(workdir), workdir, edit=break_config)
+    assert run.returncode != 0
+    assert run.steps == [], "no step may run after the plan failed"
+    assert "deploy.autoapprove" in run.log
+    return run
