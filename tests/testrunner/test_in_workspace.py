@@ -15,7 +15,6 @@ import pytest
 from tests.support.gotemplate import render_example
 
 pytestmark = pytest.mark.spark
-pytest.importorskip("bundleops.localworkspace", reason="engineer LW's local workspace has not landed yet")
 
 
 def test_test_job_runs_the_runner_and_reports_reach_the_volume(local_workspace, databricks_env, tmp_path):

@@ -1,0 +1,42 @@
+"""Where the local workspace keeps its state on disk, and how a task process finds it.
+
+Inside Databricks, `/Workspace/...` and `/Volumes/...` are FUSE mounts a task reads like local
+folders. The local workspace keeps them as two folders under its state folder and hands their
+locations to every task process in two environment variables, which `bundleops.localworkspace.paths`
+reads; nothing else about the server (host, credentials) reaches the task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+WORKSPACE_ROOT_ENV = "BUNDLEOPS_LOCAL_WORKSPACE_ROOT"
+VOLUMES_ROOT_ENV = "BUNDLEOPS_LOCAL_VOLUMES_ROOT"
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def workspace_dir(self) -> Path:
+        """What `/Workspace` is: notebooks, workspace files, bundle deployments."""
+        return self.root / "workspace"
+
+    @property
+    def volumes_dir(self) -> Path:
+        """What `/Volumes` is: `<catalog>/<schema>/<volume>/...`."""
+        return self.root / "volumes"
+
+    @property
+    def runs_dir(self) -> Path:
+        """Per-run scratch folders (a task's working directory and its log files)."""
+        return self.root / "runs"
+
+    def create(self) -> None:
+        for folder in (self.workspace_dir, self.volumes_dir, self.runs_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def subprocess_env(self) -> dict[str, str]:
+        return {WORKSPACE_ROOT_ENV: str(self.workspace_dir.resolve()), VOLUMES_ROOT_ENV: str(self.volumes_dir.resolve())}

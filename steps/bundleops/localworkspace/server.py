@@ -1,0 +1,114 @@
+"""The loopback HTTP server: parse, authenticate, route, and answer in the API's JSON shapes.
+
+Routing is a flat list of `Route`s from each API module. A path no module serves answers
+501 NOT_IMPLEMENTED naming the method and path, so a client feature the local workspace lacks
+fails loudly instead of receiving a plausible but empty answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Sequence
+from urllib.parse import parse_qsl, urlsplit
+
+from bundleops.localworkspace.http import ApiError, Request, Response, Route
+from bundleops.localworkspace.identity import Directory, TokenError
+
+log = logging.getLogger("bundleops.localworkspace")
+
+
+class Dispatcher:
+    def __init__(self, routes: Sequence[Route], directory: Directory) -> None:
+        self.routes = list(routes)
+        self.directory = directory
+
+    def handle(self, request: Request) -> Response:
+        try:
+            for route in self.routes:
+                params = route.match(request.method, request.path)
+                if params is None:
+                    continue
+                request.params = params
+                if not route.public:
+                    request.principal = self._authenticate(request).user_name
+                return route.handler(request)
+            raise ApiError(501, "NOT_IMPLEMENTED", f"the local workspace does not implement {request.method} {request.path}")
+        except ApiError as error:
+            return error.response()
+
+    def _authenticate(self, request: Request):  # noqa: ANN202 - Principal, imported lazily by callers
+        header = request.header("Authorization") or ""
+        if not header.startswith("Bearer "):
+            raise ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
+        try:
+            return self.directory.authenticate(header[len("Bearer "):])
+        except TokenError as error:
+            raise ApiError(401, "UNAUTHENTICATED", error.description) from error
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: "_Server"
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request(
+            method=self.command,
+            path=url.path,
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            body=body,
+            headers={key.lower(): value for key, value in self.headers.items()},
+        )
+        response = self.server.dispatcher.handle(request)
+        self._write(response)
+
+    def _write(self, response: Response) -> None:
+        if isinstance(response.body, (bytes, bytearray)):
+            payload = bytes(response.body)
+        else:
+            payload = json.dumps({} if response.body is None else response.body).encode()
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        log.debug("%s %s", self.address_string(), format % args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, dispatcher: Dispatcher) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.dispatcher = dispatcher
+
+
+class HttpServer:
+    """The server on 127.0.0.1 in a background thread."""
+
+    def __init__(self, port: int, dispatcher: Dispatcher) -> None:
+        self._server = _Server(port, dispatcher)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="local-workspace", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
