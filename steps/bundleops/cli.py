@@ -23,8 +23,13 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.context.command",
     "bundleops.plan.command",
     "bundleops.unit.command",
+    "bundleops.auth.command",
+    "bundleops.validate.command",
+    "bundleops.deploy.command",
+    "bundleops.testjob.command",
     "bundleops.publish.command",
     "bundleops.quality_gate.command",
+    "bundleops.localworkspace.command",
 )
 
 

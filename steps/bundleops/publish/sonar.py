@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Mapping
 import yaml
 
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.publish.child import run_redacted
+from bundleops.child import run_redacted
 
 if TYPE_CHECKING:
     from bundleops.context import CIContext

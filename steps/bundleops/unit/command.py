@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bundleops.publish.child import run_redacted
+    from bundleops.child import run_redacted
 
     with step.begin(NAME, args) as run:
         root = run.project_root.resolve()

@@ -1,0 +1,1 @@
+"""`bundleops deploy`: the bundle deploy with lock handling, destructive-change control and a deployment record."""

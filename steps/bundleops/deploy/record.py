@@ -1,0 +1,65 @@
+"""The deployment record: what was deployed where, by which run, for audit and for the job summary.
+
+Written as `<report dir>/deployment-<target>.json`, which every template keeps as a CI artifact.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bundleops.context import CIContext
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    bundle: str
+    target: str
+    workspace_host: str | None
+    root_path: str | None
+    deployed_by: str | None
+    commit: str | None
+    branch: str | None
+    tag: str | None
+    pr_number: int | None
+    author: str | None
+    run_url: str | None
+    ci_system: str
+    event: str
+    jobs: dict[str, dict[str, str]]
+    cli_version: str
+    deployed_at: str
+
+    @classmethod
+    def build(cls, summary: dict[str, Any], target: str, context: CIContext, cli_version: str) -> DeploymentRecord:
+        workspace = summary.get("workspace") or {}
+        jobs = {
+            key: {name: str(job[name]) for name in ("id", "name", "url") if job.get(name)}
+            for key, job in sorted(((summary.get("resources") or {}).get("jobs") or {}).items())
+        }
+        return cls(
+            bundle=str((summary.get("bundle") or {}).get("name")), target=target, workspace_host=workspace.get("host"),
+            root_path=workspace.get("root_path"), deployed_by=(workspace.get("current_user") or {}).get("userName"),
+            commit=context.sha, branch=context.branch, tag=context.tag, pr_number=context.pr_number, author=context.author,
+            run_url=context.run_url, ci_system=context.vendor, event=context.event, jobs=jobs, cli_version=cli_version,
+            deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    def write(self, report_dir: Path) -> Path:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        path = report_dir / f"deployment-{self.target}.json"
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    def markdown(self) -> str:
+        change = f"PR #{self.pr_number}" if self.pr_number else (self.tag or self.branch or "-")
+        rows = "\n".join(f"| `{key}` | {job.get('id', '-')} | {job.get('name', '')} |" for key, job in self.jobs.items())
+        return (
+            f"### bundleops deploy: {self.bundle} to {self.target}\n\n"
+            f"Commit `{(self.commit or '-')[:12]}` ({change}) by {self.author or '-'}, deployed as `{self.deployed_by or '-'}` "
+            f"to {self.workspace_host or '-'} at {self.deployed_at} with databricks CLI {self.cli_version}.\n\n"
+            f"| job | id | name |\n|---|---|---|\n{rows}\n"
+        )

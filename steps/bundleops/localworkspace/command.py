@@ -1,0 +1,56 @@
+"""`bundleops local-workspace`: the embedded local workspace in the foreground, for trying steps by hand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import threading
+from pathlib import Path
+
+NAME = "local-workspace"
+HELP = "start the embedded local workspace (a loopback Databricks REST API) in the foreground"
+DESCRIPTION = (
+    "Starts a local workspace on 127.0.0.1 that speaks the Databricks REST API the databricks CLI and\n"
+    "databricks-sdk use (OAuth, SCIM Me, Workspace, Files, Unity Catalog schemas, Jobs and runs that\n"
+    "execute as local processes). Prints its host and a service principal's client id and secret for\n"
+    "this session (they are valid only on this machine, until it stops), and writes them as JSON to\n"
+    "--info-file (mode 0600). Ctrl-C stops it and every run it started. See docs/local-workspace.md."
+)
+EXAMPLE = "bundleops local-workspace --port 8765 --info-file /tmp/lw.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--state-dir", type=Path, default=Path(".bundleops/local-workspace"), metavar="DIR", help="where workspace files, volumes and run logs are kept (default: .bundleops/local-workspace)")
+    parser.add_argument("--info-file", type=Path, default=None, metavar="FILE", help="write host, client id and secret as JSON here (mode 0600)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bundleops.localworkspace import LocalWorkspace
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with LocalWorkspace(args.state_dir, port=args.port) as workspace:
+        info = {"host": workspace.host, "client_id": workspace.client_id, "client_secret": workspace.client_secret, "user_token": workspace.user_token}
+        if args.info_file:
+            _write_private(args.info_file, json.dumps(info, indent=2) + "\n")
+        # The secret is this process's own throwaway credential for a loopback server, shown so a
+        # developer can export it; it never leaves this machine and dies with the process.
+        print(f"local workspace on {workspace.host} (state in {args.state_dir})", flush=True)
+        print("  export DATABRICKS_HOST=" + workspace.host)
+        print("  export DATABRICKS_AUTH_TYPE=oauth-m2m")
+        print("  export DATABRICKS_CLIENT_ID=" + workspace.client_id)
+        print("  export DATABRICKS_CLIENT_SECRET=" + workspace.client_secret)
+        print("Ctrl-C stops it.", flush=True)
+        stop.wait()
+    return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)

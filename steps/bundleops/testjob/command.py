@@ -1,0 +1,139 @@
+"""`bundleops test --target T`: run `<bundle>_test_job` in the workspace, wait, fetch its reports.
+
+`bundleops test --local` runs the same test runner in this process on local Spark instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bundleops import bundle_cli, step
+from bundleops.errors import BundleopsError, ExitCode
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.jobs import Run
+
+NAME = "test"
+HELP = "run the bundle's integration-test job in the workspace, wait, and download JUnit + coverage"
+DESCRIPTION = (
+    "Finds the test job (test.job in bundleops.yml, default <bundle>_test_job) by its id in `databricks\n"
+    "bundle summary`, starts it with databricks-sdk (an idempotency token from the CI run; parameters\n"
+    "report_folder and commit), prints progress, cancels the run on timeout (test.timeout_minutes) or when\n"
+    "the CI job is cancelled (SIGTERM/SIGINT), then downloads junit.xml and coverage.xml from the report\n"
+    "folder into .bundleops/reports/integration/ and prints the failing task's error and log tail.\n"
+    "--local runs the integration tests in this process on local Spark (pip install 'bundleops[local]').\n"
+    "Exit codes: 0 tests passed, 1 tests failed, 2 bad configuration (no test job, not deployed,\n"
+    "credentials), 3 the run broke, timed out or was cancelled."
+)
+EXAMPLE = "bundleops test --target staging --project-root examples/orders_pipeline"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    step.add_target_argument(parser, required=False)
+    parser.add_argument("--local", action="store_true", help="run the integration tests here on local Spark instead of in the workspace")
+    parser.add_argument("--timeout-minutes", type=float, default=None, metavar="N", help="cancel the run after N minutes (default: test.timeout_minutes, 60)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.local:
+        return _run_local(args)
+    if not args.target:
+        raise BundleopsError("`bundleops test` needs --target (or --local)", fix="pass --target staging (the plan's target), or --local to run on local Spark")
+    from bundleops.auth.client import connect
+    from bundleops.auth.policy import check_auth_type, check_identity
+    from bundleops.testjob import reports, start, waiting
+
+    with step.begin(NAME, args) as run:
+        check_auth_type(run.context, run.target, run.config, os.environ)
+        root = run.project_root.resolve()
+        summary = _summary(root, run.target)
+        job_key, job_id = _test_job(summary, run.config.test.job, run.target)
+        client, identity = connect((summary.get("workspace") or {}).get("host"))
+        check_identity(identity, run.target, run.config)
+        settings = client.jobs.get(job_id).settings
+        token = start.idempotency_token(run.context, run.target, job_id)
+        parameters = start.job_parameters(settings, run.context, token, job_key)
+        run_id = client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id
+        run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {run_id}, reports in {parameters[start.REPORT_FOLDER]}")
+        timeout = (args.timeout_minutes or run.config.test.timeout_minutes) * 60
+        finished = waiting.wait(client, run_id, timeout, run.out)
+        folder = reports.clear(root)
+        fetched = reports.download(client, parameters[start.REPORT_FOLDER], folder)
+        return _conclude(run, client, finished, fetched)
+
+
+def _run_local(args: argparse.Namespace) -> int:
+    from bundleops.testjob.reports import REPORT_DIR, clear
+    from bundleops.testrunner.local import run_local_project
+
+    with step.begin(NAME, args) as run:
+        root = run.project_root.resolve()
+        code = run_local_project(root, clear(root))
+        run.out.info(f"integration test reports: {root / REPORT_DIR}")
+        return int(ExitCode.OK if code == 0 else ExitCode.CHECK_FAILED)
+
+
+def _summary(root: Path, target: str) -> dict[str, Any]:
+    import json
+
+    cli = bundle_cli.locate()
+    result = bundle_cli.require_ok(cli.bundle(["summary", "-o", "json", "-t", target], root), f"summary -t {target}")
+    return json.loads(result.stdout)
+
+
+def _test_job(summary: dict[str, Any], configured: str | None, target: str) -> tuple[str, int]:
+    """The test job's key and id; names carry a `[dev user]` prefix in dev, so it is found by key and id."""
+    key = configured or f"{(summary.get('bundle') or {}).get('name')}_test_job"
+    jobs = (summary.get("resources") or {}).get("jobs") or {}
+    if key not in jobs:
+        raise BundleopsError(
+            f"the bundle has no job {key} (jobs: {', '.join(sorted(jobs)) or 'none'})",
+            fix="add the integration-test job (the bundle template's resources/<project>_test_job.yml), or name yours in bundleops.yml test.job",
+        )
+    if not jobs[key].get("id"):
+        raise BundleopsError(f"job {key} is not deployed to {target}", fix=f"run `bundleops deploy --target {target}` first")
+    return key, int(jobs[key]["id"])
+
+
+def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched: list[Path]) -> int:
+    from bundleops.testjob import reports, waiting
+
+    life_cycle = waiting.state_of(finished)
+    result = finished.state.result_state.value if finished.state and finished.state.result_state else life_cycle
+    junit = next((path for path in fetched if path.name == "junit.xml"), None)
+    totals = reports.totals(junit) if junit else None
+    run.out.summary(
+        f"### bundleops test: {run.target}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
+        + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
+    )
+    if result == "SUCCESS":
+        if not junit:
+            run.out.error("the test job succeeded but wrote no junit.xml into its report_folder", title="test reports missing")
+            return int(ExitCode.EXTERNAL_FAILURE)
+        run.out.info(f"integration tests passed ({totals.describe() if totals else 'no totals'}); reports: {', '.join(str(path) for path in fetched)}")
+        return int(ExitCode.OK)
+    _show_failed_tasks(run, client, finished)
+    if result == "FAILED" and totals and totals.failed:
+        run.out.error(f"integration tests failed: {totals.describe()} (`bundleops publish` annotates each failure)", title="integration tests failed")
+        return int(ExitCode.CHECK_FAILED)
+    run.out.error(f"the test run ended {life_cycle}/{result}: {finished.state.state_message if finished.state else ''}".rstrip(": "), title="test run broke")
+    return int(ExitCode.EXTERNAL_FAILURE)
+
+
+LOG_TAIL_LINES = 40
+
+
+def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, finished: Run) -> None:
+    for task in finished.tasks or []:
+        state = task.state.result_state.value if task.state and task.state.result_state else None
+        if state in (None, "SUCCESS") or task.run_id is None:
+            continue
+        output = client.jobs.get_run_output(task.run_id)
+        tail = "\n".join((output.logs or output.error_trace or "").splitlines()[-LOG_TAIL_LINES:])
+        with run.out.group(f"task {task.task_key}: {state}: last {LOG_TAIL_LINES} log lines"):
+            run.out.info(tail or "(no log output)")
+        run.out.error(f"task {task.task_key} {state}: {output.error or (task.state.state_message if task.state else '')}", title=f"task {task.task_key}")

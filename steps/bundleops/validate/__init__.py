@@ -1,0 +1,1 @@
+"""`bundleops validate`: the CLI's validation plus bundleops' policy on the resolved configuration."""

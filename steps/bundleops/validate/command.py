@@ -1,0 +1,68 @@
+"""`bundleops validate --target T`: `databricks bundle validate -o json` plus the promotion policy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from bundleops import step
+from bundleops.errors import ExitCode
+
+NAME = "validate"
+HELP = "databricks bundle validate + policy checks (mode, run_as, personal paths, test job, permissions)"
+DESCRIPTION = (
+    "Runs `databricks bundle validate -t T -o json` (the CLI from PATH or DATABRICKS_CLI_PATH, >= 1.0.0)\n"
+    "and checks the resolved configuration: staging and prod use `mode: production` and run as a service\n"
+    "principal, no path points into a person's folder, the integration-test job exists, and the jobs\n"
+    "carry permissions. Each finding names the file and the key to change.\n"
+    "Exit codes: 0 valid, 1 the CLI or a policy check found a problem, 2 no usable CLI or credentials."
+)
+EXAMPLE = "bundleops validate --target staging --project-root examples/orders_pipeline"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    step.add_target_argument(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bundleops import bundle_cli
+    from bundleops.auth.policy import Identity, check_auth_type, check_identity
+    from bundleops.validate import policy
+
+    with step.begin(NAME, args) as run:
+        check_auth_type(run.context, run.target, run.config, os.environ)
+        cli = bundle_cli.locate()
+        root = run.project_root.resolve()
+        result = cli.bundle(["validate", "-o", "json", "-t", run.target], root)
+        try:
+            resolved = json.loads(result.stdout)
+        except ValueError:
+            run.out.error(f"`databricks bundle validate -t {run.target}` could not resolve the bundle (its diagnostics are above)", title="bundle validate")
+            return int(ExitCode.CHECK_FAILED)
+        check_identity(Identity.from_scim((resolved.get("workspace") or {}).get("current_user") or {}), run.target, run.config)
+        findings = policy.check(resolved, run.target, root, run.config)
+        for finding in findings:
+            run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), title="bundle policy")
+        failed = result.returncode != 0 or bool(findings)
+        run.out.summary(_summary(run.target, resolved, result.returncode, len(findings)))
+        if result.returncode != 0:
+            run.out.error("`databricks bundle validate` reported errors (above)", title="bundle validate")
+        if not failed:
+            run.out.info(f"bundle {resolved['bundle']['name']} is valid for {run.target} (databricks CLI {cli.version_text})")
+        return int(ExitCode.CHECK_FAILED if failed else ExitCode.OK)
+
+
+def _in_repository(root: Path, file: str) -> str:
+    """Annotations are placed by repository path; the project may sit in a sub-folder."""
+    try:
+        return (root / file).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return file
+
+
+def _summary(target: str, resolved: dict, cli_code: int, findings: int) -> str:
+    jobs = ", ".join(sorted((resolved.get("resources") or {}).get("jobs") or {})) or "none"
+    verdict = "valid" if cli_code == 0 and not findings else f"**invalid** (CLI exit {cli_code}, {findings} policy finding(s))"
+    return f"### bundleops validate: {target}\n\nBundle `{resolved.get('bundle', {}).get('name')}` is {verdict}. Jobs: {jobs}.\n"
