@@ -3,7 +3,7 @@
 
 demo:
 	scripts/setup --demo
-	.venv/bin/bundleops plan
+	.venv/bin/bundleops demo
 
 test:
 	scripts/setup --test

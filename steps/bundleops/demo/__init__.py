@@ -1,0 +1,1 @@
+"""`bundleops demo`: both pipelines of the example project against the embedded local workspace."""

@@ -1,0 +1,101 @@
+"""`bundleops demo`: the example project's pull-request and merge pipelines on the embedded local workspace."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bundleops.errors import BundleopsError, ExitCode
+
+NAME = "demo"
+HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
+DESCRIPTION = (
+    "Starts the embedded local workspace, copies the example project (examples/orders_pipeline of a\n"
+    "bundleops clone, or --project) into a fresh git repository, and runs two pipelines through every\n"
+    "step, each step a separate process as in CI, with GitLab CI's predefined variables:\n"
+    "  1. a merge request into main: unit, validate, deploy, test (the test job runs on local Spark), publish -> staging\n"
+    "  2. the push to main after the merge: unit, validate, deploy, publish -> prod (approval granted by the demo)\n"
+    "The reports and deployment records are copied to --output (default test-results/).\n"
+    "No Databricks account is needed; the local workspace and the databricks CLI stand-in live in this process."
+)
+EXAMPLE = "bundleops demo --output test-results"
+
+EXAMPLE_PROJECT = Path(__file__).resolve().parents[3] / "examples" / "orders_pipeline"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", type=Path, default=EXAMPLE_PROJECT, metavar="DIR", help="the bundle project to run (default: the example, examples/orders_pipeline)")
+    parser.add_argument("--output", type=Path, default=Path("test-results"), metavar="DIR", help="where the reports and deployment records are copied (default: test-results)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bundleops.demo import pipeline
+    from bundleops.localcli.shim import write_shim
+    from bundleops.localworkspace import LocalWorkspace
+
+    source = args.project.resolve()
+    if not (source / "databricks.yml").is_file():
+        raise BundleopsError(f"no bundle project at {source} (databricks.yml missing)", fix="run the demo from a bundleops clone, or pass --project DIR")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bundleops-demo-") as scratch:
+        root = Path(scratch)
+        with LocalWorkspace(root / "workspace") as workspace:
+            project = _repository(source, root / source.name, workspace.host)
+            print(f"local workspace on {workspace.host}; project copied to {project}, every target's workspace.host pointed at it", flush=True)
+            env = {**workspace.env(), "DATABRICKS_CLI_PATH": str(write_shim(root / "bin"))}
+            results = []
+            for event in (pipeline.merge_request(_head(project)), pipeline.default_branch_push(_head(project))):
+                results.append(pipeline.run(event, project, env))
+                _collect(project, args.output / ("pull-request" if event.variables["CI_PIPELINE_SOURCE"] != "push" else "merge"))
+                if not results[-1].ok:
+                    break
+    _report(results, args.output, time.monotonic() - started)
+    return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 2 else ExitCode.CHECK_FAILED)
+
+
+def _git(project: Path, *args: str) -> str:
+    identity = ["-c", "user.name=Dana Dev", "-c", "user.email=dana@example.com", "-c", "commit.gpgsign=false"]
+    return subprocess.run(["git", *identity, *args], cwd=project, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _repository(source: Path, project: Path, host: str) -> Path:
+    """A git repository holding a copy of the project whose targets all point at the local workspace."""
+    shutil.copytree(source, project, ignore=shutil.ignore_patterns(".bundleops", "test-results", "__pycache__", ".databricks"))
+    bundle = project / "databricks.yml"
+    bundle.write_text(re.sub(r"(?m)^(\s+host:\s*)https?://\S+$", lambda match: match.group(1) + host, bundle.read_text(encoding="utf-8")), encoding="utf-8")
+    _git(project, "init", "--quiet", "--initial-branch", "main")
+    _git(project, "add", "--all")
+    _git(project, "commit", "--quiet", "--message", "orders_pipeline from the bundleops example")
+    return project
+
+
+def _head(project: Path) -> str:
+    return _git(project, "rev-parse", "HEAD")
+
+
+def _collect(project: Path, destination: Path) -> None:
+    """The pipeline's reports (test-results/) and the raw step reports, kept after the scratch folder goes."""
+    shutil.rmtree(destination, ignore_errors=True)
+    destination.mkdir(parents=True)
+    for folder in (project / "test-results", project / ".bundleops" / "reports"):
+        if folder.is_dir():
+            shutil.copytree(folder, destination / ("reports" if folder.name == "reports" else ""), dirs_exist_ok=True)
+    shutil.rmtree(project / "test-results", ignore_errors=True)
+    shutil.rmtree(project / ".bundleops" / "reports", ignore_errors=True)
+
+
+def _report(results: list, output: Path, seconds: float) -> None:  # noqa: ANN001 - list[pipeline.PipelineResult]
+    print("\n######## demo summary", flush=True)
+    for result in results:
+        steps = " ".join(f"{step.name}:{'ok' if step.code == 0 else f'exit {step.code}'}({step.seconds:.0f}s)" for step in result.steps)
+        print(f"  {'green' if result.ok else 'RED  '}  {result.event.title} -> {result.target}: {steps}")
+    for record in sorted(output.glob("*/deployment-*.json")):
+        print(f"  deployment record: {record}")
+    for junit in sorted(output.glob("*/junit.xml")):
+        print(f"  merged test report: {junit}")
+    print(f"  done in {seconds:.0f} s", flush=True)
