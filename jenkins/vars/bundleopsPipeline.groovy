@@ -1,0 +1,194 @@
+// bundleopsPipeline: plan, unit tests, then the planned steps for the planned target.
+//
+// A project's whole Jenkinsfile (see docs/jenkins.md and bundleopsPipeline.txt):
+//
+//   @Library('bundleops@v0.1.0') _
+//   bundleopsPipeline(projectRoot: '.')
+//
+// Wiring only: `bundleops plan` decides the target and the steps; this script runs exactly what
+// the plan lists. Rules kept throughout:
+// - every `sh` is a single-quoted literal; values reach the shell through withEnv and
+//   withCredentials, never through Groovy string interpolation into shell text;
+// - the approval (`input`) waits outside any node and outside the lock, so a build waiting for a
+//   person holds no executor and keeps no other build from deploying;
+// - credentials are bound only around the steps that talk to the workspace.
+import io.bundleops.Plan
+import io.bundleops.Settings
+
+def call(Map config = [:]) {
+    List<String> problems = Settings.problems(config)
+    if (problems) {
+        error('bundleopsPipeline: ' + problems.join('; '))
+    }
+    Settings settings = Settings.from(config)
+    Plan plan = planAndUnitTests(settings)
+    if (!plan.hasTarget() || !plan.hasTargetSteps()) {
+        echo('bundleops: the plan has no target steps (' + plan.describe() + '): nothing more to run')
+        return
+    }
+    stage('bundleops ' + plan.target) {
+        runTarget(settings, plan)
+    }
+}
+
+/** Stages "bundleops plan" and "bundleops unit", on one agent: the unit tests need no workspace credentials. */
+private Plan planAndUnitTests(Settings settings) {
+    Plan plan = null
+    onAgent(settings) {
+        stage('bundleops plan') {
+            Map scmVars = prepareWorkspace()
+            withEnv(settings.environment() + Settings.scmEnvironment(scmVars)) {
+                sh 'bash .bundleops/ci/bundleops.sh setup'
+                sh 'bash .bundleops/ci/bundleops.sh plan'
+            }
+            String dotenv = readFile(file: Settings.PLAN_FILE)
+            String problem = Plan.problem(dotenv)
+            if (problem) {
+                error('bundleops: ' + problem)
+            }
+            plan = Plan.parse(dotenv)
+            echo('bundleops plan: ' + plan.describe())
+        }
+        stage('bundleops unit') {
+            if (!plan.runs('unit')) {
+                echo('bundleops: unit tests are not planned')
+                return
+            }
+            try {
+                withEnv(settings.environment()) {
+                    sh 'bash .bundleops/ci/bundleops.sh unit'
+                }
+            } finally {
+                recordUnitReports(settings, plan)
+            }
+        }
+    }
+    return plan
+}
+
+/**
+ * The unit reports: carried to the target stage when publish will merge them there (each test is
+ * counted once), otherwise recorded here so every build shows its tests.
+ */
+private void recordUnitReports(Settings settings, Plan plan) {
+    dir(settings.projectRoot) {
+        if (plan.hasTarget() && plan.runs('publish')) {
+            stash(name: Settings.UNIT_STASH, includes: Settings.UNIT_REPORTS, allowEmpty: true)
+        } else if (fileExists(Settings.UNIT_JUNIT_REPORT)) {
+            junit(testResults: Settings.UNIT_JUNIT_REPORT)
+            if (fileExists(Settings.UNIT_COVERAGE_REPORT)) {
+                recordCoverage(tools: [[parser: 'COBERTURA', pattern: Settings.UNIT_COVERAGE_REPORT]], id: 'bundleops-unit', name: 'bundleops unit coverage')
+            }
+        }
+    }
+}
+
+/** Approval (if any), then the target's lock, then an agent with the target's credentials. */
+private void runTarget(Settings settings, Plan plan) {
+    String target = plan.target
+    if (plan.needsApproval()) {
+        approve(settings, target)
+    }
+    // A newer build that got this far first makes this one give up (pipeline-milestone-step).
+    milestone(ordinal: 1, label: 'bundleops: approved for ' + target)
+    lock(resource: settings.lockName(target, env.JOB_NAME, env.BRANCH_NAME != null), inversePrecedence: true) {
+        // The newest waiting build gets the lock first; this milestone then aborts older ones, so
+        // an older commit is never deployed over a newer one.
+        milestone(ordinal: 2, label: 'bundleops: deploying to ' + target)
+        onAgent(settings) {
+            Map scmVars = prepareWorkspace()
+            withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(target)) {
+                sh 'bash .bundleops/ci/bundleops.sh setup'
+                if (plan.runs('publish')) {
+                    dir(settings.projectRoot) {
+                        unstash(Settings.UNIT_STASH)
+                    }
+                }
+                try {
+                    withCredentials(databricksCredentials(settings, target)) {
+                        runTargetSteps(settings, plan)
+                    }
+                } finally {
+                    recordTargetReports(plan)
+                }
+            }
+        }
+    }
+}
+
+/** The approval: a person in the target's `submitter` list answers, or the build is aborted after the timeout. */
+private void approve(Settings settings, String target) {
+    Map request = [message: 'Deploy ' + (env.JOB_NAME ?: 'this build') + ' to ' + target + '?', ok: 'Deploy to ' + target, submitterParameter: 'BUNDLEOPS_APPROVER']
+    String submitter = settings.submitter(target)
+    if (submitter) {
+        request.submitter = submitter
+    } else {
+        echo('bundleops: WARNING: no submitter for ' + target + ': anyone who may build this job can approve (set targets.' + target + '.submitter)')
+    }
+    timeout(time: settings.approvalTimeoutHours, unit: 'HOURS') {
+        String approver = input(request)
+        echo('bundleops: deployment to ' + target + ' approved by ' + approver)
+    }
+}
+
+private void runTargetSteps(Settings settings, Plan plan) {
+    if (plan.runs('validate')) {
+        sh 'bash .bundleops/ci/bundleops.sh validate'
+    }
+    if (plan.runs('deploy')) {
+        sh 'bash .bundleops/ci/bundleops.sh deploy'
+    }
+    if (plan.runs('test')) {
+        sh 'bash .bundleops/ci/bundleops.sh test'
+    }
+    if (plan.runs('publish')) {
+        if (settings.sonar) {
+            withCredentials([string(credentialsId: settings.sonarCredentialsId, variable: 'SONAR_TOKEN')]) {
+                sh 'bash .bundleops/ci/bundleops.sh publish'
+            }
+        } else {
+            sh 'bash .bundleops/ci/bundleops.sh publish'
+        }
+    }
+}
+
+/** The merged reports `bundleops publish` wrote; nothing when publish was not planned or did not get that far. */
+private void recordTargetReports(Plan plan) {
+    if (!plan.runs('publish') || !fileExists(Settings.JUNIT_REPORT)) {
+        return
+    }
+    junit(testResults: Settings.JUNIT_REPORT)
+    if (fileExists(Settings.COVERAGE_REPORT)) {
+        recordCoverage(tools: [[parser: 'COBERTURA', pattern: Settings.COVERAGE_REPORT]], id: 'bundleops', name: 'bundleops coverage')
+    }
+    archiveArtifacts(artifacts: 'test-results/**', allowEmptyArchive: true)
+}
+
+/** One credential per target (its id is configurable): the Databricks secret as the SDK reads it. */
+private List databricksCredentials(Settings settings, String target) {
+    String id = settings.credentialsId(target)
+    if (settings.authType == 'env-oidc') {
+        // An "OpenID Connect id token" credential (oidc-provider plugin) is a secret-text credential.
+        return [string(credentialsId: id, variable: 'DATABRICKS_OIDC_TOKEN')]
+    }
+    if (settings.authType == 'pat') {
+        return [string(credentialsId: id, variable: 'DATABRICKS_TOKEN')]
+    }
+    return [usernamePassword(credentialsId: id, usernameVariable: 'DATABRICKS_CLIENT_ID', passwordVariable: 'DATABRICKS_CLIENT_SECRET')]
+}
+
+/** Check out this build's commit and write the library's script next to it; returns the SCM variables. */
+private Map prepareWorkspace() {
+    Map scmVars = checkout(scm)
+    writeFile(file: Settings.SCRIPT_FILE, text: libraryResource(Settings.SCRIPT_RESOURCE))
+    return scmVars
+}
+
+/** An executor on an agent with the configured label, or on any agent. */
+private void onAgent(Settings settings, Closure body) {
+    if (settings.agentLabel) {
+        node(settings.agentLabel, body)
+    } else {
+        node(body)
+    }
+}

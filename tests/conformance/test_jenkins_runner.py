@@ -1,0 +1,144 @@
+"""The Jenkins runner on its own: the Jenkinsfile of orders_pipeline, run by the Groovy harness with
+the working tree's shared library against the local workspace, runs what `bundleops plan` decides,
+waits for the prod approval outside any node and lock, binds credentials only around the target
+steps, stops at a failing plan, installs only the pinned bundleops, and the harness refuses what
+it does not model. (That nothing from a branch name or pull-request title is executed is checked
+for all five CI systems in test_conformance.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conformance import harness
+from tests.conformance.runners import jenkins as runner
+
+pytestmark = pytest.mark.vendor_runner
+
+
+def calls_of(run: harness.VendorRun) -> list[dict]:
+    """The steps the harness recorded (run_vendor runs the runner in <workdir>/runner)."""
+    return runner.recorded_calls(run.project.parent / "runner")
+
+
+def steps_named(calls: list[dict], step: str) -> list[dict]:
+    return [call for call in calls if call["step"] == step]
+
+
+def index_of(calls: list[dict], step: str) -> int:
+    return next(call["index"] for call in calls if call["step"] == step)
+
+
+@pytest.mark.parametrize("event", harness.EVENTS)
+def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) -> None:
+    run = conformance_runs.get("jenkins", event)
+    harness.assert_ran_the_plan(run)
+    calls = calls_of(run)
+    _, target = harness.planned_steps("jenkins", event, run.project)
+    assert [call["name"] for call in steps_named(calls, "stage")] == ["bundleops plan", "bundleops unit", f"bundleops {target}"]
+    assert steps_named(calls, "lock")[0]["resource"] == f"bundleops-{runner.FOLDER}/orders_pipeline-{target}"
+    assert all(call["inNode"] for call in steps_named(calls, "sh")), "every sh runs on an agent"
+    # Two node blocks, two fresh workspaces: the unit reports reach the target stage only by stash.
+    assert len(steps_named(calls, "node")) == 2
+    assert [call["name"] for call in steps_named(calls, "unstash")] == [steps_named(calls, "stash")[0]["name"]]
+    junit = steps_named(calls, "junit")
+    assert [(call["stage"], call["testResults"]) for call in junit] == [(f"bundleops {target}", "test-results/junit.xml")]
+    coverage = steps_named(calls, "recordCoverage")
+    assert [tool["parser"] for call in coverage for tool in call["tools"]] == ["COBERTURA"]
+    harness.assert_published_unit_tests(Path(junit[0]["cwd"]) / "test-results")
+    assert "Finished: SUCCESS" in run.log
+
+
+def test_a_pull_request_needs_no_approval(conformance_runs: harness.RunCache) -> None:
+    calls = calls_of(conformance_runs.get("jenkins", "pull_request"))
+    assert steps_named(calls, "input") == []
+    assert harness.PR_TITLE not in str(steps_named(calls, "sh")), "the title reaches steps only as CHANGE_TITLE"
+
+
+def test_prod_waits_for_approval_outside_any_node_and_lock(conformance_runs: harness.RunCache) -> None:
+    calls = calls_of(conformance_runs.get("jenkins", "push"))
+    (approval,) = steps_named(calls, "input")
+    assert approval["stage"] == "bundleops prod"
+    assert approval["inNode"] is False, "a build waiting for a person must hold no executor"
+    assert approval["locks"] == [], "a build waiting for a person must keep no other build from deploying"
+    assert approval["approver"] == runner.APPROVER and approval["submitterParameter"] == "BUNDLEOPS_APPROVER"
+    timeout = next(call for call in calls if call["step"] == "timeout")
+    assert timeout["index"] < approval["index"] and timeout["unit"] == "HOURS"
+    assert approval["index"] < index_of(calls, "lock") < steps_named(calls, "node")[1]["index"]
+    milestones = steps_named(calls, "milestone")
+    assert [call["ordinal"] for call in milestones] == [1, 2]
+    assert milestones[0]["index"] > approval["index"] and milestones[1]["locks"], "the second milestone is passed inside the lock"
+
+
+@pytest.mark.parametrize("event", harness.EVENTS)
+def test_credentials_are_bound_only_around_the_target_steps(event: str, conformance_runs: harness.RunCache) -> None:
+    calls = calls_of(conformance_runs.get("jenkins", event))
+    _, target = harness.planned_steps("jenkins", event, conformance_runs.get("jenkins", event).project)
+    (binding,) = steps_named(calls, "withCredentials")
+    assert binding["bindings"] == [
+        {"kind": "usernamePassword", "credentialsId": f"databricks-{target}", "usernameVariable": "DATABRICKS_CLIENT_ID", "passwordVariable": "DATABRICKS_CLIENT_SECRET"}
+    ]
+    for call in steps_named(calls, "sh"):
+        has_secret = "DATABRICKS_CLIENT_SECRET" in call["envNames"]
+        needs_secret = call["index"] > binding["index"]
+        assert has_secret == needs_secret, f"{call['script']} in stage {call['stage']}: secret bound={has_secret}"
+        assert call["script"].startswith("bash .bundleops/ci/bundleops.sh "), call["script"]
+
+
+def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
+    run = harness.run_with_failing_plan("jenkins", tmp_path)
+    calls = runner.recorded_calls(tmp_path / "runner")
+    assert [call["name"] for call in steps_named(calls, "stage")] == ["bundleops plan"]
+    assert "ERROR: script returned exit code 2" in run.log and "Finished: FAILURE" in run.log
+
+
+def test_the_library_installs_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> None:
+    """PIP_NO_INDEX: a build asking for another bundleops than the working tree fails at its install."""
+
+    def ask_for_another_version(project: Path) -> None:
+        consumer = project / runner.CONSUMER_FILE
+        text = consumer.read_text(encoding="utf-8")
+        consumer.write_text(text.replace("bundleopsPipeline(projectRoot: '.')", "bundleopsPipeline(projectRoot: '.', bundleopsSource: 'bundleops==99.0.0')"), encoding="utf-8")
+
+    run = harness.run_vendor("jenkins", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=ask_for_another_version)
+    assert run.returncode == 1 and run.steps == []
+    assert "No matching distribution found for bundleops==99.0.0" in run.log
+
+
+def test_a_setting_with_a_typo_fails_before_any_agent(tmp_path: Path) -> None:
+    def misspell(project: Path) -> None:
+        consumer = project / runner.CONSUMER_FILE
+        consumer.write_text(consumer.read_text(encoding="utf-8").replace("projectRoot:", "projectroot:"), encoding="utf-8")
+
+    run = harness.run_vendor("jenkins", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=misspell)
+    assert run.returncode == 1 and run.steps == []
+    assert "ERROR: bundleopsPipeline: unknown setting 'projectroot'" in run.log
+    assert steps_named(runner.recorded_calls(tmp_path / "runner"), "node") == []
+
+
+REFUSED = {
+    "an unknown step": ("slackSend(channel: '#data', message: 'deployed')\n", "unknown step 'slackSend'"),
+    "a GString as shell text": ("node { def branch = env.BRANCH_NAME; sh \"echo ${branch}\" }\n", "sh with a GString"),
+    "a workspace step outside node": ("sh 'true'\n", "step 'sh' outside node"),
+    "an unknown step parameter": ("node { sh(script: 'true', returnStdOut: true) }\n", "unknown parameter(s) [returnStdOut]"),
+    "an unmapped library": ("@Library('other-library@v1') _\n", "library 'other-library' is not mapped"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_the_harness_refuses_what_it_does_not_model(case: str, tmp_path: Path) -> None:
+    """Prepended to the Jenkinsfile, each line stops the run before bundleopsPipeline: exit 3, named."""
+    line, message = REFUSED[case]
+
+    def prepend(project: Path) -> None:
+        consumer = project / runner.CONSUMER_FILE
+        text = consumer.read_text(encoding="utf-8")
+        head, library, rest = text.partition("@Library('bundleops@v0.1.0') _\n")
+        consumer.write_text(head + library + line + rest, encoding="utf-8")
+
+    run = harness.run_vendor("jenkins", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=prepend)
+    assert run.returncode == 3, run.log[-3000:]
+    assert "HARNESS REFUSED: " in run.log and message in run.log, run.log[-3000:]
+    assert run.steps == []
