@@ -411,7 +411,7 @@ class PipelineRun:
         return {
             "returncode": self.returncode,
             "stages": [{"name": s.name, "result": s.result, "approved": s.approved} for s in self.stages],
-            "jobs": [{"stage": j.stage, "name": j.name, "kind": j.kind, "result": j.result, "environment": j.environment, "workspace": str(j.workspace), "outputs": j.outputs} for j in self.jobs],
+            "jobs": [{"stage": j.stage, "name": j.name, "kind": j.kind, "result": j.result, "environment": j.environment, "workspace": str(j.workspace), "outputs": j.outputs, "variables": j.variables} for j in self.jobs],
             "steps": [
                 {"stage": s.stage, "job": s.job, "name": s.name, "displayName": s.display_name, "kind": s.kind, "result": s.result, "inputs": s.inputs, "files": s.files}
                 for s in self.steps
@@ -691,9 +691,8 @@ class Simulator:
             raise PipelineError(f"{where}: timeoutInMinutes {job['timeoutInMinutes']!r} is not a number")
         for index, step in enumerate(steps):
             self._run_step(step, index, state)
+        # Deployment jobs' outputs are named <hook>_<job>.<step>.<var> on Azure: not simulated, so not readable.
         outputs[name] = state.outputs if kind == "job" else {}
-        if kind == "deployment" and state.outputs:
-            outputs[name] = {}  # deployment outputs are named <hook>_<job>.<step>.<var> on Azure: not simulated
         record = JobRecord(stage, name, kind, state.status, environment, workspace / "s", {k: v.value for k, v in variables.items() if not v.secret}, dict(state.outputs))
         self.jobs.append(record)
         self.log.write(f"##[section]Job {stage}.{name}: {state.status}")
@@ -761,7 +760,7 @@ class Simulator:
         if kind is None:
             raise UnsupportedConstruct(f"stage {state.stage} job {state.name} step {index}: a step of the form {sorted(step)} (supported: bash, script, task, checkout, publish, download)")
         where = f"stage {state.stage} job {state.name} step {step.get('name') or step.get('displayName') or index}"
-        display = self._macro(str(step.get("displayName", step.get(kind))), state.variables).splitlines()[0]
+        display = self._macro(str(step.get("displayName") or _default_display(kind, step)), state.variables).splitlines()[0]
         condition = step.get("condition", "succeeded()")
         status = {
             "succeeded": lambda: state.status == SUCCEEDED,
@@ -987,6 +986,13 @@ class Simulator:
             shutil.copytree(self.artifacts[name], workspace / name, dirs_exist_ok=True)
             self.log.write(f"Downloaded artifact {name} to {workspace / name}")
         return self._record(state, step, display, "download", True, inputs={"artifacts": names})
+
+
+def _default_display(kind: str, step: dict) -> str:
+    """The name Azure shows for a step without displayName."""
+    if kind in ("bash", "script"):
+        return f"{kind.capitalize()}: {str(step[kind]).strip()[:60]}"
+    return f"{kind.capitalize()} {step[kind]}"
 
 
 def _properties(text: str) -> dict[str, str]:
