@@ -82,6 +82,21 @@ CONSUMER_KEYS = {"trigger", "pr", "resources", "extends"}
 TEMPLATE_KEYS = {"parameters", "stages"}
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML as Azure reads it (YAML 1.2 core): only true/false are booleans; yes, no, on, off are strings."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _expand(node: Any, context: Context, where: str) -> Any:
     """Evaluate template expressions in a YAML tree (strings, `${{ if }}` keys and items)."""
     if isinstance(node, str):
@@ -260,7 +275,7 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path]) -> Compil
     """Read the consumer file, resolve `extends` into its template (from `sources`: repository name
     -> local folder, the source override) and expand every template expression."""
     where = consumer_file.name
-    consumer = yaml.safe_load(consumer_file.read_text(encoding="utf-8"))
+    consumer = load_yaml(consumer_file.read_text(encoding="utf-8"))
     if not isinstance(consumer, dict):
         raise PipelineError(f"{where}: not a YAML mapping")
     _check_keys(consumer, CONSUMER_KEYS, where)
@@ -278,7 +293,7 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path]) -> Compil
         template_file = consumer_file.parent / path
     if not template_file.is_file():
         raise PipelineError(f"{where}: template {extends['template']} not found ({template_file})")
-    template = yaml.safe_load(template_file.read_text(encoding="utf-8"))
+    template = load_yaml(template_file.read_text(encoding="utf-8"))
     twhere = str(extends["template"])
     _check_keys(template, TEMPLATE_KEYS, twhere)
     parameters = resolve_parameters(template.get("parameters") or [], extends.get("parameters") or {}, twhere)

@@ -1,0 +1,348 @@
+"""The Azure Pipelines simulator (azure_expander.py, azure_expressions.py) on small pipelines: it
+does what Azure documents for the constructs bundleops' template uses, and raises
+UnsupportedConstruct naming anything else, so a template change it cannot simulate fails loudly
+instead of passing for the wrong reason."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+from tests.conformance import harness
+from tests.conformance.azure_expander import (
+    PipelineError,
+    UnsupportedConstruct,
+    VariableGroup,
+    compile_pipeline,
+    resolve_parameters,
+    run_pipeline,
+)
+from tests.conformance.azure_expressions import Context, condition_holds, evaluate_text
+
+LIBRARY = "platform/templates"
+CONSUMER = """\
+trigger:
+  branches:
+    include: [main]
+pr:
+  branches:
+    include: [main]
+resources:
+  repositories:
+    - repository: lib
+      type: git
+      name: platform/templates
+      ref: refs/tags/v1
+extends:
+  template: t.yml@lib
+"""
+PUSH = {"Build.Reason": "IndividualCI", "Build.SourceBranch": "refs/heads/main", "System.AccessToken": "fake-access-token-123"}
+
+
+def pipeline(tmp_path: Path, template: str, consumer: str = CONSUMER) -> tuple[Path, Path]:
+    """A project repository holding `consumer` and a library folder holding t.yml."""
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "t.yml").write_text(dedent(template), encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "azure-pipelines.yml").write_text(consumer, encoding="utf-8")
+    harness.make_repository(project, "main")
+    return project / "azure-pipelines.yml", library
+
+
+def simulate(tmp_path: Path, template: str, *, consumer: str = CONSUMER, predefined: dict | None = None, **kwargs):
+    consumer_file, library = pipeline(tmp_path, template, consumer)
+    return run_pipeline(
+        consumer_file,
+        sources={LIBRARY: library},
+        workdir=tmp_path / "work",
+        predefined=predefined or PUSH,
+        agent_env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        **kwargs,
+    )
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+def test_expressions_compare_as_azure_does() -> None:
+    context = Context("test", {"variables": {"Build.Reason": "PullRequest", "flag": "false"}, "parameters": {"sonar": True}})
+    assert condition_holds("eq(variables['build.reason'], 'pullrequest')", context), "ordinal, ignoring case"
+    assert condition_holds("eq(parameters.sonar, 'TRUE')", context), "the right operand takes the left's type"
+    assert condition_holds("variables.flag", context), "a non-empty string, even 'false', is true"
+    assert not condition_holds("and(eq(1, 2), variables.nothing.deeper)", context), "and() short-circuits; missing keys are null"
+    assert evaluate_text("variables['no such']", context) is None
+    assert evaluate_text("'it''s'", context) == "it's"
+
+
+@pytest.mark.parametrize(
+    ("expression", "named"),
+    [
+        ("contains(variables.a, 'b')", "contains()"),
+        ("variables.a == 'b'", "'=='"),
+        ("eq(secrets.a, 'b')", "'secrets'"),
+        ("succeeded()", "succeeded()"),
+    ],
+)
+def test_expressions_outside_the_subset_are_refused_by_name(expression: str, named: str) -> None:
+    with pytest.raises(UnsupportedConstruct, match=named.replace("(", r"\(").replace(")", r"\)")):
+        evaluate_text(expression, Context("test", {"variables": {"a": "b"}}))
+
+
+# ----------------------------------------------------------------------------- compile
+
+
+def test_parameters_are_typed_defaulted_and_checked() -> None:
+    declared = [
+        {"name": "root", "type": "string", "default": "."},
+        {"name": "sonar", "type": "boolean", "default": False},
+        {"name": "minutes", "type": "number", "default": 60},
+        {"name": "auth", "type": "string", "default": "a", "values": ["a", "b"]},
+    ]
+    assert resolve_parameters(declared, {"sonar": "True", "minutes": "90"}, "t.yml") == {"root": ".", "sonar": True, "minutes": 90, "auth": "a"}
+    with pytest.raises(PipelineError, match="'sonar' is not a boolean"):
+        resolve_parameters(declared, {"sonar": "yes"}, "t.yml")
+    with pytest.raises(PipelineError, match="not a valid value"):
+        resolve_parameters(declared, {"auth": "c"}, "t.yml")
+    with pytest.raises(PipelineError, match="unexpected parameter.*typo"):
+        resolve_parameters(declared, {"typo": "x"}, "t.yml")
+    with pytest.raises(UnsupportedConstruct, match="stepList"):
+        resolve_parameters([{"name": "s", "type": "stepList", "default": []}], {}, "t.yml")
+    with pytest.raises(UnsupportedConstruct, match="parameters as a mapping"):
+        resolve_parameters({"root": "."}, {}, "t.yml")
+
+
+def test_template_expressions_keep_types_and_choose_branches(tmp_path: Path) -> None:
+    consumer_file, library = pipeline(
+        tmp_path,
+        """\
+        parameters:
+          - {name: pool, type: object, default: {vmImage: ubuntu-latest}}
+          - {name: sonar, type: boolean, default: true}
+        stages:
+          - stage: a
+            jobs:
+              - job: a
+                pool: ${{ parameters.pool }}
+                steps:
+                  - bash: echo
+                    displayName: sonar is ${{ parameters.sonar }}
+                    env:
+                      ${{ if eq(parameters.sonar, false) }}:
+                        MODE: off
+                      ${{ elseif parameters.sonar }}:
+                        MODE: on
+                      ${{ else }}:
+                        MODE: never
+                  - ${{ if not(parameters.sonar) }}:
+                    - bash: echo skipped at compile time
+        """,
+    )
+    (stage,) = compile_pipeline(consumer_file, {LIBRARY: library}).stages
+    job = stage["jobs"][0]
+    assert job["pool"] == {"vmImage": "ubuntu-latest"}
+    assert job["steps"] == [{"bash": "echo", "displayName": "sonar is True", "env": {"MODE": "on"}}]
+
+
+@pytest.mark.parametrize(
+    ("template", "named"),
+    [
+        ("stages:\n  - ${{ each s in parameters.stages }}:\n    - stage: x\n", "each"),
+        ("variables:\n  a: b\nstages: []\n", "variables"),
+        ("stages:\n  - template: stages.yml\n", "stage needs a name"),
+    ],
+)
+def test_template_constructs_outside_the_subset_are_refused_by_name(tmp_path: Path, template: str, named: str) -> None:
+    consumer_file, library = pipeline(tmp_path, template)
+    with pytest.raises((UnsupportedConstruct, PipelineError), match=named):
+        run_pipeline(consumer_file, sources={LIBRARY: library}, workdir=tmp_path / "w", predefined=PUSH)
+
+
+def test_extends_resolves_only_declared_repositories(tmp_path: Path) -> None:
+    consumer_file, library = pipeline(tmp_path, "stages: []\n", CONSUMER.replace("t.yml@lib", "t.yml@other"))
+    with pytest.raises(PipelineError, match="'other'"):
+        compile_pipeline(consumer_file, {LIBRARY: library})
+    with pytest.raises(PipelineError, match="not available"):
+        compile_pipeline(consumer_file, {})
+
+
+def test_triggers_decide_whether_a_run_starts(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match="no trigger"):
+        simulate(tmp_path, "stages: []\n", predefined={**PUSH, "Build.SourceBranch": "refs/heads/feature/x"})
+
+
+# ----------------------------------------------------------------------------- run
+
+STAGES = """\
+stages:
+  - stage: plan
+    jobs:
+      - job: plan
+        steps:
+          - bash: |
+              echo "##vso[task.setvariable variable=target;isOutput=true]staging"
+              echo "##vso[task.setvariable variable=local]from-plan"
+            name: decide
+          - bash: echo "local=$LOCAL output=$DECIDE_TARGET"
+  - stage: staging
+    dependsOn: plan
+    condition: and(succeeded(), eq(dependencies.plan.outputs['plan.decide.target'], 'staging'))
+    jobs:
+      - deployment: staging
+        environment: staging
+        variables:
+          - group: creds
+          - name: planned
+            value: $[ stageDependencies.plan.plan.outputs['decide.target'] ]
+        strategy:
+          runOnce:
+            deploy:
+              steps:
+                - checkout: self
+                - bash: |
+                    echo "planned=$PLANNED host=$HOST secret-in-env=${SECRET:-unset} mapped=$MAPPED missing=$MISSING"
+                    echo "leak: $MAPPED"
+                  env:
+                    MAPPED: $(SECRET)
+                    MISSING: $(NO_SUCH_VARIABLE)
+                - bash: test -f azure-pipelines.yml
+  - stage: prod
+    dependsOn: plan
+    condition: and(succeeded(), eq(dependencies.plan.outputs['plan.decide.target'], 'prod'))
+    jobs:
+      - deployment: prod
+        environment: production
+        strategy:
+          runOnce:
+            deploy:
+              steps:
+                - bash: echo never
+"""
+
+
+def test_outputs_conditions_groups_and_secrets(tmp_path: Path) -> None:
+    library = {"creds": VariableGroup({"HOST": "https://example", "SECRET": "s3cr3t-value"}, frozenset({"SECRET"}))}
+    asked: list[str] = []
+    run = simulate(tmp_path, STAGES, library=library, approve=lambda environment, stage: asked.append(environment) or True)
+    assert run.returncode == 0, run.log
+    assert "local=from-plan output=staging" in run.log
+    assert "planned=staging host=https://example secret-in-env=unset mapped=*** missing=$(NO_SUCH_VARIABLE)" in run.log
+    assert "s3cr3t-value" not in run.log, "secret values are masked in the log"
+    assert [(s.name, s.result) for s in run.stages] == [("plan", "Succeeded"), ("staging", "Succeeded"), ("prod", "Skipped")]
+    assert asked == ["staging"], "a skipped stage asks for no approval"
+    assert run.job("staging").workspace is not None and (run.job("staging").workspace / "azure-pipelines.yml").is_file()
+
+
+def test_a_failed_step_fails_the_job_and_later_steps_follow_their_conditions(tmp_path: Path) -> None:
+    run = simulate(
+        tmp_path,
+        """\
+        stages:
+          - stage: a
+            jobs:
+              - job: a
+                steps:
+                  - bash: exit 3
+                  - bash: echo not after a failure
+                  - bash: echo always runs
+                    condition: always()
+                  - bash: echo only on failure
+                    condition: failed()
+        """,
+    )
+    assert run.returncode == 1
+    assert [step.result for step in run.steps] == ["Succeeded", "Failed", "Skipped", "Succeeded", "Succeeded"]
+    assert "Bash exited with code '3'" in run.log
+
+
+def test_variable_values_are_data_never_code(tmp_path: Path) -> None:
+    """A value with shell and expression syntax (a branch name) is passed through verbatim."""
+    hostile = 'x-$(touch pwned)-`touch pwned`-${{ parameters.a }}-$(System.AccessToken)'
+    run = simulate(
+        tmp_path,
+        """\
+        stages:
+          - stage: a
+            jobs:
+              - job: a
+                steps:
+                  - bash: printf 'value=%s\\n' "$VALUE"
+                    env:
+                      VALUE: $(Build.SourceVersionMessage)
+        """,
+        predefined={**PUSH, "Build.SourceVersionMessage": hostile},
+    )
+    assert run.returncode == 0, run.log
+    assert f"value={hostile}" in run.log
+    assert not list(tmp_path.rglob("pwned"))
+
+
+@pytest.mark.parametrize(
+    ("step", "named"),
+    [
+        ("- powershell: Write-Host hi", "powershell"),
+        ("- task: AzureCLI@2\n  inputs: {}", "AzureCLI@2"),
+        ("- task: PublishTestResults@2\n  inputs: {testResultsFiles: x.xml, mergeResults: true}", "mergeResults"),
+        ("- bash: echo\n  workingDirectory: /tmp", "workingDirectory"),
+        ("- checkout: other_repo", "other_repo"),
+        ("- bash: echo '##vso[task.prependpath]/evil'", "task.prependpath"),
+    ],
+)
+def test_steps_outside_the_subset_are_refused_by_name(tmp_path: Path, step: str, named: str) -> None:
+    indented = "\n".join("          " + line for line in step.splitlines())
+    template = f"stages:\n  - stage: a\n    jobs:\n      - job: a\n        steps:\n{indented}\n"
+    with pytest.raises(UnsupportedConstruct, match=named):
+        simulate(tmp_path, template)
+
+
+@pytest.mark.parametrize(
+    ("job", "named"),
+    [
+        ("- deployment: d\n  environment: e\n  strategy:\n    rolling: {maxParallel: 1}", "rolling"),
+        ("- deployment: d\n  environment: e\n  strategy:\n    runOnce:\n      preDeploy: {steps: []}\n      deploy: {steps: []}", "preDeploy"),
+        ("- job: a\n  container: ubuntu", "container"),
+        ("- template: jobs.yml", "template"),
+    ],
+)
+def test_jobs_outside_the_subset_are_refused_by_name(tmp_path: Path, job: str, named: str) -> None:
+    indented = "\n".join("      " + line for line in job.splitlines())
+    with pytest.raises(UnsupportedConstruct, match=named):
+        simulate(tmp_path, f"stages:\n  - stage: a\n    jobs:\n{indented}\n")
+
+
+def test_a_missing_variable_group_stops_the_run(tmp_path: Path) -> None:
+    template = "stages:\n  - stage: a\n    jobs:\n      - job: a\n        variables:\n          - group: nowhere\n        steps:\n          - bash: echo\n"
+    with pytest.raises(PipelineError, match="variable group 'nowhere'"):
+        simulate(tmp_path, template)
+
+
+def test_report_tasks_record_the_files_they_publish(tmp_path: Path) -> None:
+    run = simulate(
+        tmp_path,
+        """\
+        stages:
+          - stage: a
+            jobs:
+              - job: a
+                steps:
+                  - bash: |
+                      mkdir -p test-results
+                      echo '<testsuites><testsuite name="t" tests="1"/></testsuites>' > test-results/junit.xml
+                      echo '<coverage line-rate="1"/>' > test-results/coverage.xml
+                  - task: PublishTestResults@2
+                    inputs: {testResultsFormat: JUnit, testResultsFiles: test-results/junit.xml, searchFolder: $(System.DefaultWorkingDirectory)}
+                  - task: PublishCodeCoverageResults@2
+                    inputs: {summaryFileLocation: $(System.DefaultWorkingDirectory)/test-results/coverage.xml}
+                  - task: PublishTestResults@2
+                    inputs: {testResultsFiles: missing/*.xml}
+        """,
+    )
+    assert run.returncode == 0, run.log
+    tests, coverage, missing = [step for step in run.steps if step.kind.startswith("task:")]
+    assert tests.files and tests.files[0].endswith("test-results/junit.xml")
+    assert coverage.files and coverage.files[0].endswith("test-results/coverage.xml")
+    assert missing.files == [] and "No test result files matching 'missing/*.xml'" in run.log
