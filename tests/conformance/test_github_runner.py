@@ -54,3 +54,17 @@ def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> N
     run = harness.run_vendor("github", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=ask_for_another_version)
     assert run.returncode != 0 and run.steps == []
     assert "No matching distribution found for bundleops==99.0.0" in run.log
+
+
+@pytest.mark.parametrize(
+    ("repository", "ref", "uses", "refused"),
+    [
+        ("actions/cache", "0" * 40, [{}], "no local stand-in"),
+        ("actions/upload-artifact", "0" * 40, [{"name": "x", "path": "y", "retention-days": 1}], "retention-days"),
+        (runner.LIBRARY, "v0.0.1", [{}], "not this release's tag"),
+    ],
+)
+def test_the_runner_refuses_what_it_cannot_simulate(repository: str, ref: str, uses: list[dict], refused: str, tmp_path: Path) -> None:
+    """A new third-party action or input in the templates fails loudly here instead of silently doing nothing."""
+    with pytest.raises(ValueError, match=refused):
+        runner.map_reference(repository, ref, uses, tmp_path / "library", tmp_path)

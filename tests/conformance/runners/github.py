@@ -12,7 +12,10 @@ How a GitHub Actions run is simulated, and where it differs from github.com:
   action step, and the working tree holds the virtualenv and node_modules.
 - Checkout: act skips `actions/checkout` of the run's own repository and copies the project into
   the job's workspace instead (honouring .gitignore, so reports of an earlier run never leak in).
-  The workflow keeps its real checkout step; nothing replaces it.
+  So the workflow keeps its real checkout step, and neither a test-only input ("already checked
+  out") in the product nor a copying stand-in is needed: act's copy is what GitHub's checkout
+  gives a job. Its stand-in fails the job, should act ever stop skipping it (an empty workspace
+  must not pass).
 - Other remote actions cannot be fetched (no network; `--action-offline-mode`), so each one the
   templates use is mapped with `--local-repository` to a small composite stand-in written into
   the runner's folder: setup-python and setup-cli do nothing (the virtualenv's python3 and the CLI
@@ -166,7 +169,9 @@ def snapshot_library(destination: Path) -> Path:
 def stand_in_action(name: str, artifacts: Path) -> str:
     """action.yml of the stand-in for a remote action (see the module docstring)."""
     inputs = {key: {"description": f"{key} of {name}", "required": False, "default": ""} for key in sorted(STAND_INS[name])}
-    if name in ("actions/upload-artifact", "actions/download-artifact"):
+    if name == "actions/checkout":
+        step = {"name": f"{name} (stand-in)", "shell": "bash", "run": "echo 'act copies the repository itself; this stand-in must never run' >&2; exit 1"}
+    elif name in ("actions/upload-artifact", "actions/download-artifact"):
         command = name.split("/")[1].split("-")[0]
         env = {f"ARTIFACT_{key.upper().replace('-', '_')}": f"${{{{ inputs.{key} }}}}" for key in sorted(STAND_INS[name])}
         env.update(ARTIFACT_STORE=str(artifacts), PYTHONPATH=str(harness.REPO_ROOT))
@@ -177,29 +182,36 @@ def stand_in_action(name: str, artifacts: Path) -> str:
     return yaml.safe_dump(action, sort_keys=False)
 
 
+def map_reference(repository: str, ref: str, uses: list[dict[str, Any]], library: Path, workdir: Path) -> str:
+    """One `--local-repository` value: bundleops' own tag to the snapshot, another action to its stand-in.
+
+    Refuses what the simulation cannot stand for: another bundleops ref, an action without a
+    stand-in, an input the stand-in does not implement.
+    """
+    if repository == LIBRARY:
+        if ref != release_tag():
+            raise ValueError(f"github runner: the templates use {LIBRARY}@{ref}, not this release's tag {release_tag()}")
+        return f"{LIBRARY}@{ref}={library}"
+    if repository not in STAND_INS:
+        raise ValueError(f"github runner: no local stand-in for `uses: {repository}@{ref}`; act cannot fetch it offline")
+    unsupported = sorted({key for with_ in uses for key in with_} - STAND_INS[repository])
+    if unsupported:
+        raise ValueError(f"github runner: the stand-in for {repository} does not implement the input(s) {unsupported}")
+    folder = workdir / "stand-ins" / repository.replace("/", "+")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "action.yml").write_text(stand_in_action(repository, workdir / ARTIFACTS), encoding="utf-8")
+    return f"{repository}@{ref}={folder}"
+
+
 def local_repositories(workdir: Path) -> list[str]:
-    """`--local-repository` values: bundleops' own tag to the snapshot, every other action to its stand-in."""
+    """`--local-repository` values for every remote `uses:` of the working tree's GitHub templates."""
     library = snapshot_library(workdir / "library")
-    mapped = []
-    for (repository, ref), uses in sorted(remote_references(library_files(library)).items()):
-        if repository == LIBRARY:
-            if ref != harness_tag():
-                raise ValueError(f"github runner: the templates use {LIBRARY}@{ref}, not this release's tag {harness_tag()}")
-            mapped.append(f"{LIBRARY}@{ref}={library}")
-            continue
-        if repository not in STAND_INS:
-            raise ValueError(f"github runner: no local stand-in for `uses: {repository}@{ref}`; act cannot fetch it offline")
-        unsupported = sorted({key for with_ in uses for key in with_} - STAND_INS[repository])
-        if unsupported:
-            raise ValueError(f"github runner: the stand-in for {repository} does not implement the input(s) {unsupported}")
-        folder = workdir / "stand-ins" / repository.replace("/", "+")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "action.yml").write_text(stand_in_action(repository, workdir / ARTIFACTS), encoding="utf-8")
-        mapped.append(f"{repository}@{ref}={folder}")
-    return mapped
+    references = remote_references(library_files(library))
+    return [map_reference(repository, ref, uses, library, workdir) for (repository, ref), uses in sorted(references.items())]
 
 
-def harness_tag() -> str:
+def release_tag() -> str:
+    """The tag the templates of this working tree are released as (`v` + bundleops' version)."""
     from bundleops import __version__
 
     return f"v{__version__}"
@@ -208,7 +220,7 @@ def harness_tag() -> str:
 def consumer_calls_the_library(project: Path) -> None:
     """The consumer file's only job calls this release's reusable workflow; anything else is refused."""
     consumer = yaml.safe_load((project / CONSUMER_FILE).read_text(encoding="utf-8"))
-    expected = f"{LIBRARY}/.github/workflows/bundleops.yml@{harness_tag()}"
+    expected = f"{LIBRARY}/.github/workflows/bundleops.yml@{release_tag()}"
     calls = [job.get("uses") for job in consumer.get("jobs", {}).values()]
     if calls != [expected]:
         raise ValueError(f"github runner maps only `uses: {expected}` to the working tree, got {calls}")
