@@ -1,0 +1,253 @@
+"""The Azure Pipelines template and consumer file, checked without running a job.
+
+Two validators, both from Microsoft's schema for Azure Pipelines YAML:
+- check-jsonschema's built-in `vendor.azure-pipelines` schema (FACTS.md, "Validators": stale, run
+  with `--regex-variant nonunicode`). Its known false positives are an explicit allow-list below:
+  each entry rewrites the one construct the schema wrongly rejects in a copy of the file, the copy
+  must then validate, and each entry must still be needed (when the schema learns the construct,
+  the test says to delete the entry).
+- azure-pipelines-language-service (npm), the engine of the Azure Pipelines VS Code extension,
+  called by tests/templates/azure/validate.js with the same schema: no errors, and no warnings
+  but the allow-listed ones. It reports schema violations as warnings, so warnings count here.
+Neither expands `extends:` or template expressions; tests/conformance/azure_expander.py does
+(test_azure_expander.py, test_azure_runner.py).
+
+Then the template's own rules: every script line is static, only `env:` carries values, the three
+target stages differ in nothing but their target, and docs/azure.md shows the consumer file the
+conformance suite runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from bundleops import __version__
+from tests.conformance.azure_expander import load_yaml
+from tests.conformance.harness import REPO_ROOT
+from tests.conformance.runners import azure as runner
+from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
+
+TEMPLATE = REPO_ROOT / "azure" / "bundleops.yml"
+CONSUMER_SOURCE = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.CONSUMER_FILE
+DOCS = REPO_ROOT / "docs" / "azure.md"
+CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
+SCHEMA = Path(str(importlib.resources.files("check_jsonschema.builtin_schemas") / "vendor" / "azure-pipelines.json"))
+NODE = REPO_ROOT / "node_modules" / ".bin" / "node"
+VALIDATE_JS = Path(__file__).parent / "azure" / "validate.js"
+TARGETS = {"dev": "devEnvironment", "staging": "stagingEnvironment", "prod": "prodEnvironment"}
+# Variables a script may never read: their values come from whoever pushes a branch or opens a PR.
+ATTACKER_CONTROLLED = re.compile(
+    r"BUILD_SOURCEBRANCH\w*|BUILD_SOURCEVERSIONMESSAGE|SYSTEM_PULLREQUEST_\w+|BUILD_REQUESTEDFOR\w*|Build\.Source\w+|System\.PullRequest\.\w+", re.IGNORECASE
+)
+MACRO = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.\-]*\)")
+
+
+# ----------------------------------------------------------------------------- the schema's false positives
+
+Document = dict[str, Any]
+
+
+def _steps(document: Document) -> list[list[dict]]:
+    """Every steps list of the template (regular jobs and runOnce deploy hooks)."""
+    found = []
+    for stage in document.get("stages", []):
+        for job in stage.get("jobs", []):
+            found.append(job["steps"] if "steps" in job else job["strategy"]["runOnce"]["deploy"]["steps"])
+    return found
+
+
+def typed_defaults_as_strings(document: Document) -> None:
+    """The schema types every parameter default as string, array or object; Azure's typed
+    parameters take `default: false` (boolean) and `default: 120` (number)."""
+    for parameter in document.get("parameters", []):
+        if parameter.get("type") in ("boolean", "number"):
+            parameter["default"] = str(parameter["default"]).lower()
+
+
+def coverage_task_v2_dropped(document: Document) -> None:
+    """The schema knows PublishCodeCoverageResults@1 only (@2 needs no codeCoverageTool). The
+    dropped steps' inputs are checked against the v2 task instead (summaryFileLocation,
+    pathToSources, failIfCoverageEmpty)."""
+    for steps in _steps(document):
+        for step in [s for s in steps if s.get("task") == "PublishCodeCoverageResults@2"]:
+            assert set(step["inputs"]) <= {"summaryFileLocation", "pathToSources", "failIfCoverageEmpty"}, step
+            assert "summaryFileLocation" in step["inputs"], step
+            steps.remove(step)
+
+
+ALLOW_LIST: dict[str, Callable[[Document], None]] = {
+    "typed parameter defaults": typed_defaults_as_strings,
+    "PublishCodeCoverageResults@2": coverage_task_v2_dropped,
+}
+
+
+def check_jsonschema(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.azure-pipelines", "--regex-variant", "nonunicode", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def rewritten(tmp_path: Path, skip: str | None = None) -> Path:
+    document = load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+    for name, rewrite in ALLOW_LIST.items():
+        if name != skip:
+            rewrite(document)
+    path = tmp_path / f"bundleops-{(skip or 'all').replace(' ', '-').replace('@', '')}.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def consumer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """azure-pipelines.yml of orders_pipeline rendered for Azure."""
+    root = tmp_path_factory.mktemp("azure-static")
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, root)
+    return root / "orders_pipeline" / runner.CONSUMER_FILE
+
+
+def test_consumer_file_matches_the_azure_pipelines_schema(consumer: Path) -> None:
+    result = check_jsonschema(consumer)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_matches_the_schema_but_for_its_known_false_positives(tmp_path: Path) -> None:
+    result = check_jsonschema(rewritten(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("entry", ALLOW_LIST)
+def test_every_allow_list_entry_is_still_needed(entry: str, tmp_path: Path) -> None:
+    result = check_jsonschema(rewritten(tmp_path, skip=entry))
+    assert result.returncode != 0, f"the schema now accepts {entry!r}: delete it from ALLOW_LIST"
+
+
+def language_service(*files: Path) -> dict[str, list[dict]]:
+    result = subprocess.run([str(NODE), str(VALIDATE_JS), str(SCHEMA), *map(str, files)], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def allowed_warning(lines: list[str], diagnostic: dict) -> bool:
+    """The language service's form of the PublishCodeCoverageResults@2 false positive: the task
+    name (the schema's last task pattern is PowerShell@2) and the v2 input."""
+    line = diagnostic["line"]
+    if "PublishCodeCoverageResults@2" in lines[line]:
+        return "does not match the pattern" in diagnostic["message"]
+    task = next(text for text in reversed(lines[:line]) if "task:" in text)
+    return diagnostic["message"] == "Unexpected property summaryFileLocation" and "PublishCodeCoverageResults@2" in task
+
+
+def test_the_azure_pipelines_language_service_reports_no_errors(consumer: Path) -> None:
+    report = language_service(TEMPLATE, consumer)
+    assert report[str(consumer)] == []
+    lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
+    diagnostics = report[str(TEMPLATE)]
+    assert [d for d in diagnostics if d["severity"] == 1] == []
+    unexpected = [d for d in diagnostics if not allowed_warning(lines, d)]
+    assert unexpected == [], unexpected
+    assert len(diagnostics) == 2 * len(TARGETS), "one false positive pair per PublishCodeCoverageResults@2 step"
+
+
+def test_the_language_service_is_not_vacuous(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("stages:\n  - stage: a\n    jobz: []\n", encoding="utf-8")
+    assert any("jobz" in d["message"] for d in language_service(broken)[str(broken)])
+
+
+# ----------------------------------------------------------------------------- the template's own rules
+
+
+def template() -> Document:
+    return load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def scripts(document: Document) -> list[tuple[str, dict]]:
+    return [(f"{stage['stage']}: {step.get('displayName')}", step) for stage in document["stages"] for steps in _steps({"stages": [stage]}) for step in steps if "bash" in step or "script" in step]
+
+
+def test_parameters_are_typed_described_and_pinned_to_the_release() -> None:
+    parameters = {p["name"]: p for p in template()["parameters"]}
+    for name, spec in parameters.items():
+        assert spec.get("displayName"), f"parameter {name} has no displayName"
+        assert spec.get("type") in ("string", "boolean", "number", "object") and "default" in spec, f"parameter {name}: typed, with a default (the consumer file sets none)"
+    assert parameters["bundleopsSource"]["default"] == f"bundleops[local]=={__version__}"
+    assert parameters["sonar"] == {**parameters["sonar"], "type": "boolean", "default": False}
+    assert parameters["authType"]["default"] in parameters["authType"]["values"]
+    assert {f"{t}VariableGroup" for t in TARGETS} | set(TARGETS.values()) <= set(parameters)
+
+
+def test_consumer_extends_the_release_and_triggers_on_main_tags_and_pull_requests() -> None:
+    consumer = load_yaml(CONSUMER_SOURCE.read_text(encoding="utf-8"))
+    (repository,) = consumer["resources"]["repositories"]
+    assert repository == {"repository": "bundleops", "type": "git", "name": runner.LIBRARY_REPOSITORY, "ref": f"refs/tags/v{__version__}"}
+    assert consumer["extends"] == {"template": "azure/bundleops.yml@bundleops"}
+    assert consumer["trigger"]["branches"]["include"] == ["main"] and consumer["trigger"]["tags"]["include"]
+    assert consumer["pr"]["branches"]["include"] == ["main"]
+
+
+def test_scripts_are_static_and_read_no_attacker_controlled_value() -> None:
+    for where, step in scripts(template()):
+        body = step.get("bash", step.get("script"))
+        assert "${{" not in body, f"{where} interpolates a template expression into shell text"
+        assert not MACRO.search(body), f"{where} has a $(macro) in shell text: Azure would paste the value into the script"
+        assert not ATTACKER_CONTROLLED.search(body), f"{where} reads an attacker-controlled variable"
+        for name, value in (step.get("env") or {}).items():
+            assert not ATTACKER_CONTROLLED.search(str(value)), f"{where} passes an attacker-controlled variable as {name}"
+
+
+def test_the_access_token_and_secrets_reach_only_the_target_jobs() -> None:
+    document = template()
+    for where, step in scripts(document):
+        env = json.dumps(step.get("env") or {})
+        if "System.AccessToken" in env or "DATABRICKS_CLIENT_SECRET" in env:
+            assert not where.startswith("plan:"), f"{where} gets a credential it does not need"
+    plan_job = document["stages"][0]["jobs"][0]
+    assert "variables" not in plan_job, "the plan job references no variable group (no credentials)"
+
+
+def test_target_stages_differ_only_in_their_target() -> None:
+    document = template()
+    stages = {stage["stage"]: stage for stage in document["stages"]}
+    assert list(stages) == ["plan", *TARGETS]
+
+    def normalised(target: str) -> str:
+        stage = copy.deepcopy(stages[target])
+        text = json.dumps(stage, sort_keys=True)
+        text = text.replace(f"parameters.{target}", "parameters.TARGET").replace(TARGETS[target], "TARGETEnvironment")
+        text = text.replace(", ne(variables['Build.Reason'], 'PullRequest')", "")
+        return re.sub(rf"\b{target}\b", "TARGET", text)
+
+    assert normalised("dev") == normalised("staging") == normalised("prod")
+    for target, stage in stages.items():
+        if target == "plan":
+            continue
+        assert f"eq(dependencies.plan.outputs['plan.plan.target'], '{target}')" in stage["condition"]
+        (job,) = stage["jobs"]
+        assert job["deployment"] == target and job["environment"] == f"${{{{ parameters.{TARGETS[target]} }}}}"
+        assert stage["lockBehavior"] == "sequential"
+        tasks = [step["task"] for step in job["strategy"]["runOnce"]["deploy"]["steps"] if "task" in step]
+        assert {"PublishTestResults@2", "PublishCodeCoverageResults@2"} <= set(tasks)
+        for step in job["strategy"]["runOnce"]["deploy"]["steps"]:
+            if step.get("task", "").startswith("Publish"):
+                assert step["condition"] == "always()", f"{target}: reports are published even when a step failed"
+    assert "ne(variables['Build.Reason'], 'PullRequest')" in stages["prod"]["condition"], "a pull request never reaches the prod stage"
+
+
+def test_docs_show_the_consumer_file_the_conformance_suite_runs(consumer: Path) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"<!-- consumer-file: azure-pipelines\.yml -->\n```yaml\n(.*?)```", text, re.DOTALL)
+    assert block, f"{DOCS} has no consumer-file block"
+    assert block.group(1) == consumer.read_text(encoding="utf-8")
