@@ -389,6 +389,7 @@ class PipelineRun {
     // -- steps: flow ----------------------------------------------------------------------------
     Object step_echo(Map p, Closure body) {
         record('echo', [message: String.valueOf(p.message)])
+        log(String.valueOf(p.message))
         return null
     }
 
