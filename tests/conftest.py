@@ -1,21 +1,38 @@
-"""Fixtures shared by every test folder: one embedded local workspace per test session."""
+"""Fixtures shared by every test folder: the embedded local workspace.
+
+`local_workspace` is one per test session; folders whose tests share names and paths (deploys of
+the same bundle) override it with `fresh_local_workspace`, one per test (it starts in milliseconds).
+"""
 
 from __future__ import annotations
 
-from typing import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
-
-@pytest.fixture(scope="session")
-def local_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator["LocalWorkspace"]:  # noqa: F821
+if TYPE_CHECKING:
     from bundleops.localworkspace import LocalWorkspace
 
-    with LocalWorkspace(tmp_path_factory.mktemp("local-workspace")) as workspace:
+
+def _serve(state_dir: Path) -> Iterator[LocalWorkspace]:
+    from bundleops.localworkspace import LocalWorkspace
+
+    with LocalWorkspace(state_dir) as workspace:
         yield workspace
 
 
+@pytest.fixture(scope="session")
+def local_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWorkspace]:
+    yield from _serve(tmp_path_factory.mktemp("local-workspace"))
+
+
 @pytest.fixture
-def databricks_env(local_workspace) -> dict[str, str]:  # noqa: ANN001 - LocalWorkspace, imported lazily
+def fresh_local_workspace(tmp_path: Path) -> Iterator[LocalWorkspace]:
+    yield from _serve(tmp_path / "local-workspace")
+
+
+@pytest.fixture
+def databricks_env(local_workspace: LocalWorkspace) -> dict[str, str]:
     """DATABRICKS_* for the local workspace's CI service principal (oauth-m2m)."""
     return local_workspace.env()

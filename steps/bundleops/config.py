@@ -53,6 +53,8 @@ class Rule:
 class AuthConfig:
     # Targets where a human identity (a user, not a service principal) may deploy.
     allow_human_identity: list[str] = field(default_factory=lambda: ["dev"])
+    # How long databricks-sdk retries an unreachable or overloaded workspace (its default: 300 s).
+    retry_timeout_seconds: int = 300
 
 
 @dataclass(frozen=True)

@@ -29,22 +29,40 @@ def _is_unreachable(error: BaseException) -> bool:
     return False
 
 
+def _answers(host: str | None) -> bool:
+    """Whether anything answers HTTP at the host: the SDK reports an unreachable host as an auth
+    configuration problem (its OIDC discovery fails first), which sends people to the wrong fix."""
+    import requests
+
+    if not host:
+        return True
+    try:
+        requests.get(host, timeout=5)
+    except requests.RequestException:
+        return False
+    return True
+
+
 def _failure(error: BaseException, host: str | None) -> BundleopsError:
-    if _is_unreachable(error):
+    if _is_unreachable(error) or not _answers(host):
         return BundleopsError(f"cannot reach the workspace {host or ''}: {error}", fix="check DATABRICKS_HOST and the network path from the CI runner", code=ExitCode.EXTERNAL_FAILURE)
     return BundleopsError(f"authentication to {host or 'the workspace'} failed: {error}", fix=CREDENTIALS_FIX)
 
 
-def connect(host: str | None = None) -> tuple[WorkspaceClient, Identity]:
+def connect(host: str | None = None, *, retry_timeout_seconds: int = 300) -> tuple[WorkspaceClient, Identity]:
     """A client and the identity it authenticates as (SCIM Me); DATABRICKS_HOST wins over `host`."""
     import os
 
+    import requests
     from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+    from databricks.sdk.errors import DatabricksError
 
     host = os.environ.get("DATABRICKS_HOST") or host
     try:
-        client = WorkspaceClient(host=host) if host else WorkspaceClient()
+        client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=retry_timeout_seconds))
         me = client.current_user.me()
-    except Exception as error:  # noqa: BLE001 - the SDK raises ValueError, its own errors and requests' for auth problems
+    except (ValueError, DatabricksError, requests.RequestException, OSError, TimeoutError) as error:
+        # Config and the token endpoint raise ValueError; API calls DatabricksError; the network requests'
         raise _failure(error, host) from None
     return client, Identity(me.user_name or "", me.display_name or "")

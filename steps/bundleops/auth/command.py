@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     with step.begin(NAME, args) as run:
         auth_type = policy.check_auth_type(run.context, run.target, run.config, os.environ)
-        workspace, identity = client.connect()
+        workspace, identity = client.connect(retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
         policy.check_identity(identity, run.target, run.config)
         run.out.info(f"authenticated to {workspace.config.host} as {identity.describe()} ({auth_type or workspace.config.auth_type})")
         run.out.set_output("databricks_identity", identity.user_name)
