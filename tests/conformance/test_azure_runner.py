@@ -11,12 +11,17 @@ test_azure_expander.py.
 
 from __future__ import annotations
 
+import http.server
 import json
+import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from bundleops import __version__
+from bundleops.localworkspace.identity import sign_hs256
 from tests.conformance import harness
 from tests.conformance.azure_expander import compile_pipeline
 from tests.conformance.runners import azure as runner
@@ -113,3 +118,90 @@ def test_the_consumer_extends_the_release_of_this_repository(tmp_path: Path) -> 
     assert compiled.repositories["bundleops"].ref == f"refs/tags/v{__version__}"
     assert compiled.template_file == harness.REPO_ROOT / "azure" / "bundleops.yml"
     assert compiled.parameters["bundleopsSource"] == f"bundleops[local]=={__version__}"
+
+
+# ----------------------------------------------------------------------------- OIDC (workload identity federation)
+
+ORGANIZATION_ID = "7f1078d6-b20d-4a20-9d88-05a2f0d645a3"
+ISSUER = f"https://vstoken.dev.azure.com/{ORGANIZATION_ID}"
+SUBJECT = f"p://contoso/{runner.TEAM_PROJECT}/{runner.REPOSITORY}"
+AUDIENCE = "api://AzureADTokenExchange"
+OIDC_PATH = re.compile(r"^/contoso/(?P<project>[^/]+)/_apis/distributedtask/hubs/(?P<hub>[^/]+)/plans/(?P<plan>[^/]+)/jobs/(?P<job>[^/?]+)/oidctoken\?api-version=")
+
+
+class AzureDevOpsOidc:
+    """A loopback stand-in for Azure DevOps' job OIDC endpoint (the one databricks-sdk's
+    azure-devops-oidc calls): it answers a POST carrying the job's System.AccessToken with an ID
+    token for the pipeline, HS256-signed with a key the local workspace's federation policy shares."""
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.requests: list[dict[str, str]] = []
+        stand_in = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server hook
+                match = OIDC_PATH.match(self.path)
+                authorized = self.headers.get("Authorization") == f"Bearer {runner.FAKE_ACCESS_TOKEN}"
+                stand_in.requests.append({"path": self.path, "authorized": str(authorized)})
+                if match is None or not authorized:
+                    self.send_response(401 if match else 404)
+                    self.end_headers()
+                    return
+                claims = {"iss": ISSUER, "sub": SUBJECT, "aud": AUDIENCE, "exp": int(time.time()) + 600, "iat": int(time.time())}
+                body = json.dumps({"oidcToken": sign_hs256(claims, stand_in.key)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                """Quiet: the test reads `requests`."""
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.collection_uri = f"http://127.0.0.1:{self.server.server_address[1]}/contoso/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> AzureDevOpsOidc:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def validate_only(project: Path) -> None:
+    """Rules that send the pull request to staging for `unit` and `validate` only: validate
+    authenticates (SCIM Me) and needs no deploy."""
+    config = project / "bundleops.yml"
+    rules = "rules:\n  - name: pr-validate\n    when: {event: pull_request}\n    target: staging\n    steps: [unit, validate]\n  - name: fallback\n    steps: [unit]\n"
+    config.write_text(config.read_text(encoding="utf-8") + rules, encoding="utf-8")
+
+
+def test_azure_devops_oidc_reaches_databricks_without_a_secret(tmp_path: Path) -> None:
+    """The template's default auth: no secret anywhere, SYSTEM_ACCESSTOKEN passed to the target
+    step, the SDK fetches the job's ID token from Azure DevOps and exchanges it at the workspace."""
+    from bundleops.localcli.shim import write_shim
+    from bundleops.localworkspace import FederationPolicy, LocalWorkspace
+
+    key = b"azure-devops-test-signing-key"
+    with LocalWorkspace(tmp_path / "state") as server, AzureDevOpsOidc(key) as azure_devops:
+        server.add_federation_policy(FederationPolicy(server.client_id, ISSUER, AUDIENCE, SUBJECT, key))
+        workspace = harness.Workspace(server.host, server.client_id, "unused", write_shim(tmp_path / "bin").parent)
+        render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, tmp_path)
+        project = tmp_path / "orders_pipeline"
+        validate_only(project)
+        harness.make_repository(project, harness.FEATURE_BRANCH)
+        trace = tmp_path / "trace.jsonl"
+        env = harness.pipeline_env(workspace, trace)
+        for credential in ("DATABRICKS_CLIENT_SECRET", "DATABRICKS_AUTH_TYPE"):
+            del env[credential]
+        env["BUNDLEOPS_TEST_BRANCH"] = harness.FEATURE_BRANCH
+        result = runner.simulate("pull_request", project, env, tmp_path / "runner", overrides={"System.TeamFoundationCollectionUri": azure_devops.collection_uri})
+    assert result.returncode == 0, result.log[-6000:]
+    assert harness.steps_run(trace) == [("unit", None), ("validate", "staging")]
+    assert result.job("staging").variables["DATABRICKS_AUTH_TYPE"] == "azure-devops-oidc", "the template's default"
+    assert azure_devops.requests and all(request["authorized"] == "True" for request in azure_devops.requests)
+    assert runner.FAKE_ACCESS_TOKEN not in result.log

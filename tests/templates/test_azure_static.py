@@ -251,3 +251,21 @@ def test_docs_show_the_consumer_file_the_conformance_suite_runs(consumer: Path) 
     block = re.search(r"<!-- consumer-file: azure-pipelines\.yml -->\n```yaml\n(.*?)```", text, re.DOTALL)
     assert block, f"{DOCS} has no consumer-file block"
     assert block.group(1) == consumer.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("secret", "auth_type", "expected"),
+    [
+        ("$(DATABRICKS_CLIENT_SECRET)", "azure-devops-oidc", "secret=unset token=set"),
+        ("dose0123456789", "oauth-m2m", "secret=set token=unset"),
+    ],
+)
+def test_the_credential_guards_drop_what_the_auth_type_does_not_use(secret: str, auth_type: str, expected: str) -> None:
+    """Azure leaves `$(DATABRICKS_CLIENT_SECRET)` as text when the group has no such secret; the
+    access token is for azure-devops-oidc only. The template's own guard lines, run in bash."""
+    (_, step), *_ = [(where, step) for where, step in scripts(template()) if where.startswith("staging:") and "bundleops validate" in step["bash"]]
+    guards = [line for line in step["bash"].splitlines() if "unset" in line]
+    probe = 's=unset; t=unset; [ -z "${DATABRICKS_CLIENT_SECRET+x}" ] || s=set; [ -z "${SYSTEM_ACCESSTOKEN+x}" ] || t=set; echo "secret=$s token=$t"'
+    env = {"PATH": "/usr/bin:/bin", "DATABRICKS_CLIENT_SECRET": secret, "DATABRICKS_AUTH_TYPE": auth_type, "SYSTEM_ACCESSTOKEN": "token"}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-c", "\n".join([*guards, probe])], env=env, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == expected

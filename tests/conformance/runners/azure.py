@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from tests.conformance import harness
 from tests.conformance.azure_expander import PipelineRun, VariableGroup, run_pipeline
@@ -115,8 +115,16 @@ def split_variables(env: dict[str, str]) -> tuple[dict[str, str], dict[str, Vari
     return pipeline, library, secrets - group_secrets
 
 
-def simulate(event: str, project: Path, env: dict[str, str], workdir: Path, approve: Approver | None = None) -> PipelineRun:
-    """The run as the simulator records it (stages, jobs, steps, log); `run` wraps it for the harness."""
+def simulate(
+    event: str,
+    project: Path,
+    env: dict[str, str],
+    workdir: Path,
+    approve: Approver | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> PipelineRun:
+    """The run as the simulator records it (stages, jobs, steps, log); `run` wraps it for the harness.
+    `overrides` replaces predefined variables (e.g. the collection URI of a stand-in Azure DevOps)."""
     workdir.mkdir(parents=True, exist_ok=True)
     pipeline, library, secrets = split_variables(env)
     home = workdir / "home"
@@ -125,7 +133,7 @@ def simulate(event: str, project: Path, env: dict[str, str], workdir: Path, appr
         project / CONSUMER_FILE,
         sources={LIBRARY_REPOSITORY: harness.REPO_ROOT},
         workdir=workdir,
-        predefined=predefined_variables(event, project, env),
+        predefined={**predefined_variables(event, project, env), **(overrides or {})},
         pipeline_variables=pipeline,
         secrets=secrets,
         library=library,
