@@ -87,6 +87,25 @@ def test_credentials_are_bound_only_around_the_target_steps(event: str, conforma
         assert call["script"].startswith("bash .bundleops/ci/bundleops.sh "), call["script"]
 
 
+def test_a_plan_without_a_target_records_the_unit_reports_and_binds_nothing(tmp_path: Path) -> None:
+    """Like a fork's pull request: unit tests only. No target stage, no lock, no credential; the unit
+    stage records its own reports, since no publish will merge them."""
+
+    def unit_only(project: Path) -> None:
+        config = project / "bundleops.yml"
+        config.write_text(config.read_text(encoding="utf-8") + "rules:\n  - name: unit-only\n    steps: [unit]\n", encoding="utf-8")
+
+    run = harness.run_vendor("jenkins", "pull_request", harness.unreachable_workspace(tmp_path), tmp_path, edit=unit_only)
+    harness.assert_ran_the_plan(run)
+    calls = runner.recorded_calls(tmp_path / "runner")
+    assert [call["name"] for call in steps_named(calls, "stage")] == ["bundleops plan", "bundleops unit"]
+    assert [step for step in ("lock", "input", "withCredentials", "stash") if steps_named(calls, step)] == []
+    (junit,) = steps_named(calls, "junit")
+    assert junit["stage"] == "bundleops unit" and junit["files"] == [".bundleops/reports/unit/junit.xml"] and junit["tests"] > 0
+    assert [call["id"] for call in steps_named(calls, "recordCoverage")] == ["bundleops-unit"]
+    assert "the plan has no target steps (target none, steps unit" in run.log
+
+
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
     run = harness.run_with_failing_plan("jenkins", tmp_path)
     calls = runner.recorded_calls(tmp_path / "runner")
