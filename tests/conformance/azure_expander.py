@@ -450,7 +450,7 @@ class _Log:
         self._secrets: set[str] = set()
 
     def secret(self, value: str) -> None:
-        if value and len(value) > 0:
+        if value:
             self._secrets.add(value)
 
     def write(self, line: str) -> None:
@@ -572,7 +572,8 @@ class Simulator:
             if not approved:
                 self._finish_stage(StageRecord(name, FAILED, approved=False))
                 return
-        variables = self._variable_list(stage.get("variables"), f"stage {name}", self._base_variables(), {"dependencies": dependencies})
+        runtime = {"dependencies": dependencies, "stageDependencies": self._stage_dependencies(exclude=name)}
+        variables = self._variable_list(stage.get("variables"), f"stage {name}", self._base_variables(), runtime)
         results = self._run_jobs(jobs, name, variables)
         result = FAILED if FAILED in results else (SKIPPED if results and all(r == SKIPPED for r in results) else SUCCEEDED)
         self._finish_stage(StageRecord(name, result, approved=approved))
@@ -581,6 +582,10 @@ class Simulator:
         self.stages.append(record)
         self._stage_results[record.name] = record.result
         self.log.write(f"##[section]Stage {record.name}: {record.result}")
+
+    def _stage_dependencies(self, exclude: str) -> dict[str, dict[str, dict[str, dict[str, str]]]]:
+        """`stageDependencies.<stage>.<job>.outputs['<step>.<var>']` of the stages run so far."""
+        return {s: {j: {"outputs": dict(o)} for j, o in jobs.items()} for s, jobs in self._stage_outputs.items() if s != exclude}
 
     def _flat_outputs(self, stage: str) -> dict[str, str]:
         """A stage's outputs as `dependencies.<stage>.outputs['<job>.<step>.<var>']` reads them."""
@@ -682,7 +687,7 @@ class Simulator:
         where = f"stage {stage} {kind} {name}"
         self.log.write(f"##[section]Job {stage}.{name}: {job.get('displayName', name)}")
         dependencies = {dep: {"result": results[dep], "outputs": dict(outputs.get(dep, {}))} for dep in depends}
-        stage_dependencies = {s: {j: {"outputs": dict(o)} for j, o in jobs.items()} for s, jobs in self._stage_outputs.items() if s != stage}
+        stage_dependencies = self._stage_dependencies(exclude=stage)
         status = {
             "succeeded": lambda: all(results[d] == SUCCEEDED for d in depends),
             "failed": lambda: any(results[d] == FAILED for d in depends),

@@ -12,7 +12,8 @@ const fs = require("fs");
 const path = require("path");
 const { pathToFileURL } = require("url");
 const service = require("azure-pipelines-language-service");
-const { TextDocument } = require("vscode-languageserver-textdocument");
+// The service re-exports vscode-languageserver-types, whose TextDocument it was written against.
+const { TextDocument } = service;
 
 // The service logs its schema look-ups with console.log: keep stdout for the report.
 console.log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
