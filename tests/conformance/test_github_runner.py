@@ -8,6 +8,7 @@ title is executed is checked for all five CI systems in test_conformance.py.)
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,17 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     artifacts = runner.artifacts_dir(run.project.parent / "runner")
     assert (artifacts / "bundleops-unit-reports" / "junit.xml").is_file()
     harness.assert_published_unit_tests(artifacts / f"bundleops-{target}-test-results")
+
+
+def test_secrets_variables_and_environment_reach_act_only_in_private_files(conformance_runs: harness.RunCache) -> None:
+    run = conformance_runs.get("github", "pull_request")
+    workdir = run.project.parent / "runner"
+    for name in ("secrets", "vars", "env"):
+        assert stat.S_IMODE((workdir / f"act.{name}").stat().st_mode) == 0o600, name
+    secrets = (workdir / "act.secrets").read_text(encoding="utf-8")
+    assert secrets.startswith("DATABRICKS_CLIENT_SECRET='") and "DATABRICKS_HOST" not in secrets
+    secret = secrets.split("'")[1]
+    assert secret not in run.log, "the client secret was printed"
 
 
 def test_a_failing_plan_stops_the_run(tmp_path: Path) -> None:
