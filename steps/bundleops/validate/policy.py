@@ -99,4 +99,4 @@ def _test_job(resolved: dict[str, Any], project_root: Path, config: ProjectConfi
     if key in jobs:
         return []
     known = ", ".join(sorted(jobs)) or "none"
-    return [Finding(f"the integration-test job is missing (jobs: {known}); add it (the bundle template's resources/<project>_test_job.yml) or name yours in bundleops.yml test.job", f"resources.jobs.{key}", "resources/")]
+    return [Finding(f"the integration-test job is missing (jobs: {known}); add it (the bundle template's resources/<project>_test_job.yml) or name yours in bundleops.yml test.job", f"resources.jobs.{key}", f"resources/{key}.yml")]

@@ -1,0 +1,128 @@
+"""`bundleops test`: start the deployed test job, wait, fetch reports; failures, timeouts, cancellation."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.steps.project import JOBS, bundleops, shop_project
+
+REPORTS = ".bundleops/reports/integration"
+
+
+@pytest.fixture
+def client(local_workspace) -> Any:  # noqa: ANN001
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
+
+
+def deployed(folder: Path, env: dict[str, str], behaviour: str) -> Path:
+    project = shop_project(folder, behaviour)
+    result = bundleops(["deploy", "--target", "staging"], project, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def _runs(client: Any) -> list[Any]:
+    job = next(iter(client.jobs.list(name="shop_test_job")))
+    return list(client.jobs.list_runs(job_id=job.job_id))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_passing_tests_bring_the_reports_back(tmp_path: Path, env: dict[str, str], client: Any) -> None:
+    project = deployed(tmp_path / "p", env, "pass")
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test run" in result.stdout and ": TERMINATED after" in result.stdout
+    assert "integration tests passed (2 tests, 0 failed, 0 errors, 0 skipped)" in result.stdout
+    junit = (project / REPORTS / "junit.xml").read_text()
+    assert '<property name="commit" value="unknown"/>' in junit or 'value="' in junit
+    assert (project / REPORTS / "coverage.xml").is_file()
+    assert [run.state.result_state.value for run in _runs(client)] == ["SUCCESS"]
+
+
+def test_failing_tests_exit_1_with_the_task_error(tmp_path: Path, env: dict[str, str]) -> None:
+    project = deployed(tmp_path / "p", env, "fail")
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "integration tests failed: 2 tests, 1 failed, 0 errors, 0 skipped" in result.stderr
+    assert "task integration_tests FAILED: Task integration_tests exited with code 1: fake tests: fail" in result.stderr
+    assert "fake tests: fail" in result.stdout  # the log tail
+    assert "assert 1 == 2" in (project / REPORTS / "junit.xml").read_text()
+
+
+def test_a_broken_run_without_reports_exits_3(tmp_path: Path, env: dict[str, str]) -> None:
+    project = deployed(tmp_path / "p", env, "break")
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "the test run ended TERMINATED/FAILED" in result.stderr
+    assert not (project / REPORTS / "junit.xml").exists()
+
+
+def test_timeout_cancels_the_run_and_its_process(tmp_path: Path, env: dict[str, str], client: Any) -> None:
+    project = deployed(tmp_path / "p", env, "hang")
+    result = bundleops(["test", "--target", "staging", "--timeout-minutes", "0.05"], project, env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "timed out after 0:0" in result.stderr and "was cancelled" in result.stderr
+    assert [run.state.result_state.value for run in _runs(client)] == ["CANCELED"]
+    assert not _pids_alive(tmp_path)
+
+
+def _pids_alive(tmp_path: Path) -> list[int]:
+    return [int(pid.read_text()) for pid in (tmp_path / "local-workspace").rglob("pid") if _alive(int(pid.read_text()))]
+
+
+def test_sigterm_during_the_wait_cancels_the_remote_run(tmp_path: Path, env: dict[str, str], client: Any) -> None:
+    project = deployed(tmp_path / "p", env, "hang")
+    process = subprocess.Popen([sys.executable, "-m", "bundleops", "test", "--target", "staging", "--project-root", str(project)],
+                               cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "local-workspace").rglob("pid")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _pids_alive(tmp_path), "the task never started"
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 3, stdout + stderr
+    assert "cancelling test run" in stderr and "this CI job received SIGTERM" in stderr
+    assert "cancelled by SIGTERM; the test run" in stderr
+    assert [run.state.result_state.value for run in _runs(client)] == ["CANCELED"]
+    assert not _pids_alive(tmp_path)
+
+
+def test_missing_test_job_names_the_job_and_the_fix(tmp_path: Path, env: dict[str, str]) -> None:
+    project = shop_project(tmp_path / "p", changes={"resources/jobs.yml": JOBS.replace("shop_test_job", "shop_checks")})
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 2
+    assert "the bundle has no job shop_test_job (jobs: shop_checks)" in result.stderr
+    assert "name yours in bundleops.yml test.job" in result.stderr
+
+
+def test_an_undeployed_test_job_says_deploy_first(tmp_path: Path, env: dict[str, str]) -> None:
+    result = bundleops(["test", "--target", "staging"], shop_project(tmp_path / "p"), env)
+    assert result.returncode == 2
+    assert "job shop_test_job is not deployed to staging" in result.stderr and "bundleops deploy --target staging" in result.stderr
+
+
+def test_a_resent_run_now_with_the_same_token_starts_no_second_run(local_workspace, client: Any, tmp_path: Path, env: dict[str, str]) -> None:  # noqa: ANN001
+    deployed(tmp_path / "p", env, "pass")
+    job = next(iter(client.jobs.list(name="shop_test_job")))
+    first = client.jobs.run_now(job.job_id, idempotency_token="bundleops-same-ci-run")
+    again = client.jobs.run_now(job.job_id, idempotency_token="bundleops-same-ci-run")
+    assert first.run_id == again.run_id
+    first.result()
+    assert len(_runs(client)) == 1
