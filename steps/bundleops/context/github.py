@@ -1,6 +1,9 @@
 """GitHub Actions: default environment variables plus the event payload at GITHUB_EVENT_PATH.
 
 Trap: on `pull_request` GITHUB_SHA is the merge commit; the head commit is only in the payload.
+The pull request's branches are read from the payload too (GITHUB_HEAD_REF/GITHUB_BASE_REF only
+as a fallback): GitHub sets both from it, but runners such as act evaluate `${{ }}` inside
+environment values, which would change a branch name that contains that text.
 """
 
 from __future__ import annotations
@@ -54,8 +57,8 @@ def from_environment(environ: Mapping[str, str]) -> CIContext:
         return CIContext(
             vendor="github",
             event=event,
-            branch=nonempty(environ, "GITHUB_HEAD_REF"),
-            target_branch=nonempty(environ, "GITHUB_BASE_REF"),
+            branch=(pull.get("head") or {}).get("ref") or nonempty(environ, "GITHUB_HEAD_REF"),
+            target_branch=(pull.get("base") or {}).get("ref") or nonempty(environ, "GITHUB_BASE_REF"),
             default_branch=(payload.get("repository") or {}).get("default_branch"),
             pr_number=optional_int(pull.get("number")),
             sha=(pull.get("head") or {}).get("sha"),
