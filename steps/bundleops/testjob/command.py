@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         root = run.project_root.resolve()
         summary = _summary(root, run.target)
         job_key, job_id = _test_job(summary, run.config.test.job, run.target)
-        client, identity = connect((summary.get("workspace") or {}).get("host"))
+        client, identity = connect((summary.get("workspace") or {}).get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
         check_identity(identity, run.target, run.config)
         settings = client.jobs.get(job_id).settings
         token = start.idempotency_token(run.context, run.target, job_id)
