@@ -9,6 +9,7 @@ configuration.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,10 +18,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+from bundleops.auth.policy import check_auth_type
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import redact
+from bundleops.step import StepRun
 
 CLI_PATH_ENV = "DATABRICKS_CLI_PATH"
 MIN_VERSION = (1, 0, 0)
@@ -61,6 +64,14 @@ class DatabricksCli:
         streamer.join()
         return CliResult(process.returncode, stdout, "".join(stderr_lines))
 
+    def summary(self, project_root: Path, target: str) -> dict[str, Any]:
+        """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
+        result = require_ok(self.bundle(["summary", "-o", "json", "-t", target], project_root), f"summary -t {target}")
+        try:
+            return json.loads(result.stdout)
+        except ValueError as error:
+            raise BundleopsError(f"`databricks bundle summary -o json` printed no JSON: {error}", fix="check the CLI version", code=ExitCode.EXTERNAL_FAILURE) from error
+
 
 def _stream(pipe: object, lines: list[str]) -> None:
     for line in pipe:  # type: ignore[attr-defined]
@@ -89,6 +100,12 @@ def locate(environ: Mapping[str, str] | None = None) -> DatabricksCli:
     if version < MIN_VERSION:
         raise BundleopsError(f"the Databricks CLI at {path} is {'.'.join(map(str, version))}; bundleops needs >= {minimum}", fix=INSTALL_HINT.format(minimum=minimum))
     return DatabricksCli(path, version)
+
+
+def for_step(run: StepRun) -> DatabricksCli:
+    """The CLI for a step that acts on a workspace, once the credentials it would use are allowed."""
+    check_auth_type(run.context, run.target, run.config, os.environ)
+    return locate()
 
 
 def require_ok(result: CliResult, what: str, *, code: ExitCode = ExitCode.EXTERNAL_FAILURE) -> CliResult:

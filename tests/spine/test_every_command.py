@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +33,10 @@ def planted(tmp_path: Path) -> dict[str, str]:
         BUNDLEOPS_SECRET_VARIABLES="MY_API_KEY",
         BUNDLEOPS_REPORT_DIR=str(tmp_path / "reports"),
     )
+    payload_path = Path(env["GITHUB_EVENT_PATH"])
+    payload = json.loads(payload_path.read_text(encoding="utf-8"))
+    payload["pull_request"]["head"]["ref"] = f"feature/{SECRET}"  # where bundleops reads the branch first
+    payload_path.write_text(json.dumps(payload), encoding="utf-8")
     return env
 
 

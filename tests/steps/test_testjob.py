@@ -49,7 +49,7 @@ def test_passing_tests_bring_the_reports_back(tmp_path: Path, env: dict[str, str
     result = bundleops(["test", "--target", "staging"], project, env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "test run" in result.stdout and ": TERMINATED after" in result.stdout
-    assert "integration tests passed (2 tests, 0 failed, 0 errors, 0 skipped)" in result.stdout
+    assert "integration tests passed (2 total, 2 passed, 0 failed, 0 errors, 0 skipped)" in result.stdout
     junit = (project / REPORTS / "junit.xml").read_text()
     assert '<property name="commit" value="unknown"/>' in junit or 'value="' in junit
     assert (project / REPORTS / "coverage.xml").is_file()
@@ -60,7 +60,7 @@ def test_failing_tests_exit_1_with_the_task_error(tmp_path: Path, env: dict[str,
     project = deployed(tmp_path / "p", env, "fail")
     result = bundleops(["test", "--target", "staging"], project, env)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "integration tests failed: 2 tests, 1 failed, 0 errors, 0 skipped" in result.stderr
+    assert "integration tests failed: 2 total, 1 passed, 1 failed, 0 errors, 0 skipped" in result.stderr
     assert "task integration_tests FAILED: Task integration_tests exited with code 1: fake tests: fail" in result.stderr
     assert "fake tests: fail" in result.stdout  # the log tail
     assert "assert 1 == 2" in (project / REPORTS / "junit.xml").read_text()

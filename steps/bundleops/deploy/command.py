@@ -4,8 +4,6 @@ handled as a team needs, and a deployment record."""
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
 
 from bundleops import bundle_cli, step
@@ -34,15 +32,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bundleops.auth.policy import Identity, check_auth_type, check_identity
+    from bundleops.auth.policy import Identity, check_identity
     from bundleops.deploy.record import DeploymentRecord
     from bundleops.output.writers import report_dir
 
     with step.begin(NAME, args) as run:
-        check_auth_type(run.context, run.target, run.config, os.environ)
-        cli = bundle_cli.locate()
+        cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
-        before = _summary(cli, root, run.target)
+        before = cli.summary(root, run.target)
         check_identity(Identity.from_scim((before.get("workspace") or {}).get("current_user") or {}), run.target, run.config)
         flags = ["--auto-approve"] if run.config.deploy.auto_approve else []
         result = cli.bundle(["deploy", "-t", run.target, *flags], root)
@@ -50,21 +47,13 @@ def run(args: argparse.Namespace) -> int:
             result = _retry_after_stale_lock(run, cli, root, flags, result)
         if result.returncode != 0:
             return _explain_failure(run, result.stderr)
-        record = DeploymentRecord.build(_summary(cli, root, run.target), run.target, run.context, cli.version_text)
+        record = DeploymentRecord.build(cli.summary(root, run.target), run.target, run.context, cli.version_text)
         path = record.write(root / report_dir())
         run.out.summary(record.markdown())
         run.out.set_output("deployment_record", str(path))
         run.out.info(f"deployed {record.bundle} to {run.target}: " + ", ".join(f"{key}={job.get('id')}" for key, job in record.jobs.items()))
         run.out.info(f"deployment record: {path}")
     return int(ExitCode.OK)
-
-
-def _summary(cli: DatabricksCli, root: Path, target: str) -> dict:
-    result = bundle_cli.require_ok(cli.bundle(["summary", "-o", "json", "-t", target], root), f"summary -t {target}")
-    try:
-        return json.loads(result.stdout)
-    except ValueError as error:
-        raise BundleopsError(f"`databricks bundle summary -o json` printed no JSON: {error}", fix="check the CLI version", code=ExitCode.EXTERNAL_FAILURE) from error
 
 
 def _retry_after_stale_lock(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str], failed: CliResult) -> CliResult:

@@ -55,6 +55,9 @@ class Totals:
     def passed(self) -> int:
         return self.tests - self.failures - self.errors - self.skipped
 
+    def describe(self) -> str:
+        return f"{self.tests} total, {self.passed} passed, {self.failures} failed, {self.errors} errors, {self.skipped} skipped"
+
 
 def merge(reports: Sequence[Report]) -> "JUnitXml":
     """One <testsuites> document holding every suite of every report, names prefixed by origin."""

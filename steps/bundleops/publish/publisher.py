@@ -72,7 +72,7 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
     out.set_output("tests_total", str(totals.tests))
     out.set_output("tests_failed", str(totals.failures + totals.errors))
     out.set_output("coverage_percent", f"{coverage_totals.percent:.2f}" if coverage_totals else "")
-    out.info(f"bundleops tests: {totals.tests} total, {totals.passed} passed, {totals.failures} failed, {totals.errors} errors, {totals.skipped} skipped")
+    out.info(f"bundleops tests: {totals.describe()}")
     if coverage_totals:
         # One fixed line, so GitLab's `coverage:` keyword can parse it (regex in docs/publishing.md).
         out.info(f"bundleops coverage: {coverage_totals.percent:.2f}%")

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,13 +43,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.target:
         raise BundleopsError("`bundleops test` needs --target (or --local)", fix="pass --target staging (the plan's target), or --local to run on local Spark")
     from bundleops.auth.client import connect
-    from bundleops.auth.policy import check_auth_type, check_identity
+    from bundleops.auth.policy import check_identity
     from bundleops.testjob import reports, start, waiting
 
     with step.begin(NAME, args) as run:
-        check_auth_type(run.context, run.target, run.config, os.environ)
         root = run.project_root.resolve()
-        summary = _summary(root, run.target)
+        summary = bundle_cli.for_step(run).summary(root, run.target)
         job_key, job_id = _test_job(summary, run.config.test.job, run.target)
         client, identity = connect((summary.get("workspace") or {}).get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
         check_identity(identity, run.target, run.config)
@@ -75,14 +73,6 @@ def _run_local(args: argparse.Namespace) -> int:
         code = run_local_project(root, clear(root))
         run.out.info(f"integration test reports: {root / REPORT_DIR}")
         return int(ExitCode.OK if code == 0 else ExitCode.CHECK_FAILED)
-
-
-def _summary(root: Path, target: str) -> dict[str, Any]:
-    import json
-
-    cli = bundle_cli.locate()
-    result = bundle_cli.require_ok(cli.bundle(["summary", "-o", "json", "-t", target], root), f"summary -t {target}")
-    return json.loads(result.stdout)
 
 
 def _test_job(summary: dict[str, Any], configured: str | None, target: str) -> tuple[str, int]:
@@ -117,7 +107,7 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched
         run.out.info(f"integration tests passed ({totals.describe() if totals else 'no totals'}); reports: {', '.join(str(path) for path in fetched)}")
         return int(ExitCode.OK)
     _show_failed_tasks(run, client, finished)
-    if result == "FAILED" and totals and totals.failed:
+    if result == "FAILED" and totals and (totals.failures + totals.errors):
         run.out.error(f"integration tests failed: {totals.describe()} (`bundleops publish` annotates each failure)", title="integration tests failed")
         return int(ExitCode.CHECK_FAILED)
     run.out.error(f"the test run ended {life_cycle}/{result}: {finished.state.state_message if finished.state else ''}".rstrip(": "), title="test run broke")

@@ -8,31 +8,16 @@ under that folder, and would count the integration tests twice.
 from __future__ import annotations
 
 import shutil
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bundleops.publish.junit import Totals
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 REPORT_DIR = ".bundleops/reports/integration"
 FILES = ("junit.xml", "coverage.xml")
-
-
-@dataclass(frozen=True)
-class Totals:
-    tests: int
-    failures: int
-    errors: int
-    skipped: int
-
-    @property
-    def failed(self) -> int:
-        return self.failures + self.errors
-
-    def describe(self) -> str:
-        return f"{self.tests} tests, {self.failures} failed, {self.errors} errors, {self.skipped} skipped"
 
 
 def clear(project_root: Path) -> Path:
@@ -58,12 +43,12 @@ def download(client: WorkspaceClient, remote_folder: str, local_folder: Path) ->
 
 
 def totals(junit: Path) -> Totals | None:
+    """The report's counts (from its test cases), or None when it is not readable JUnit."""
+    from bundleops.errors import BundleopsError
+    from bundleops.publish.junit import Report, merge
+    from bundleops.publish.junit import totals as counted
+
     try:
-        root = ET.parse(junit).getroot()
-    except (OSError, ET.ParseError):
+        return counted(merge([Report("integration", junit)]))
+    except BundleopsError:
         return None
-    cases = list(root.iter("testcase"))
-    failures = sum(1 for case in cases if case.find("failure") is not None)
-    errors = sum(1 for case in cases if case.find("error") is not None)
-    skipped = sum(1 for case in cases if case.find("skipped") is not None)
-    return Totals(len(cases), failures, errors, skipped)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from bundleops import step
@@ -28,12 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops import bundle_cli
-    from bundleops.auth.policy import Identity, check_auth_type, check_identity
+    from bundleops.auth.policy import Identity, check_identity
     from bundleops.validate import policy
 
     with step.begin(NAME, args) as run:
-        check_auth_type(run.context, run.target, run.config, os.environ)
-        cli = bundle_cli.locate()
+        cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
         result = cli.bundle(["validate", "-o", "json", "-t", run.target], root)
         try:
