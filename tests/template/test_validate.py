@@ -47,3 +47,22 @@ def test_rendered_project_validates_for_every_target(project, target):
     assert args[args.index("--run-id") + 1] == "{{job.run_id}}"
     if target != "dev":
         assert bundle.workspace["root_path"] == f"/Workspace/Users/{EXAMPLE_INPUTS[f'sp_{target}']}/.bundle/orders_pipeline/{target}"
+
+
+@pytest.mark.parametrize("target", ["dev", "staging", "prod"])
+def test_rendered_project_passes_bundleops_validate(project, target, local_workspace, tmp_path):
+    """`bundleops validate` (the CLI stand-in against the local workspace, then the promotion policy):
+    the developer with a personal token for dev, the CI's service principal for staging and prod."""
+    from bundleops.localcli.shim import write_shim
+    from tests.steps.project import bundleops, step_env
+
+    env = step_env(local_workspace.env(), write_shim(tmp_path / "bin").parent)
+    if target == "dev":
+        for name in ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET"):
+            del env[name]
+        env.update(DATABRICKS_AUTH_TYPE="pat", DATABRICKS_TOKEN=local_workspace.user_token)
+    if target == "prod":  # the prod guard: only a default-branch pipeline may act on prod
+        env.update(GITLAB_CI="true", CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main", CI_DEFAULT_BRANCH="main")
+    result = bundleops(["validate", "--target", target], project, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"bundle orders_pipeline is valid for {target}" in result.stdout
