@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bundleops.demo.pipeline import PipelineResult
 from bundleops.errors import BundleopsError, ExitCode
 
 NAME = "demo"
@@ -89,7 +90,7 @@ def _collect(project: Path, destination: Path) -> None:
     shutil.rmtree(project / ".bundleops" / "reports", ignore_errors=True)
 
 
-def _report(results: list, output: Path, seconds: float) -> None:  # noqa: ANN001 - list[pipeline.PipelineResult]
+def _report(results: list[PipelineResult], output: Path, seconds: float) -> None:
     print("\n######## demo summary", flush=True)
     for result in results:
         steps = " ".join(f"{step.name}:{'ok' if step.code == 0 else f'exit {step.code}'}({step.seconds:.0f}s)" for step in result.steps)

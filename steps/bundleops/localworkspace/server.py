@@ -15,7 +15,7 @@ from typing import Sequence
 from urllib.parse import parse_qsl, urlsplit
 
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
-from bundleops.localworkspace.identity import Directory, TokenError
+from bundleops.localworkspace.identity import Directory, Principal, TokenError
 
 log = logging.getLogger("bundleops.localworkspace")
 
@@ -39,7 +39,7 @@ class Dispatcher:
         except ApiError as error:
             return error.response()
 
-    def _authenticate(self, request: Request):  # noqa: ANN202 - Principal, imported lazily by callers
+    def _authenticate(self, request: Request) -> Principal:
         header = request.header("Authorization") or ""
         if not header.startswith("Bearer "):
             raise ApiError(401, "UNAUTHENTICATED", "Credential was not sent or was of an unsupported type for this API.")
