@@ -117,3 +117,19 @@ def test_oidc_token_exchange_for_a_federated_identity(tmp_path: Path, local_work
         assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
     finally:
         del os.environ["SHOP_ID_TOKEN"]
+
+
+def test_auth_with_a_ci_id_token_and_no_secret(tmp_path: Path, env: dict[str, str], local_workspace) -> None:  # noqa: ANN001
+    """env-oidc as the GitLab template sets it up: an ID token in DATABRICKS_OIDC_TOKEN, no client secret."""
+    from bundleops.localworkspace import FederationPolicy
+    from bundleops.localworkspace.identity import sign_hs256
+
+    key, issuer, subject = b"gitlab-key", "https://gitlab.example.com", "project_path:data/shop:ref_type:branch:ref:main"
+    local_workspace.add_federation_policy(FederationPolicy(local_workspace.client_id, issuer, "databricks", subject, key))
+    del env["DATABRICKS_CLIENT_SECRET"]
+    token = sign_hs256({"iss": issuer, "sub": subject, "aud": "databricks", "exp": int(time.time()) + 300}, key)
+    env.update(DATABRICKS_AUTH_TYPE="env-oidc", DATABRICKS_OIDC_TOKEN=token)
+    result = bundleops(["auth", "--target", "staging"], shop_project(tmp_path / "p"), env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"as service principal {local_workspace.client_id} (bundleops-ci) (env-oidc)" in result.stdout
+    assert token not in result.stdout + result.stderr
