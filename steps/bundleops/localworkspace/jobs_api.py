@@ -74,11 +74,13 @@ class JobStore:
         ]
 
     def create(self, request: Request) -> Response:
+        from databricks.sdk.service.jobs import CreateResponse
+
         settings = _valid_settings(request.json())
         with self._lock:
             job_id = next(self._ids)
             self._jobs[job_id] = StoredJob(job_id, request.principal or "", int(time.time() * 1000), settings)
-        return Response(body={"job_id": job_id})
+        return Response(body=CreateResponse(job_id=job_id).as_dict())
 
     def reset(self, request: Request) -> Response:
         document = request.json()
@@ -122,12 +124,17 @@ class JobStore:
         return self.get_permissions(request)
 
     def get_permissions(self, request: Request) -> Response:
+        from databricks.sdk.service.jobs import JobAccessControlResponse, JobPermission, JobPermissionLevel, JobPermissions
+
         job = self.get(int(request.params["job_id"]))
         entries = [
-            {**{key: entry[key] for key in PRINCIPAL_KEYS if key in entry}, "all_permissions": [{"permission_level": entry["permission_level"], "inherited": False}]}
+            JobAccessControlResponse(
+                **{key: entry[key] for key in PRINCIPAL_KEYS if key in entry},
+                all_permissions=[JobPermission(permission_level=JobPermissionLevel(entry["permission_level"]), inherited=False)],
+            )
             for entry in job.acl
         ]
-        return Response(body={"object_id": f"/jobs/{job.job_id}", "object_type": "job", "access_control_list": entries})
+        return Response(body=JobPermissions(object_id=f"/jobs/{job.job_id}", object_type="job", access_control_list=entries).as_dict())
 
 
 def _valid_settings(settings: dict[str, Any]) -> dict[str, Any]:

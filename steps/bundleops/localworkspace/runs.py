@@ -125,13 +125,15 @@ class RunManager:
     # --- API -------------------------------------------------------------------------------
 
     def run_now(self, request: Request) -> Response:
+        from databricks.sdk.service.jobs import RunNowResponse
+
         document = request.json()
         job = self.jobs.get(job_id_of(document.get("job_id")))
         token = document.get("idempotency_token")
         with self._lock:
             if token and token in self._tokens:
                 run = self._runs[self._tokens[token]]
-                return Response(body={"run_id": run.run_id, "number_in_job": run.number_in_job})
+                return Response(body=RunNowResponse(run_id=run.run_id, number_in_job=run.number_in_job).as_dict())
             run = self._new_run(job, document.get("job_parameters") or {})
             if token:
                 self._tokens[token] = run.run_id
@@ -140,7 +142,7 @@ class RunManager:
             self._finish(run, "SKIPPED", None, f"Skipping this run because the limit of {len(active)} maximum concurrent runs has been reached.")
         else:
             threading.Thread(target=self._execute, args=(run,), name=f"run-{run.run_id}", daemon=True).start()
-        return Response(body={"run_id": run.run_id, "number_in_job": run.number_in_job})
+        return Response(body=RunNowResponse(run_id=run.run_id, number_in_job=run.number_in_job).as_dict())
 
     def get(self, request: Request) -> Response:
         return Response(body=self._find(request.query.get("run_id")).as_dict())
