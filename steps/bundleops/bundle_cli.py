@@ -49,10 +49,10 @@ class DatabricksCli:
     def version_text(self) -> str:
         return ".".join(map(str, self.version))
 
-    def bundle(self, args: Sequence[str], project_root: Path, *, env: Mapping[str, str] | None = None) -> CliResult:
+    def bundle(self, args: Sequence[str], project_root: Path) -> CliResult:
         """`databricks bundle <args>` in the project folder; stderr streamed to our log."""
         process = subprocess.Popen(
-            [self.path, "bundle", *args], cwd=project_root, env=dict(os.environ if env is None else env),
+            [self.path, "bundle", *args], cwd=project_root,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
         )
         stderr_lines: list[str] = []
@@ -66,7 +66,9 @@ class DatabricksCli:
 
     def summary(self, project_root: Path, target: str) -> dict[str, Any]:
         """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
-        result = require_ok(self.bundle(["summary", "-o", "json", "-t", target], project_root), f"summary -t {target}")
+        result = self.bundle(["summary", "-o", "json", "-t", target], project_root)
+        if result.returncode != 0:
+            raise BundleopsError(f"`databricks bundle summary -t {target}` failed (exit {result.returncode}; its diagnostics are above)", fix="fix what the CLI reported", code=ExitCode.EXTERNAL_FAILURE)
         try:
             return json.loads(result.stdout)
         except ValueError as error:
@@ -107,8 +109,3 @@ def for_step(run: StepRun) -> DatabricksCli:
     check_auth_type(run.context, run.target, run.config, os.environ)
     return locate()
 
-
-def require_ok(result: CliResult, what: str, *, code: ExitCode = ExitCode.EXTERNAL_FAILURE) -> CliResult:
-    if result.returncode != 0:
-        raise BundleopsError(f"`databricks bundle {what}` failed (exit {result.returncode}; its diagnostics are above)", fix="fix what the CLI reported", code=code)
-    return result

@@ -38,7 +38,9 @@ class Identity:
         return f"{kind} {self.user_name}" + (f" ({self.display_name})" if self.display_name and self.display_name != self.user_name else "")
 
     @classmethod
-    def from_scim(cls, user: Mapping[str, Any]) -> Identity:
+    def of_bundle(cls, resolved: Mapping[str, Any]) -> Identity:
+        """Who the CLI deploys as: `workspace.current_user` (SCIM Me) of a resolved bundle."""
+        user = (resolved.get("workspace") or {}).get("current_user") or {}
         return cls(str(user.get("userName") or ""), str(user.get("displayName") or ""))
 
 

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
         before = cli.summary(root, run.target)
-        check_identity(Identity.from_scim((before.get("workspace") or {}).get("current_user") or {}), run.target, run.config)
+        check_identity(Identity.of_bundle(before), run.target, run.config)
         flags = ["--auto-approve"] if run.config.deploy.auto_approve else []
         result = cli.bundle(["deploy", "-t", run.target, *flags], root)
         if result.returncode != 0:

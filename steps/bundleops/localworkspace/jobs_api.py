@@ -42,11 +42,12 @@ class StoredJob:
         ).as_dict()
 
 
-def job_id_of(value: Any) -> int:
+def parse_id(value: Any, field: str) -> int:
+    """A job or run id as the API takes it (a number, or a string of one)."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"Invalid job_id: {value!r}") from None
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"Invalid {field}: {value!r}") from None
 
 
 class JobStore:
@@ -84,18 +85,18 @@ class JobStore:
 
     def reset(self, request: Request) -> Response:
         document = request.json()
-        job = self.get(job_id_of(document.get("job_id")))
+        job = self.get(parse_id(document.get("job_id"), "job_id"))
         job.settings = _valid_settings(document.get("new_settings") or {})
         return Response(body={})
 
     def delete(self, request: Request) -> Response:
-        job = self.get(job_id_of(request.json().get("job_id")))
+        job = self.get(parse_id(request.json().get("job_id"), "job_id"))
         with self._lock:
             self._jobs.pop(job.job_id, None)
         return Response(body={})
 
     def get_job(self, request: Request) -> Response:
-        return Response(body=self.get(job_id_of(request.query.get("job_id"))).as_dict())
+        return Response(body=self.get(parse_id(request.query.get("job_id"), "job_id")).as_dict())
 
     def list_jobs(self, request: Request) -> Response:
         name = request.query.get("name")

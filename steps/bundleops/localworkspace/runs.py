@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from bundleops.localworkspace import references, tasks
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
-from bundleops.localworkspace.jobs_api import JobStore, StoredJob, job_id_of
+from bundleops.localworkspace.jobs_api import JobStore, StoredJob, parse_id
 from bundleops.localworkspace.launch import NOTEBOOK_EXIT_MARKER
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
@@ -77,7 +77,7 @@ class JobRun:
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def as_dict(self) -> dict[str, Any]:
-        from databricks.sdk.service.jobs import JobParameter, Run, RunState, RunTask
+        from databricks.sdk.service.jobs import JobParameter, Run, RunState, RunTask, TaskDependency
 
         def state(life_cycle: str, result: str | None, message: str) -> RunState:
             return RunState.from_dict({"life_cycle_state": life_cycle, "result_state": result, "state_message": message,
@@ -86,11 +86,10 @@ class JobRun:
         run_tasks = [
             RunTask(task_key=t.key, run_id=t.run_id, state=state(t.life_cycle, t.result, t.message),
                     start_time=t.start_time or None, end_time=t.end_time or None,
-                    depends_on=None, run_page_url=f"{self.run_page_url.rsplit('/run/', 1)[0]}/run/{t.run_id}")
+                    depends_on=[TaskDependency(task_key=d["task_key"]) for d in t.task.get("depends_on") or []] or None,
+                    run_page_url=f"{self.run_page_url.rsplit('/run/', 1)[0]}/run/{t.run_id}")
             for t in self.tasks
         ]
-        for run_task, t in zip(run_tasks, self.tasks):
-            run_task.depends_on = RunTask.from_dict({"depends_on": t.task.get("depends_on") or []}).depends_on
         return Run(
             run_id=self.run_id, job_id=self.job.job_id, number_in_job=self.number_in_job, original_attempt_run_id=self.run_id,
             run_name=self.settings.get("name"), creator_user_name=self.job.creator, run_type=None,
@@ -128,7 +127,7 @@ class RunManager:
         from databricks.sdk.service.jobs import RunNowResponse
 
         document = request.json()
-        job = self.jobs.get(job_id_of(document.get("job_id")))
+        job = self.jobs.get(parse_id(document.get("job_id"), "job_id"))
         token = document.get("idempotency_token")
         with self._lock:
             if token and token in self._tokens:
@@ -150,7 +149,7 @@ class RunManager:
     def get_output(self, request: Request) -> Response:
         from databricks.sdk.service.jobs import NotebookOutput, Run, RunOutput
 
-        run_id = job_id_of(request.query.get("run_id"))
+        run_id = parse_id(request.query.get("run_id"), "run_id")
         with self._lock:
             found = self._task_runs.get(run_id)
             parent = self._runs.get(run_id)
@@ -177,12 +176,12 @@ class RunManager:
         return Response(body={})
 
     def list_runs(self, request: Request) -> Response:
-        job_id = request.query.get("job_id")
+        job_id = parse_id(request.query["job_id"], "job_id") if "job_id" in request.query else None
         active_only = request.query.get("active_only", "false").lower() == "true"
-        limit = int(request.query.get("limit") or 25)
+        limit = parse_id(request.query.get("limit") or 25, "limit")
         with self._lock:
             runs = [run for run in self._runs.values()
-                    if (job_id is None or run.job.job_id == int(job_id)) and (not active_only or run.life_cycle in ACTIVE)]
+                    if (job_id is None or run.job.job_id == job_id) and (not active_only or run.life_cycle in ACTIVE)]
         runs.sort(key=lambda run: run.run_id, reverse=True)
         listed = [run.as_dict() for run in runs[:limit]]
         return Response(body={"runs": listed, "has_more": len(runs) > limit} if listed else {"has_more": False})
@@ -200,7 +199,7 @@ class RunManager:
     # --- execution -------------------------------------------------------------------------
 
     def _find(self, value: Any) -> JobRun:
-        run_id = job_id_of(value)
+        run_id = parse_id(value, "run_id")
         with self._lock:
             run = self._runs.get(run_id)
         if run is None:

@@ -93,7 +93,7 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched
     from bundleops.testjob import reports, waiting
 
     life_cycle = waiting.state_of(finished)
-    result = finished.state.result_state.value if finished.state and finished.state.result_state else life_cycle
+    result = waiting.result_of(finished)
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
     totals = reports.totals(junit) if junit else None
     run.out.summary(

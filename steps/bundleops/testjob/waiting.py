@@ -60,6 +60,11 @@ def state_of(run: Run) -> str:
     return run.state.life_cycle_state.value if run.state and run.state.life_cycle_state else "PENDING"
 
 
+def result_of(run: Run) -> str:
+    """The result state of a finished run; its life-cycle state when it has none (SKIPPED, INTERNAL_ERROR)."""
+    return run.state.result_state.value if run.state and run.state.result_state else state_of(run)
+
+
 def _elapsed(seconds: float) -> str:
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
@@ -103,7 +108,7 @@ def cancel(client: WorkspaceClient, run_id: int, out: CIWriter, reason: str) -> 
     while time.monotonic() < deadline:
         run = client.jobs.get_run(run_id)
         if state_of(run) in TERMINAL:
-            out.info(f"test run {run_id} ended: {run.state.result_state.value if run.state.result_state else state_of(run)}")
+            out.info(f"test run {run_id} ended: {result_of(run)}")
             return
         time.sleep(1.0)
     out.error(f"test run {run_id} did not end within {int(CANCEL_WAIT_SECONDS)} s of its cancellation; check it in the workspace")

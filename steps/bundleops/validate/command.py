@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             run.out.error(f"`databricks bundle validate -t {run.target}` could not resolve the bundle (its diagnostics are above)", title="bundle validate")
             return int(ExitCode.CHECK_FAILED)
-        check_identity(Identity.from_scim((resolved.get("workspace") or {}).get("current_user") or {}), run.target, run.config)
+        check_identity(Identity.of_bundle(resolved), run.target, run.config)
         findings = policy.check(resolved, run.target, root, run.config)
         for finding in findings:
             run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), title="bundle policy")
