@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Iterator
 import pytest
 
 if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
     from bundleops.localworkspace import LocalWorkspace
 
 
@@ -36,3 +38,11 @@ def fresh_local_workspace(tmp_path: Path) -> Iterator[LocalWorkspace]:
 def databricks_env(local_workspace: LocalWorkspace) -> dict[str, str]:
     """DATABRICKS_* for the local workspace's CI service principal (oauth-m2m)."""
     return local_workspace.env()
+
+
+@pytest.fixture
+def client(local_workspace: LocalWorkspace) -> WorkspaceClient:
+    """databricks-sdk as the CI service principal, over real HTTP to the (possibly per-test) local workspace."""
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")

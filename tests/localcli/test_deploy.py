@@ -14,18 +14,6 @@ from tests.localcli.cli import databricks
 PROD_ROOT = "/Workspace/Shared/.bundle/orders/prod"
 
 
-@pytest.fixture
-def client(databricks_env: dict[str, str]) -> Any:
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient(
-        host=databricks_env["DATABRICKS_HOST"],
-        client_id=databricks_env["DATABRICKS_CLIENT_ID"],
-        client_secret=databricks_env["DATABRICKS_CLIENT_SECRET"],
-        auth_type="oauth-m2m",
-    )
-
-
 def _summary_ids(project: Path, env: dict[str, str], target: str) -> dict[str, str]:
     result = databricks(["bundle", "summary", "-o", "json", "-t", target], project, env)
     assert result.returncode == 0, result.stderr

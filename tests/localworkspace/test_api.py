@@ -9,13 +9,6 @@ import pytest
 import requests
 
 
-@pytest.fixture
-def client(local_workspace) -> Any:  # noqa: ANN001
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
-
-
 def test_unimplemented_paths_answer_501_naming_them(client: Any) -> None:
     from databricks.sdk.errors import NotImplemented as SdkNotImplemented
 

@@ -13,13 +13,6 @@ def local_workspace(fresh_local_workspace):  # noqa: ANN001,ANN201 - each test c
     return fresh_local_workspace
 
 
-@pytest.fixture
-def client(local_workspace) -> Any:  # noqa: ANN001
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
-
-
 def _upload(client: Any, path: str, source: str) -> None:
     from databricks.sdk.service.workspace import ImportFormat
 

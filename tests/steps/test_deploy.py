@@ -7,18 +7,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.steps.project import bundleops, shop_project
 
 STAGING_ROOT = "/Workspace/Shared/.bundle/shop/staging"
-
-
-@pytest.fixture
-def client(local_workspace) -> Any:  # noqa: ANN001
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
 
 
 def _record(project: Path, target: str = "staging") -> dict[str, Any]:

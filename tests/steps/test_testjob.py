@@ -10,18 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.steps.project import JOBS, bundleops, shop_project
 
 REPORTS = ".bundleops/reports/integration"
-
-
-@pytest.fixture
-def client(local_workspace) -> Any:  # noqa: ANN001
-    from databricks.sdk import WorkspaceClient
-
-    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
 
 
 def deployed(folder: Path, env: dict[str, str], behaviour: str) -> Path:
