@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bundleops.demo.pipeline import clean_environment
 from tests.localcli.bundles import write_bundle
 
 ROOT = """
@@ -81,8 +82,7 @@ def shop_project(folder: Path, behaviour: str = "pass", changes: dict[str, str] 
 
 def step_env(workspace_env: dict[str, str], shim_dir: Path, **extra: str) -> dict[str, str]:
     """A developer's shell (no CI variables) pointed at the local workspace and the CLI stand-in."""
-    kept = {key: value for key, value in os.environ.items() if not key.startswith(("DATABRICKS_", "GITHUB_", "GITLAB_", "CI_", "BUNDLEOPS_", "TF_BUILD", "SYSTEM_", "BITBUCKET_", "JENKINS_"))}
-    return {**kept, **workspace_env, "DATABRICKS_CLI_PATH": str(shim_dir / "databricks"), **extra}
+    return {**clean_environment(os.environ), **workspace_env, "DATABRICKS_CLI_PATH": str(shim_dir / "databricks"), **extra}
 
 
 def bundleops(args: list[str], project: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:

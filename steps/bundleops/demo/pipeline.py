@@ -61,6 +61,7 @@ class PipelineResult:
 
 
 def clean_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The caller's environment without another CI's variables or any credentials: a developer's shell."""
     return {key: value for key, value in environ.items() if not key.startswith(_FOREIGN_PREFIXES)}
 
 

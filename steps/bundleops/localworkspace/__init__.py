@@ -38,7 +38,6 @@ class LocalWorkspace:
         self.layout.create()
         self.directory = Directory(token_ttl_seconds=token_ttl_seconds)
         self.client_id, self.client_secret = self.directory.add_service_principal()
-        self.user_name = DEV_USER
         self.user_token = self.directory.add_user(DEV_USER)
         self.dispatcher = Dispatcher([], self.directory)
         self._server = HttpServer(port, self.dispatcher)
