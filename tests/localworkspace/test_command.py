@@ -32,3 +32,48 @@ def test_serves_until_interrupted_and_writes_a_private_info_file(tmp_path: Path)
     assert process.returncode == 0, stderr
     assert f"local workspace on {info['host']}" in stdout
     assert f"export DATABRICKS_CLIENT_ID={info['client_id']}" in stdout
+
+
+def _start_with_defaults(folder: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`bundleops local-workspace` as docs/local-workspace.md shows it: default state folder
+    (relative, `.bundleops/local-workspace`), started in the user's own working folder."""
+    process = subprocess.Popen([sys.executable, "-m", "bundleops", "local-workspace", "--info-file", "lw.json"],
+                               cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    info_file = folder / "lw.json"
+    deadline = time.monotonic() + 60
+    while not info_file.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    assert info_file.exists(), process.communicate(timeout=10)
+    time.sleep(0.1)  # the file is written in one call; give the writer time to close it
+    return process, json.loads(info_file.read_text())
+
+
+def test_default_state_folder_runs_every_task_type(tmp_path: Path) -> None:
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.service.workspace import ImportFormat
+
+    process, info = _start_with_defaults(tmp_path)
+    try:
+        client = WorkspaceClient(host=info["host"], client_id=info["client_id"], client_secret=info["client_secret"], auth_type="oauth-m2m")
+        client.workspace.mkdirs("/Workspace/Shared/lag")
+        client.workspace.upload("/Workspace/Shared/lag/s.py", b"import sys\nprint('script ran with', sys.argv[1:])\n", format=ImportFormat.AUTO, overwrite=True)
+        client.workspace.upload("/Workspace/Shared/lag/nb.py", b"# Databricks notebook source\ndbutils.notebook.exit('done')\n", format=ImportFormat.AUTO, overwrite=True)
+        tasks = {
+            "script": {"spark_python_task": {"python_file": "/Workspace/Shared/lag/s.py", "parameters": ["a"]}},
+            "notebook": {"notebook_task": {"notebook_path": "/Workspace/Shared/lag/nb"}},
+            "wheel": {"python_wheel_task": {"package_name": "bundleops", "entry_point": "testrunner", "parameters": ["--help"]}},
+        }
+        outputs = {}
+        for key, task in tasks.items():
+            job = client.api_client.do("POST", "/api/2.2/jobs/create", body={"name": f"lag-{key}", "tasks": [{"task_key": key, **task}]})
+            run = client.jobs.run_now(int(job["job_id"])).result()
+            assert (key, run.state.result_state.value) == (key, "SUCCESS"), run.state.state_message
+            outputs[key] = client.jobs.get_run_output(run.tasks[0].run_id)
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    assert outputs["script"].logs.strip() == "script ran with ['a']"
+    assert outputs["notebook"].notebook_output.result == "done"  # as on Databricks: a notebook's output is its exit value, not logs
+    assert "usage:" in outputs["wheel"].logs
+    assert (tmp_path / ".bundleops/local-workspace/workspace/Shared/lag/s.py").is_file()
+    assert f"(state in {tmp_path / '.bundleops/local-workspace'})" in stdout

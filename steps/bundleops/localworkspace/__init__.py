@@ -34,7 +34,9 @@ class LocalWorkspace:
     127.0.0.1 (`port=0`: a free port)."""
 
     def __init__(self, state_dir: Path, *, port: int = 0, token_ttl_seconds: int = 3600) -> None:
-        self.layout = Layout(Path(state_dir))
+        # Resolved once, here: task processes start in their own folders, so every path handed
+        # to them (script, notebook, wheel working folder, mounts) must not depend on the cwd.
+        self.layout = Layout(Path(state_dir).resolve())
         self.layout.create()
         self.directory = Directory(token_ttl_seconds=token_ttl_seconds)
         self.client_id, self.client_secret = self.directory.add_service_principal()

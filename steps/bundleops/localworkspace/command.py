@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
             _write_private(args.info_file, json.dumps(info, indent=2) + "\n")
         # The secret is this process's own throwaway credential for a loopback server, shown so a
         # developer can export it; it never leaves this machine and dies with the process.
-        print(f"local workspace on {workspace.host} (state in {args.state_dir})", flush=True)
+        print(f"local workspace on {workspace.host} (state in {workspace.layout.root})", flush=True)
         print("  export DATABRICKS_HOST=" + workspace.host)
         print("  export DATABRICKS_AUTH_TYPE=oauth-m2m")
         print("  export DATABRICKS_CLIENT_ID=" + workspace.client_id)
