@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from types import ModuleType
 from typing import Callable, Sequence
 
-from bundleops import __version__
+from bundleops import __version__, guard
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.output import current, install_redaction
+from bundleops.output import current
 
 COMMANDS: tuple[str, ...] = (
     "bundleops.context.command",
@@ -64,27 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_guarded(action: Callable[[], int]) -> int:
-    """Run a command with redaction on, turning every failure into an exit code and a readable error.
-
-    Expected failures (BundleopsError) print their cause and fix; anything else prints its
-    traceback (through the redaction filter) and exits 3.
-    """
-    install_redaction()
-    try:
-        return action()
-    except BundleopsError as error:
-        current().error(str(error))
-        return int(error.code)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except Exception:  # noqa: BLE001 - the last line of defence: report, redact, exit 3
-        traceback.print_exc()
-        current().error("bundleops failed unexpectedly (traceback above); please report it with the log")
-        return int(ExitCode.EXTERNAL_FAILURE)
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
+    """Run a step with redaction on; a failure becomes an exit code and one CI-annotated error."""
+    return guard.run_guarded(action, report_error=lambda message: current().error(message))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -55,7 +55,7 @@ resources:
 FAKE_TESTS = '''
 import os, sys, time
 from pathlib import Path
-from bundleops.localworkspace.paths import local_path
+from bundleops.mounts import local_path
 
 folder, commit, behaviour = sys.argv[1:4]
 Path("pid").write_text(str(os.getpid()))

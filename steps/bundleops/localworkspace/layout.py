@@ -2,7 +2,7 @@
 
 Inside Databricks, `/Workspace/...` and `/Volumes/...` are FUSE mounts a task reads like local
 folders. The local workspace keeps them as two folders under its state folder and hands their
-locations to every task process in two environment variables, which `bundleops.localworkspace.paths`
+locations to every task process in two environment variables, which `bundleops.mounts`
 reads; nothing else about the server (host, credentials) reaches the task.
 """
 
@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-WORKSPACE_ROOT_ENV = "BUNDLEOPS_LOCAL_WORKSPACE_ROOT"
-VOLUMES_ROOT_ENV = "BUNDLEOPS_LOCAL_VOLUMES_ROOT"
+from bundleops.mounts import VOLUMES_ROOT_ENV, WORKSPACE_ROOT_ENV
 
 
 @dataclass(frozen=True)

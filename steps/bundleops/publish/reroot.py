@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Mapping
 
-LOCAL_WORKSPACE_ROOT_ENV = "BUNDLEOPS_LOCAL_WORKSPACE_ROOT"
+from bundleops.mounts import WORKSPACE_ROOT_ENV
 
 # Folders never part of the analysed sources: walking them would be slow and could match wrongly.
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".bundleops", ".databricks", ".tox", ".mypy_cache", ".pytest_cache"})
@@ -71,7 +71,7 @@ class Rerooter:
         for rel in self.files:
             self.by_name.setdefault(PurePosixPath(rel).name, []).append(rel)
         environ = os.environ if environ is None else environ
-        local_root = environ.get(LOCAL_WORKSPACE_ROOT_ENV)
+        local_root = environ.get(WORKSPACE_ROOT_ENV)
         self.local_workspace_root = Path(local_root).resolve().as_posix() if local_root else None
 
     def reroot(self, recorded: str) -> str | None:

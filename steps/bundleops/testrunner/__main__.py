@@ -9,11 +9,16 @@ from typing import NoReturn, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bundleops.cli import run_guarded
+    from bundleops.guard import run_guarded
     from bundleops.testrunner import cli, runner
 
     _interrupt_on_sigterm()
-    return run_guarded(lambda: runner.run(cli.options(argv)))
+    return run_guarded(lambda: runner.run(cli.options(argv)), report_error=_report_error)
+
+
+def _report_error(message: str) -> None:
+    """A job task's log is plain text: no CI annotation syntax, just the error line."""
+    print(f"ERROR: {message}", file=sys.stderr, flush=True)
 
 
 def _interrupt_on_sigterm() -> None:

@@ -75,7 +75,7 @@ def local_folder(folder: str) -> Path:
     (`${workspace.file_path}`, `/Volumes/...`): inside Databricks they are FUSE mounts and stay as
     they are; the local workspace maps them through its environment variables."""
     if folder.startswith(("/Volumes/", "/Workspace/")):
-        from bundleops.localworkspace.paths import local_path
+        from bundleops.mounts import local_path
 
         return local_path(folder)
     return Path(folder).resolve()

@@ -1,7 +1,9 @@
-"""`/Workspace/...` and `/Volumes/...` as local paths, for code running as a local workspace task.
+"""Where Databricks' FUSE mounts (`/Workspace/...`, `/Volumes/...`) are on this machine.
 
-Kept free of any server import: the test runner calls it inside the task process, where only
-the two environment variables of `layout.Layout.subprocess_env` tell where the folders are.
+Inside Databricks a task reads `/Workspace` and `/Volumes` as local folders. Anything else that
+runs a task (the embedded local workspace) says where it keeps those folders in two environment
+variables. This module is that contract and nothing more, so the in-workspace test runner and
+the report re-rooting can honour it without knowing who set the variables.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import os
 from pathlib import Path, PurePosixPath
 
 from bundleops.errors import BundleopsError
-from bundleops.localworkspace.layout import VOLUMES_ROOT_ENV, WORKSPACE_ROOT_ENV
+
+WORKSPACE_ROOT_ENV = "BUNDLEOPS_LOCAL_WORKSPACE_ROOT"
+VOLUMES_ROOT_ENV = "BUNDLEOPS_LOCAL_VOLUMES_ROOT"
 
 _MOUNTS = (("/Workspace", WORKSPACE_ROOT_ENV), ("/Volumes", VOLUMES_ROOT_ENV))
 
