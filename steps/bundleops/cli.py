@@ -15,7 +15,7 @@ import traceback
 from types import ModuleType
 from typing import Callable, Sequence
 
-from bundleops import __version__
+from bundleops import __version__, closed_pipe
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import current, install_redaction
 
@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the same dev -> staging -> prod flow on every CI system.",
         epilog="Run `bundleops <command> --help` for a command's options and an example.\n\n"
         "Exit codes: 0 success, 1 the checked thing failed (tests, policy, quality gate),\n"
-        "            2 bad input or configuration, 3 an external system failed after retries.",
+        "            2 bad input or configuration, 3 an external system failed after retries;\n"
+        "          141 stdout was closed by its reader (e.g. `| head`): bundleops stopped quietly.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bundleops {__version__}")
@@ -67,11 +68,14 @@ def run_guarded(action: Callable[[], int]) -> int:
     """Run a command with redaction on, turning every failure into an exit code and a readable error.
 
     Expected failures (BundleopsError) print their cause and fix; anything else prints its
-    traceback (through the redaction filter) and exits 3.
+    traceback (through the redaction filter) and exits 3. A closed stdout pipe is left to
+    `closed_pipe` (a quiet exit 141), wherever it shows up, the final flush included.
     """
     install_redaction()
     try:
         return action()
+    except BrokenPipeError:
+        raise
     except BundleopsError as error:
         current().error(str(error))
         return int(error.code)
@@ -97,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
 
     try:
-        return run_guarded(dispatch)
+        return closed_pipe.exit_code_of(lambda: run_guarded(dispatch))
     except SystemExit as exit_:  # argparse: --help, --version and usage errors (exit 2)
         return int(exit_.code or 0) if isinstance(exit_.code, int) or exit_.code is None else int(ExitCode.BAD_INPUT)
 

@@ -1,7 +1,8 @@
 """`databricks` (stand-in): `--version` and `bundle validate|deploy|summary|destroy`.
 
 Exit codes are 0 or 1 only, like the real CLI: every failure (bad flag, invalid configuration,
-held lock, API error) prints `Error: ...` on stderr and exits 1.
+held lock, API error) prints `Error: ...` on stderr and exits 1. Output into a closed pipe ends
+it quietly with 141, the status of the Go CLI killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bundleops import closed_pipe
 from bundleops.localcli import VERSION
 from bundleops.localcli.diagnostics import CliError
 
@@ -74,7 +76,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Exit 0 or 1 as the real CLI; a closed stdout pipe stops it quietly with 141 (bundleops.closed_pipe)."""
+    return closed_pipe.exit_code_of(lambda: _run(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _run(argv: list[str]) -> int:
     try:
         _refuse_unsupported(argv)
         args = build_parser().parse_args(argv)
@@ -88,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         sys.stderr.write(f"Error: {error}\n")
         return 1
+    except BrokenPipeError:
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("Error: interrupted\n")
         return 1

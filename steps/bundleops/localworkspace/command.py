@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bundleops.errors import BundleopsError
+
+if TYPE_CHECKING:
+    from bundleops.localworkspace import LocalWorkspace
 
 NAME = "local-workspace"
 HELP = "start the embedded local workspace (a loopback Databricks REST API) in the foreground"
@@ -28,12 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bundleops.localworkspace import LocalWorkspace
-
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with LocalWorkspace(args.state_dir, port=args.port) as workspace:
+    with _listen(args.state_dir, args.port) as workspace:
         info = {"host": workspace.host, "client_id": workspace.client_id, "client_secret": workspace.client_secret, "user_token": workspace.user_token}
         if args.info_file:
             _write_private(args.info_file, json.dumps(info, indent=2) + "\n")
@@ -47,6 +52,21 @@ def run(args: argparse.Namespace) -> int:
         print("Ctrl-C stops it.", flush=True)
         stop.wait()
     return 0
+
+
+def _listen(state_dir: Path, port: int) -> LocalWorkspace:
+    """The local workspace on 127.0.0.1:port; a port it cannot have is bad input (exit 2), not a traceback."""
+    from bundleops.localworkspace import LocalWorkspace
+
+    try:
+        return LocalWorkspace(state_dir, port=port)
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise BundleopsError(
+            f"the local workspace cannot listen on 127.0.0.1:{port}: {error.strerror}",
+            fix="pass --port 0 to let it pick a free port (it prints the host), or choose another port",
+        ) from None
 
 
 def _write_private(path: Path, text: str) -> None:
