@@ -30,6 +30,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.publish.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
+    "bundleops.localworkspace.env_command",
     "bundleops.demo.command",
 )
 

@@ -1,4 +1,4 @@
-"""`databricks` (stand-in): `--version` and `bundle validate|deploy|summary|destroy`.
+"""`databricks` (stand-in): `--version` and `bundle init|validate|deploy|summary|destroy`.
 
 Exit codes are 0 or 1 only, like the real CLI: every failure (bad flag, invalid configuration,
 held lock, API error) prints `Error: ...` on stderr and exits 1. Output into a closed pipe ends
@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bundleops import closed_pipe
-from bundleops.localcli import VERSION
+from bundleops.localcli import VERSION, init
 from bundleops.localcli.diagnostics import CliError
 
-BUNDLE_COMMANDS = ("validate", "deploy", "summary", "destroy")
+BUNDLE_COMMANDS = ("init", "validate", "deploy", "summary", "destroy")
 EXAMPLE = "databricks bundle deploy -t staging --var catalog=main_staging"
+INIT_EXAMPLE = "databricks bundle init bundle-template --config-file inputs.json --output-dir ."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version")
     groups = parser.add_subparsers(dest="group", metavar="<command>", parser_class=_Parser)
     groups.add_parser("version", help="print the version")
-    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (validate, deploy, summary, destroy)")
+    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (init, validate, deploy, summary, destroy)")
     commands = bundle.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for command in BUNDLE_COMMANDS:
-        sub = commands.add_parser(command, help=f"bundle {command}", epilog=f"example:\n  databricks bundle {command} -t dev",
+        example = INIT_EXAMPLE if command == "init" else f"databricks bundle {command} -t dev"
+        sub = commands.add_parser(command, help=f"bundle {command}", epilog=f"example:\n  {example}",
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-        _add_bundle_flags(sub, command)
+        if command == "init":
+            init.add_flags(sub)
+        else:
+            _add_bundle_flags(sub, command)
     return parser
 
 

@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -23,7 +24,8 @@ DESCRIPTION = (
     "databricks-sdk use (OAuth, SCIM Me, Workspace, Files, Unity Catalog schemas, Jobs and runs that\n"
     "execute as local processes). Prints its host and a service principal's client id and secret for\n"
     "this session (they are valid only on this machine, until it stops), and writes them as JSON to\n"
-    "--info-file (mode 0600). Ctrl-C stops it and every run it started. See docs/local-workspace.md."
+    "<state dir>/info.json and --info-file (mode 0600); `eval \"$(bundleops local-env)\"` in another shell\n"
+    "reads it. Ctrl-C stops it and every run it started. See docs/local-workspace.md."
 )
 EXAMPLE = "bundleops local-workspace --port 8765 --info-file /tmp/lw.json"
 
@@ -40,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     with _listen(args.state_dir, args.port) as workspace:
         info = {"host": workspace.host, "client_id": workspace.client_id, "client_secret": workspace.client_secret, "user_token": workspace.user_token}
-        if args.info_file:
-            _write_private(args.info_file, json.dumps(info, indent=2) + "\n")
+        for path in (workspace.layout.info_file, args.info_file):
+            if path:
+                _write_private(path, json.dumps(info, indent=2) + "\n")
         # The secret is this process's own throwaway credential for a loopback server, shown so a
         # developer can export it; it never leaves this machine and dies with the process.
         print(f"local workspace on {workspace.host} (state in {workspace.layout.root})", flush=True)
@@ -49,8 +52,10 @@ def run(args: argparse.Namespace) -> int:
         print("  export DATABRICKS_AUTH_TYPE=oauth-m2m")
         print("  export DATABRICKS_CLIENT_ID=" + workspace.client_id)
         print("  export DATABRICKS_CLIENT_SECRET=" + workspace.client_secret)
+        print(f'In another shell, from this folder: eval "$(bundleops local-env --state-dir {shlex.quote(str(args.state_dir))})"')
         print("Ctrl-C stops it.", flush=True)
         stop.wait()
+    workspace.layout.info_file.unlink(missing_ok=True)
     return 0
 
 
