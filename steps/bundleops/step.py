@@ -84,12 +84,12 @@ def require_bundle(project_root: Path) -> None:
 def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     target: str | None = getattr(args, "target", None)
     project_root: Path = getattr(args, "project_root", Path("."))
-    if name in BUNDLE_STEPS and target:
-        require_bundle(project_root)
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
     warning = check_target(target, context, config, break_glass)
+    if name in BUNDLE_STEPS and target:
+        require_bundle(project_root)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")

@@ -22,7 +22,8 @@ def test_policy_findings_name_file_and_key(tmp_path: Path, env: dict[str, str]) 
     jobs = JOBS.replace("shop_test_job", "shop_checks")
     result = bundleops(["validate", "--target", "staging"], shop_project(tmp_path / "p", changes={"databricks.yml": unsafe, "resources/jobs.yml": jobs}), env)
     out = result.stdout + result.stderr
-    assert result.returncode == 1, out
+    assert result.returncode == 2, out  # the CLI rejects the personal root_path in development mode; the findings are shown too
+    assert "rejected the bundle configuration: root_path must start with '~/' or contain the current username" in out
     assert "databricks.yml: targets.staging.mode: a shared target must set `mode: production` (it is development)" in out
     assert "databricks.yml: targets.staging.run_as: a shared target must run its jobs as a service principal" in out
     assert "targets.staging.workspace.root_path: points into a person's folder (/Users/dana@example.com)" in out

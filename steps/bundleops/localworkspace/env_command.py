@@ -28,7 +28,7 @@ DESCRIPTION = (
     "from the folder the local workspace was started in (or pass the same --state-dir).\n"
     "The client secret is the local workspace's own, valid only on 127.0.0.1 while it runs."
 )
-EXAMPLE = 'eval "$(bundleops local-env --state-dir .bundleops/local-workspace)"'
+EXAMPLE = 'bundleops local-env --state-dir .bundleops/local-workspace    # in a shell: eval "$(bundleops local-env)"'
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

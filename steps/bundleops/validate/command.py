@@ -40,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             run.out.error(f"`databricks bundle validate -t {run.target}` could not resolve the bundle (its diagnostics are above)", title="bundle validate")
             return int(ExitCode.CHECK_FAILED)
-        if result.returncode != 0:  # the policy is checked on a configuration the CLI accepts
-            raise bundle_cli.configuration_error(f"bundle validate -t {run.target}", result.stderr)
         check_identity(Identity.of_bundle(resolved), run.target, run.config)
         findings = policy.check(resolved, run.target, root, run.config)
         for finding in findings:
             run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), title="bundle policy")
-        run.out.summary(_summary(run.target, resolved, len(findings)))
+        run.out.summary(_summary(run.target, resolved, result.returncode, len(findings)))
+        if result.returncode != 0:
+            raise bundle_cli.configuration_error(f"bundle validate -t {run.target}", result.stderr)
         if not findings:
             run.out.info(f"bundle {resolved['bundle']['name']} is valid for {run.target} (databricks CLI {cli.version_text})")
         return int(ExitCode.CHECK_FAILED if findings else ExitCode.OK)
@@ -60,7 +60,7 @@ def _in_repository(root: Path, file: str) -> str:
         return file
 
 
-def _summary(target: str, resolved: dict, findings: int) -> str:
+def _summary(target: str, resolved: dict, cli_code: int, findings: int) -> str:
     jobs = ", ".join(sorted((resolved.get("resources") or {}).get("jobs") or {})) or "none"
-    verdict = f"**invalid** ({findings} policy finding(s))" if findings else "valid"
+    verdict = "valid" if cli_code == 0 and not findings else f"**invalid** (CLI exit {cli_code}, {findings} policy finding(s))"
     return f"### bundleops validate: {target}\n\nBundle `{resolved.get('bundle', {}).get('name')}` is {verdict}. Jobs: {jobs}.\n"
