@@ -68,11 +68,29 @@ class DatabricksCli:
         """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
         result = self.bundle(["summary", "-o", "json", "-t", target], project_root)
         if result.returncode != 0:
+            if self.rejects_configuration(project_root, target):
+                raise configuration_error(f"bundle summary -t {target}", result.stderr)
             raise BundleopsError(f"`databricks bundle summary -t {target}` failed (exit {result.returncode}; its diagnostics are above)", fix="fix what the CLI reported", code=ExitCode.EXTERNAL_FAILURE)
         try:
             return json.loads(result.stdout)
         except ValueError as error:
             raise BundleopsError(f"`databricks bundle summary -o json` printed no JSON: {error}", fix="check the CLI version", code=ExitCode.EXTERNAL_FAILURE) from error
+
+    def rejects_configuration(self, project_root: Path, target: str) -> bool:
+        """Whether the bundle, not the workspace, is at fault: the CLI exits 1 for every failure, but
+        `validate -o json` still prints the configuration when only the configuration is wrong."""
+        result = subprocess.run([self.path, "bundle", "validate", "-o", "json", "-t", target], cwd=project_root, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, errors="replace", check=False)
+        return result.returncode != 0 and result.stdout.lstrip().startswith("{")
+
+
+def configuration_error(command: str, stderr: str) -> BundleopsError:
+    """Exit 2 quoting the CLI's own `Error:` lines (e.g. `cycle detected in field resolution: ...`)."""
+    errors = [line.removeprefix("Error: ").strip() for line in stderr.splitlines() if line.startswith("Error: ")]
+    return BundleopsError(
+        f"`databricks {command}` rejected the bundle configuration: " + ("; ".join(errors) or "see its diagnostics above"),
+        fix="correct databricks.yml (or the file the CLI names) as the CLI says, then run `bundleops validate` again",
+    )
 
 
 def _stream(pipe: object, lines: list[str]) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from types import ModuleType
 from typing import Callable, Sequence
 
-from bundleops import __version__, guard
+from bundleops import __version__, closed_pipe, guard
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import current
 
@@ -29,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.publish.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
+    "bundleops.localworkspace.env_command",
     "bundleops.demo.command",
 )
 
@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the same dev -> staging -> prod flow on every CI system.",
         epilog="Run `bundleops <command> --help` for a command's options and an example.\n\n"
         "Exit codes: 0 success, 1 the checked thing failed (tests, policy, quality gate),\n"
-        "            2 bad input or configuration, 3 an external system failed after retries.",
+        "            2 bad input or configuration, 3 an external system failed after retries;\n"
+        "          141 stdout was closed by its reader (e.g. `| head`): bundleops stopped quietly.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"bundleops {__version__}")
@@ -63,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_guarded(action: Callable[[], int]) -> int:
-    """Run a step with redaction on; a failure becomes an exit code and one CI-annotated error."""
+    """Run a step with redaction on; a failure becomes an exit code and one CI-annotated error.
+    A closed stdout pipe is left to `closed_pipe` (a quiet exit 141)."""
     return guard.run_guarded(action, report_error=lambda message: current().error(message))
 
 
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
 
     try:
-        return run_guarded(dispatch)
+        return closed_pipe.exit_code_of(lambda: run_guarded(dispatch))
     except SystemExit as exit_:  # argparse: --help, --version and usage errors (exit 2)
         return int(exit_.code or 0) if isinstance(exit_.code, int) or exit_.code is None else int(ExitCode.BAD_INPUT)
 

@@ -24,6 +24,8 @@ def run_guarded(action: Callable[[], int], *, report_error: Callable[[str], None
     install_redaction()
     try:
         return action()
+    except BrokenPipeError:
+        raise  # the caller's closed_pipe handling exits quietly (141), the final flush included
     except BundleopsError as error:
         report_error(str(error))
         return int(error.code)

@@ -21,10 +21,15 @@ from bundleops import config as project_config
 from bundleops import trace
 from bundleops.config import ProjectConfig
 from bundleops.context import CIContext, detect
+from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
 from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
 from bundleops.plan.rules import TARGETS
+
+# Steps that hand the bundle to the databricks CLI, and the root file names the CLI accepts.
+BUNDLE_STEPS = ("validate", "deploy", "test")
+BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,15 @@ def load_project(project_root: Path) -> tuple[ProjectConfig, CIContext]:
     return config, detect(config, cwd=project_root)
 
 
+def require_bundle(project_root: Path) -> None:
+    """Without this the CLI fails late and vaguely (exit 1 from validate, 3 from test): name the folder and the fix."""
+    if not any((project_root / name).is_file() for name in BUNDLE_FILES):
+        raise BundleopsError(
+            f"no databricks.yml in {project_root.resolve()}: the step needs the bundle project's folder",
+            fix="run it from the folder that holds databricks.yml, or pass --project-root DIR",
+        )
+
+
 @contextlib.contextmanager
 def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     target: str | None = getattr(args, "target", None)
@@ -74,6 +88,8 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
     warning = check_target(target, context, config, break_glass)
+    if name in BUNDLE_STEPS and target:
+        require_bundle(project_root)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")

@@ -77,3 +77,18 @@ def test_default_state_folder_runs_every_task_type(tmp_path: Path) -> None:
     assert "usage:" in outputs["wheel"].logs
     assert (tmp_path / ".bundleops/local-workspace/workspace/Shared/lag/s.py").is_file()
     assert f"(state in {tmp_path / '.bundleops/local-workspace'})" in stdout
+
+
+def test_local_env_without_a_running_workspace_says_how_to_start_one(tmp_path: Path) -> None:
+    from tests.support.console import run_bundleops
+
+    missing = run_bundleops(["local-env", "--state-dir", "lw"], cwd=tmp_path)
+    assert missing.returncode == 2
+    assert f"no local workspace has its state in {tmp_path / 'lw'} (info.json not found)" in missing.stderr
+    assert "fix: start one in another shell, from this folder: bundleops local-workspace --state-dir lw" in missing.stderr
+    (tmp_path / "lw").mkdir()
+    (tmp_path / "lw" / "info.json").write_text(json.dumps({"host": "http://127.0.0.1:9", "client_id": "x", "client_secret": "y"}))
+    stopped = run_bundleops(["local-env", "--state-dir", "lw"], cwd=tmp_path)
+    assert stopped.returncode == 2
+    assert f"the local workspace of {tmp_path / 'lw' / 'info.json'} at http://127.0.0.1:9 does not answer" in stopped.stderr
+    assert stopped.stdout == "" and "Traceback" not in stopped.stderr

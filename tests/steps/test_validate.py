@@ -22,7 +22,8 @@ def test_policy_findings_name_file_and_key(tmp_path: Path, env: dict[str, str]) 
     jobs = JOBS.replace("shop_test_job", "shop_checks")
     result = bundleops(["validate", "--target", "staging"], shop_project(tmp_path / "p", changes={"databricks.yml": unsafe, "resources/jobs.yml": jobs}), env)
     out = result.stdout + result.stderr
-    assert result.returncode == 1, out
+    assert result.returncode == 2, out  # the CLI rejects the personal root_path in development mode; the findings are shown too
+    assert "rejected the bundle configuration: root_path must start with '~/' or contain the current username" in out
     assert "databricks.yml: targets.staging.mode: a shared target must set `mode: production` (it is development)" in out
     assert "databricks.yml: targets.staging.run_as: a shared target must run its jobs as a service principal" in out
     assert "targets.staging.workspace.root_path: points into a person's folder (/Users/dana@example.com)" in out
@@ -35,12 +36,14 @@ def test_a_configured_test_job_key_is_accepted(tmp_path: Path, env: dict[str, st
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_cli_errors_fail_the_step_and_are_shown(tmp_path: Path, env: dict[str, str]) -> None:
+def test_cli_errors_are_bad_configuration_quoting_the_cli(tmp_path: Path, env: dict[str, str]) -> None:
     project = shop_project(tmp_path / "p", changes={"resources/bad.yml": "resources:\n  pipelines:\n    p:\n      name: p\n"})
     result = bundleops(["validate", "--target", "staging"], project, env)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "resource type 'pipelines' is not supported" in result.stdout
-    assert "`databricks bundle validate` reported errors (above)" in result.stdout + result.stderr
+    assert ("`databricks bundle validate -t staging` rejected the bundle configuration: resource type 'pipelines' is not supported "
+            "by the databricks CLI stand-in (it deploys jobs only)") in result.stderr
+    assert "fix: correct databricks.yml (or the file the CLI names) as the CLI says" in result.stderr
 
 
 def test_missing_cli_names_the_install_command(tmp_path: Path, env: dict[str, str]) -> None:

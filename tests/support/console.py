@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import IO, Mapping, Sequence
 
 BIN = Path(sys.executable).parent
 # Variables a CI runner or a developer's shell may have set; a test decides its own CI context.
@@ -22,12 +22,15 @@ def clean_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run_bundleops(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_bundleops(args: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 120,
+                  stdout: int | IO[str] = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """`bundleops ARGS`; stdout is captured unless the test hands its own (e.g. a pipe it closed)."""
     return subprocess.run(
         [str(BIN / "bundleops"), *args],
         env=clean_environment(env),
         cwd=cwd,
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
         check=False,

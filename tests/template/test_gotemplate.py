@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.gotemplate import TemplateError, path_match, render_string, render_tree
+from bundleops.localcli.template import TemplateError, path_match, render_string, render_tree
 
 VALUES = {"name": "orders", "ci": "github", "empty": ""}
 

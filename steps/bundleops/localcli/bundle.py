@@ -123,5 +123,6 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     _check_sync(config, diagnostics)
     resources.prepare(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
+    resources.apply_defaults(config)
     interpolation.resolve(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

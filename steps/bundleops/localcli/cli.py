@@ -1,7 +1,8 @@
-"""`databricks` (stand-in): `--version` and `bundle validate|deploy|summary|destroy`.
+"""`databricks` (stand-in): `--version` and `bundle init|validate|deploy|summary|destroy`.
 
 Exit codes are 0 or 1 only, like the real CLI: every failure (bad flag, invalid configuration,
-held lock, API error) prints `Error: ...` on stderr and exits 1.
+held lock, API error) prints `Error: ...` on stderr and exits 1. Output into a closed pipe ends
+it quietly with 141, the status of the Go CLI killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bundleops.localcli import VERSION
+from bundleops import closed_pipe
+from bundleops.localcli import VERSION, init
 from bundleops.localcli.diagnostics import CliError
 
-BUNDLE_COMMANDS = ("validate", "deploy", "summary", "destroy")
+BUNDLE_COMMANDS = ("init", "validate", "deploy", "summary", "destroy")
 EXAMPLE = "databricks bundle deploy -t staging --var catalog=main_staging"
+INIT_EXAMPLE = "databricks bundle init bundle-template --config-file inputs.json --output-dir ."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,12 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version")
     groups = parser.add_subparsers(dest="group", metavar="<command>", parser_class=_Parser)
     groups.add_parser("version", help="print the version")
-    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (validate, deploy, summary, destroy)")
+    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (init, validate, deploy, summary, destroy)")
     commands = bundle.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for command in BUNDLE_COMMANDS:
-        sub = commands.add_parser(command, help=f"bundle {command}", epilog=f"example:\n  databricks bundle {command} -t dev",
+        example = INIT_EXAMPLE if command == "init" else f"databricks bundle {command} -t dev"
+        sub = commands.add_parser(command, help=f"bundle {command}", epilog=f"example:\n  {example}",
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-        _add_bundle_flags(sub, command)
+        if command == "init":
+            init.add_flags(sub)
+        else:
+            _add_bundle_flags(sub, command)
     return parser
 
 
@@ -74,7 +81,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Exit 0 or 1 as the real CLI; a closed stdout pipe stops it quietly with 141 (bundleops.closed_pipe)."""
+    return closed_pipe.exit_code_of(lambda: _run(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _run(argv: list[str]) -> int:
     try:
         _refuse_unsupported(argv)
         args = build_parser().parse_args(argv)
@@ -88,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as error:
         sys.stderr.write(f"Error: {error}\n")
         return 1
+    except BrokenPipeError:
+        raise
     except KeyboardInterrupt:
         sys.stderr.write("Error: interrupted\n")
         return 1

@@ -1,4 +1,4 @@
-"""The four bundle commands; each returns the exit code (0 or 1)."""
+"""The bundle commands; each returns the exit code (0 or 1)."""
 
 from __future__ import annotations
 
@@ -47,3 +47,10 @@ def destroy(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> 
     from bundleops.localcli.destroy import run_destroy
 
     return run_destroy(open_bundle(args, cwd, environ), args)
+
+
+def init(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    """Render a local template folder; no workspace is needed."""
+    from bundleops.localcli.init import run_init
+
+    return run_init(args, cwd)

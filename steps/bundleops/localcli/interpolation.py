@@ -11,7 +11,7 @@ value is written as text.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bundleops.localcli.diagnostics import Diagnostics
@@ -108,8 +108,56 @@ class _Resolver:
         return node
 
 
+def _strings_with_references(node: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings_with_references(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for number, item in enumerate(node):
+            yield from _strings_with_references(item, f"{where}[{number}]")
+    elif isinstance(node, str) and REFERENCE.search(node):
+        yield where, node
+
+
+def _follow(tree: dict[str, Any], references: list[str], seen: list[str], acyclic: set[str]) -> list[str] | None:
+    """The chain from `seen` through `references` back to a reference already in it, if any."""
+    for reference in references:
+        if reference in seen:
+            return [*seen, reference]
+        if reference in acyclic or is_resource_id(reference):
+            continue
+        value = _lookup(tree, _path_of(reference))
+        if value is not _MISSING:
+            chain = _follow(tree, sorted(references_in(value)), [*seen, reference], acyclic)
+            if chain:
+                return chain
+        acyclic.add(reference)
+    return None
+
+
+def find_cycle(tree: dict[str, Any]) -> str | None:
+    """`variables.a.default -> var.b -> var.a -> var.b`, as the real CLI words a reference loop.
+
+    Like the real CLI (libs/dyn/dynvar), it starts from each field that holds a reference (variables
+    first, then in path order) and follows references depth first, so the first loop found, and
+    so the message, is the same on every run.
+    """
+    acyclic: set[str] = set()
+    fields = sorted(_strings_with_references(tree, ""), key=lambda item: (not item[0].startswith("variables."), item[0]))
+    for where, text in fields:
+        chain = _follow(tree, REFERENCE.findall(text), [where], acyclic)
+        if chain:
+            return " -> ".join(chain)
+    return None
+
+
 def resolve(tree: dict[str, Any], diagnostics: Diagnostics, resource_ids: Mapping[str, str] | None = None) -> None:
-    """Replace references in place until nothing changes; a reference loop is an error."""
+    """Replace references in place until nothing changes; a reference loop is the real CLI's error
+    and leaves the references as written (a loop would otherwise grow a value without end)."""
+    cycle = find_cycle(tree)
+    if cycle:
+        diagnostics.error(f"cycle detected in field resolution: {cycle}")
+        return
     resolver = _Resolver(tree, resource_ids or {}, diagnostics)
     for _ in range(MAX_PASSES):
         resolver.changed = False

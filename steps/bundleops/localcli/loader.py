@@ -44,15 +44,21 @@ def find_root(start: Path) -> Path:
     raise CliError("unable to locate bundle root: databricks.yml not found")
 
 
+def relative_name(path: Path, root: Path) -> str:
+    """How the CLI names a configuration file: relative to the root, `../x.yml` for one outside it
+    (the real CLI loads included files from outside the bundle root, e.g. `include: [../shared.yml]`)."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
 def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
-        raise CliError(f"failed to load {path.relative_to(root)}: {error}") from error
+        raise CliError(f"failed to load {relative_name(path, root)}: {error}") from error
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise CliError(f"failed to load {path.relative_to(root)}: expected a map at the top level, found {type(data).__name__}")
+        raise CliError(f"failed to load {relative_name(path, root)}: expected a map at the top level, found {type(data).__name__}")
     return data
 
 
@@ -63,7 +69,12 @@ def _check_top_level(data: dict[str, Any], relative: str, diagnostics: Diagnosti
         elif key not in SUPPORTED_TOP_LEVEL:
             diagnostics.error(f"unknown top-level key '{key}' (the stand-in supports: {', '.join(SUPPORTED_TOP_LEVEL)})", path=key, location=relative)
         elif key == "include" and not is_root:
-            diagnostics.error("include defined outside root file", path="include", location=relative)
+            diagnostics.warning(
+                "Include section is defined outside root file",
+                detail="An include section is defined in a file that is not databricks.yml.\nOnly includes defined in databricks.yml are applied.",
+                path="include",
+                location=relative,
+            )
 
 
 def _translate_file_paths(data: dict[str, Any], file: Path, root: Path, diagnostics: Diagnostics) -> None:
@@ -114,7 +125,7 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
     seen_keys = _resource_keys(config)
     for path in _include_files(config.get("include"), root, diagnostics):
         data = _read_yaml(path, root)
-        relative = path.relative_to(root).as_posix()
+        relative = relative_name(path, root)
         _check_top_level(data, relative, diagnostics, is_root=False)
         _translate_file_paths(data, path, root, diagnostics)
         duplicates = seen_keys & _resource_keys(data)

@@ -3,7 +3,7 @@
 A path in a job is relative to the YAML file that wrote it; after the file sync the same file
 lives at `<file_path>/<path relative to the bundle root>`. Notebooks lose their extension (the
 workspace imports a `# Databricks notebook source` file as a notebook without it), plain files
-keep it. A path outside the bundle root or to a missing file is an error, as in the real CLI.
+keep it. A path outside the bundle root (the sync root) or to a missing file is an error, as in the real CLI.
 Local library files (`whl`, `jar`) would need the artifact upload, which the stand-in refuses.
 """
 
@@ -43,7 +43,7 @@ def _resolve(value: str, folder: Path, root: Path, where: str, kind: str, diagno
     try:
         relative = local.relative_to(root).as_posix()
     except ValueError:
-        diagnostics.error(f"path {local} is not contained in bundle root path", path=where)
+        diagnostics.error(f"path {local} is not contained in sync root path", path=where)
         return None
     if not local.is_file():
         diagnostics.error(f"{kind} {value} not found", path=where)

@@ -16,6 +16,7 @@ PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_TO_JOB_LEVEL = {"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}
 JOB_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 BUNDLE_ONLY_JOB_KEYS = ("permissions",)
+UNNAMED_JOB = "Untitled"
 
 
 def job_setting_names() -> frozenset[str]:
@@ -85,3 +86,11 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
             existing = job.setdefault("permissions", [])
             existing.extend(entry for entry in shared if entry not in existing)
         _check_job(key, job, known, diagnostics)
+
+
+def apply_defaults(config: dict[str, Any]) -> None:
+    """A job without a name is called "Untitled", as the real CLI does (after the mode's prefix, so a
+    development job keeps just its `[dev <user>]` prefix there too); the Jobs API refuses a nameless job."""
+    for job in ((config.get("resources") or {}).get("jobs") or {}).values():
+        if isinstance(job, dict) and job.get("name") is None:
+            job["name"] = UNNAMED_JOB

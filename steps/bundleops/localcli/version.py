@@ -17,7 +17,7 @@ OPERATORS: dict[str, Callable[[tuple[int, ...], tuple[int, ...]], bool]] = {
 }
 
 
-def _parse(version: str) -> tuple[int, ...]:
+def parse(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.lstrip("v").split("."))
 
 
@@ -27,6 +27,6 @@ def unsatisfied(constraint: str, current: str = VERSION) -> str:
         match = re.fullmatch(r"\s*(>=|<=|==|=|>|<)?\s*v?(\d+(?:\.\d+){0,2})\s*", clause)
         if not match:
             raise ValueError(f"invalid version constraint \"{constraint}\" specified. Please specify the version constraint in the format (>=) 0.0.0(, <= 1.0.0)")
-        if not OPERATORS[match.group(1) or ""](_parse(current), _parse(match.group(2))):
+        if not OPERATORS[match.group(1) or ""](parse(current), parse(match.group(2))):
             return f"Databricks CLI version constraint not satisfied. Required: {constraint}, current: {current}"
     return ""

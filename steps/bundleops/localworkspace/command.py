@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import shlex
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bundleops.errors import BundleopsError
+
+if TYPE_CHECKING:
+    from bundleops.localworkspace import LocalWorkspace
 
 NAME = "local-workspace"
 HELP = "start the embedded local workspace (a loopback Databricks REST API) in the foreground"
@@ -16,7 +24,8 @@ DESCRIPTION = (
     "databricks-sdk use (OAuth, SCIM Me, Workspace, Files, Unity Catalog schemas, Jobs and runs that\n"
     "execute as local processes). Prints its host and a service principal's client id and secret for\n"
     "this session (they are valid only on this machine, until it stops), and writes them as JSON to\n"
-    "--info-file (mode 0600). Ctrl-C stops it and every run it started. See docs/local-workspace.md."
+    "<state dir>/info.json and --info-file (mode 0600); `eval \"$(bundleops local-env)\"` in another shell\n"
+    "reads it. Ctrl-C stops it and every run it started. See docs/local-workspace.md."
 )
 EXAMPLE = "bundleops local-workspace --port 8765 --info-file /tmp/lw.json"
 
@@ -28,15 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bundleops.localworkspace import LocalWorkspace
-
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with LocalWorkspace(args.state_dir, port=args.port) as workspace:
+    with _listen(args.state_dir, args.port) as workspace:
         info = {"host": workspace.host, "client_id": workspace.client_id, "client_secret": workspace.client_secret, "user_token": workspace.user_token}
-        if args.info_file:
-            _write_private(args.info_file, json.dumps(info, indent=2) + "\n")
+        for path in (workspace.layout.info_file, args.info_file):
+            if path:
+                _write_private(path, json.dumps(info, indent=2) + "\n")
         # The secret is this process's own throwaway credential for a loopback server, shown so a
         # developer can export it; it never leaves this machine and dies with the process.
         print(f"local workspace on {workspace.host} (state in {workspace.layout.root})", flush=True)
@@ -44,9 +52,26 @@ def run(args: argparse.Namespace) -> int:
         print("  export DATABRICKS_AUTH_TYPE=oauth-m2m")
         print("  export DATABRICKS_CLIENT_ID=" + workspace.client_id)
         print("  export DATABRICKS_CLIENT_SECRET=" + workspace.client_secret)
+        print(f'In another shell, from this folder: eval "$(bundleops local-env --state-dir {shlex.quote(str(args.state_dir))})"')
         print("Ctrl-C stops it.", flush=True)
         stop.wait()
+    workspace.layout.info_file.unlink(missing_ok=True)
     return 0
+
+
+def _listen(state_dir: Path, port: int) -> LocalWorkspace:
+    """The local workspace on 127.0.0.1:port; a port it cannot have is bad input (exit 2), not a traceback."""
+    from bundleops.localworkspace import LocalWorkspace
+
+    try:
+        return LocalWorkspace(state_dir, port=port)
+    except OSError as error:
+        if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        raise BundleopsError(
+            f"the local workspace cannot listen on 127.0.0.1:{port}: {error.strerror}",
+            fix="pass --port 0 to let it pick a free port (it prints the host), or choose another port",
+        ) from None
 
 
 def _write_private(path: Path, text: str) -> None:

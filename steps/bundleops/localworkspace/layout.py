@@ -33,6 +33,16 @@ class Layout:
         """Per-run scratch folders (a task's working directory and its log files)."""
         return self.root / "runs"
 
+    @property
+    def info_file(self) -> Path:
+        """Host and credentials of the running workspace (mode 0600), which `bundleops local-env` reads."""
+        return self.root / "info.json"
+
+    @property
+    def bin_dir(self) -> Path:
+        """Where `bundleops local-env` writes the `databricks` stand-in's executable."""
+        return self.root / "bin"
+
     def create(self) -> None:
         for folder in (self.workspace_dir, self.volumes_dir, self.runs_dir):
             folder.mkdir(parents=True, exist_ok=True)

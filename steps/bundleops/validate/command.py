@@ -16,7 +16,8 @@ DESCRIPTION = (
     "and checks the resolved configuration: staging and prod use `mode: production` and run as a service\n"
     "principal, no path points into a person's folder, the integration-test job exists, and the jobs\n"
     "carry permissions. Each finding names the file and the key to change.\n"
-    "Exit codes: 0 valid, 1 the CLI or a policy check found a problem, 2 no usable CLI or credentials."
+    "Exit codes: 0 valid, 1 a policy check found a problem, 2 the CLI rejected the configuration (its\n"
+    "message is quoted), or no usable CLI or credentials."
 )
 EXAMPLE = "bundleops validate --target staging --project-root examples/orders_pipeline"
 
@@ -43,13 +44,12 @@ def run(args: argparse.Namespace) -> int:
         findings = policy.check(resolved, run.target, root, run.config)
         for finding in findings:
             run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), title="bundle policy")
-        failed = result.returncode != 0 or bool(findings)
         run.out.summary(_summary(run.target, resolved, result.returncode, len(findings)))
         if result.returncode != 0:
-            run.out.error("`databricks bundle validate` reported errors (above)", title="bundle validate")
-        if not failed:
+            raise bundle_cli.configuration_error(f"bundle validate -t {run.target}", result.stderr)
+        if not findings:
             run.out.info(f"bundle {resolved['bundle']['name']} is valid for {run.target} (databricks CLI {cli.version_text})")
-        return int(ExitCode.CHECK_FAILED if failed else ExitCode.OK)
+        return int(ExitCode.CHECK_FAILED if findings else ExitCode.OK)
 
 
 def _in_repository(root: Path, file: str) -> str:
