@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Callable, Sequence
 
 from bundleops import __version__, closed_pipe, guard
-from bundleops.errors import BundleopsError, ExitCode
+from bundleops.errors import ExitCode
 from bundleops.output import current
 
 COMMANDS: tuple[str, ...] = (
