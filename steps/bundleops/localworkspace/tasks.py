@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from bundleops.errors import BundleopsError
 from bundleops.localworkspace.http import ApiError
 from bundleops.localworkspace.paths import local_path
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
@@ -85,7 +86,7 @@ def _installed(key: str, name: str) -> str:
 def _check_wheel(key: str, path: str, tree: WorkspaceTree, environ: Mapping[str, str]) -> str:
     """A wheel path stands for the distribution and version its file name carries (PEP 427:
     `name-version[-build]-python-abi-platform.whl`); the local Python must have exactly that version."""
-    _dependency_file(path, tree, environ, f"environment {key}: wheel")
+    _require_file(path, tree, environ, f"environment {key}: wheel")
     parts = PurePosixPath(path).name[: -len(".whl")].split("-")
     if len(parts) not in (5, 6):
         raise TaskSetupError(f"environment {key}: {path} is not a wheel file name (name-version-python-abi-platform.whl)")
@@ -97,13 +98,16 @@ def _check_wheel(key: str, path: str, tree: WorkspaceTree, environ: Mapping[str,
     return f"environment {key}: {path} is {name} {wanted}, the version the local workspace's Python has"
 
 
-def _dependency_file(path: str, tree: WorkspaceTree, environ: Mapping[str, str], field: str) -> Path:
-    if path.startswith("/Volumes/"):
+def _require_file(path: str, tree: WorkspaceTree, environ: Mapping[str, str], field: str) -> None:
+    if not path.startswith("/Volumes/"):
+        _workspace_file(tree, path, field)
+        return
+    try:
         local = local_path(path, environ)
-        if not local.is_file():
-            raise TaskSetupError(f"{field} {path} does not exist in the volume")
-        return local
-    return _workspace_file(tree, path, field)
+    except BundleopsError as error:
+        raise TaskSetupError(f"{field} {path}: {error.message}") from None
+    if not local.is_file():
+        raise TaskSetupError(f"{field} {path} does not exist in the volume")
 
 
 def command(task: dict[str, Any], tree: WorkspaceTree) -> TaskCommand:
