@@ -9,6 +9,7 @@ the report re-rooting can honour it without knowing who set the variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from bundleops.errors import BundleopsError
@@ -19,15 +20,16 @@ VOLUMES_ROOT_ENV = "BUNDLEOPS_LOCAL_VOLUMES_ROOT"
 _MOUNTS = (("/Workspace", WORKSPACE_ROOT_ENV), ("/Volumes", VOLUMES_ROOT_ENV))
 
 
-def local_path(path: str) -> Path:
+def local_path(path: str, environ: Mapping[str, str] = os.environ) -> Path:
     """The local folder or file behind a workspace path; other paths are returned as they are.
 
     Outside a local workspace task (the variable unset) the path is returned unchanged, which is
-    right on Databricks, where the FUSE mount makes it a real local path.
+    right on Databricks, where the FUSE mount makes it a real local path. The local workspace
+    itself passes the variables it gives its tasks as `environ`.
     """
     for mount, variable in _MOUNTS:
         if path == mount or path.startswith(mount + "/"):
-            root = os.environ.get(variable)
+            root = environ.get(variable)
             if not root:
                 return Path(path)
             relative = PurePosixPath(path).relative_to(mount)

@@ -122,6 +122,36 @@ def test_environment_dependencies_must_already_be_installed(client: Any) -> None
     assert "environment e: bundleops==99.0.0 is wanted, the local workspace's Python has bundleops" in run.state.state_message
 
 
+def _wheel_job(client: Any, wheel: str) -> int:
+    _upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
+    return _job(client, [{"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py"}}],
+                environments=[{"environment_key": "e", "spec": {"environment_version": "2", "dependencies": [wheel]}}])
+
+
+def test_a_wheel_path_dependency_must_be_the_installed_version(client: Any) -> None:
+    """A deploy leaves wheel paths in the environment: the file is checked, and the version in its name."""
+    import io
+
+    import bundleops
+
+    ours = f"/Volumes/main/tools/wheels/bundleops-{bundleops.__version__}-py3-none-any.whl"
+    client.files.upload(ours, io.BytesIO(b"a wheel"), overwrite=True)
+    run = client.jobs.run_now(_wheel_job(client, ours)).result()
+    assert run.state.result_state.value == "SUCCESS"
+    logs = client.jobs.get_run_output(run.tasks[0].run_id).logs
+    assert logs.splitlines()[0] == f"environment e: {ours} is bundleops {bundleops.__version__}, the version the local workspace's Python has"
+
+    other = "/Workspace/Shared/wheels/bundleops-9.9.9-py3-none-any.whl"
+    client.workspace.mkdirs("/Workspace/Shared/wheels")
+    client.api_client.do("POST", "/api/2.0/workspace-files/import-file" + other, query={"overwrite": "true"}, data=b"a wheel")
+    run = client.jobs.run_now(_wheel_job(client, other)).result()
+    assert run.state.result_state.value == "FAILED"
+    assert f"the wheel {other} is bundleops 9.9.9, the local workspace's Python has bundleops {bundleops.__version__}" in run.state.state_message
+
+    run = client.jobs.run_now(_wheel_job(client, "/Workspace/Shared/wheels/bundleops-1.0.0-py3-none-any.whl")).result()
+    assert "environment e: wheel /Workspace/Shared/wheels/bundleops-1.0.0-py3-none-any.whl does not exist in the workspace" in run.state.state_message
+
+
 def test_task_processes_get_no_credentials(client: Any, local_workspace, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", local_workspace.client_secret)  # as in a CI job that started the workspace
     _upload(client, "/Workspace/Shared/runs/env.py", "import os\nprint(sorted(k for k in os.environ if 'DATABRICKS' in k or 'SECRET' in k))\nprint(os.environ['BUNDLEOPS_LOCAL_VOLUMES_ROOT'])\n")

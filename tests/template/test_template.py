@@ -115,12 +115,16 @@ def test_test_job_runs_the_testrunner_pinned_to_this_release(tmp_path):
     assert args[args.index("--tests") + 1] == "${workspace.file_path}/tests/integration"
     (environment,) = settings["environments"]
     assert environment["environment_key"] == task["environment_key"]
-    pins = dict(dep.split("==") for dep in environment["spec"]["dependencies"])
-    assert pins["bundleops"] == bundleops.__version__
+    shipped, pytest_pin = environment["spec"]["dependencies"]
+    # the wheel `bundleops deploy` ships, of the version it sets with --var; the one pin is the variable's default
+    assert shipped == "../.bundleops/wheels/bundleops-${var.bundleops_version}-py3-none-any.whl"
+    variables = yaml.safe_load((project / "databricks.yml").read_text(encoding="utf-8"))["variables"]
+    assert variables["bundleops_version"]["default"] == bundleops.__version__
+    assert ".bundleops/" in (project / ".gitignore").read_text(encoding="utf-8").splitlines()  # built, never committed or synced
     constraints = dict(
         line.split("==") for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines() if "==" in line
     )
-    assert pins["pytest"] == constraints["pytest"]
+    assert pytest_pin == f"pytest=={constraints['pytest']}"
 
 
 def test_bad_inputs_are_refused(tmp_path):

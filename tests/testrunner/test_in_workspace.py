@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from bundleops.deploy import same_version, wheel
 from tests.support.gotemplate import render_example
 
 pytestmark = pytest.mark.spark
@@ -24,6 +25,7 @@ def test_test_job_runs_the_runner_and_reports_reach_the_volume(local_workspace, 
         "github", tmp_path / "repo", host_staging=local_workspace.host, sp_staging=local_workspace.client_id
     )
     env = {**os.environ, **databricks_env}
+    wheel.build(project / same_version.WHEEL_FOLDER)  # what `bundleops deploy` does before `databricks bundle deploy`
     deploy = subprocess.run(
         [sys.executable, "-m", "bundleops.localcli", "bundle", "deploy", "-t", "staging", "--auto-approve"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bundleops import bundle_cli, step
 from bundleops.bundle_cli import CliResult, DatabricksCli
+from bundleops.deploy import same_version
 from bundleops.errors import BundleopsError, ExitCode
 
 NAME = "deploy"
@@ -19,6 +20,9 @@ DESCRIPTION = (
     "opt-in, deploy.auto_approve: true in bundleops.yml; otherwise the deploy stops and lists them.\n"
     "Writes the deployment record (commit, PR, author, run URL, bundle, target, job ids, CLI version,\n"
     "UTC time) to test-results/deployment-<target>.json and the job summary.\n"
+    "A bundle that declares the variable bundleops_version gets this bundleops' version (--var), and\n"
+    "one whose job environment names a wheel under .bundleops/wheels/ gets the wheel of the running\n"
+    "bundleops written there first, so the test job in the workspace runs the same version.\n"
     "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in), 2 bad configuration or\n"
     "credentials, 3 the deploy failed or the lock is held by a running deploy."
 )
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         root = run.project_root.resolve()
         before = cli.summary(root, run.target)
         check_identity(Identity.of_bundle(before), run.target, run.config)
-        flags = ["--auto-approve"] if run.config.deploy.auto_approve else []
+        flags = same_version.prepare(before, root, run.out) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
         result = cli.bundle(["deploy", "-t", run.target, *flags], root)
         if result.returncode != 0:
             result = _retry_after_stale_lock(run, cli, root, flags, result)

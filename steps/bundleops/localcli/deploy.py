@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from bundleops.localcli import interpolation, jobs, lock, state, sync
+from bundleops.localcli import interpolation, jobs, libraries, lock, state, sync
 from bundleops.localcli.context import Context
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
@@ -143,9 +143,12 @@ def _write_metadata(context: Context, deployed: state.DeploymentState) -> None:
     wsfs.write(context.client, f"{workspace['state_path']}/metadata.json", json.dumps(metadata, indent=2).encode(), overwrite=True)
 
 
-def _deploy_locked(context: Context, args: argparse.Namespace) -> None:
+def _deploy_locked(context: Context, args: argparse.Namespace, local_libraries: list[libraries.Library]) -> None:
+    from bundleops.localcli import wsfs
+
     bundle = context.bundle
     workspace = bundle.workspace
+    libraries.upload(local_libraries, bundle.jobs, workspace["artifact_path"], lambda path, content: wsfs.write(context.client, path, content), say)
     say(f"Uploading bundle files to {workspace['file_path']}...")
     files = sync.upload(context.client, bundle.root, bundle.target, workspace["file_path"], list((bundle.config.get("sync") or {}).get("exclude") or []))
     deployed = state.load(context.client, workspace["state_path"])
@@ -174,11 +177,12 @@ def run_deploy(context: Context, args: argparse.Namespace) -> int:
     deployment = bundle.config["bundle"].get("deployment") or {}
     if args.fail_on_active_runs or deployment.get("fail_on_active_runs") is True:
         _check_active_runs(context)
+    local_libraries = libraries.expand(bundle.jobs, bundle.root)
     held = None
     if bundle.lock_enabled:
         held = lock.acquire(context.client, bundle.workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
-        _deploy_locked(context, args)
+        _deploy_locked(context, args, local_libraries)
     finally:
         if held is not None:
             lock.release(held)

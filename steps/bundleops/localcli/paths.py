@@ -4,7 +4,8 @@ A path in a job is relative to the YAML file that wrote it; after the file sync 
 lives at `<file_path>/<path relative to the bundle root>`. Notebooks lose their extension (the
 workspace imports a `# Databricks notebook source` file as a notebook without it), plain files
 keep it. A path outside the bundle root (the sync root) or to a missing file is an error, as in the real CLI.
-Local library files (`whl`, `jar`) would need the artifact upload, which the stand-in refuses.
+Local library files of a task (`libraries: - whl: ...`) would need the artifact upload, which the
+stand-in refuses; local dependencies of a job environment are translated by `libraries`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bundleops.localcli import libraries
 from bundleops.localcli.diagnostics import Diagnostics
 
 NOTEBOOK_HEADERS = {
@@ -96,7 +98,9 @@ def _translate_task(task: dict[str, Any], folder: Path, root: Path, where: str, 
 
 
 def translate_job_paths(job: dict[str, Any], folder: Path, root: Path, where: str, diagnostics: Diagnostics) -> None:
-    """Rewrite the local paths of one job's tasks in place (skipped for jobs that run from Git)."""
+    """Rewrite the local paths of one job in place: its environments' local dependencies, and its
+    tasks' paths (skipped for jobs that run from Git)."""
+    libraries.translate(job, folder, root, where, diagnostics)
     if job.get("git_source"):
         return
     for number, task in enumerate(job.get("tasks") or []):

@@ -256,7 +256,7 @@ class RunManager:
             return
         task.start_time, task.life_cycle = now_ms(), "RUNNING"
         try:
-            tasks.check_environment(run.settings, task.task)
+            environment = tasks.check_environment(run.settings, task.task, self.tree, self.task_env)
             command = tasks.command(task.task, self.tree)
         except tasks.TaskSetupError as error:
             task.log.write_text(f"{error}\n")
@@ -264,6 +264,8 @@ class RunManager:
             return
         deadline = min(filter(None, [job_deadline, _deadline(task.task.get("timeout_seconds"))]), default=None)
         with open(task.log, "wb") as log:
+            log.write("".join(f"{line}\n" for line in environment).encode())
+            log.flush()
             process = subprocess.Popen(command.argv, cwd=command.cwd, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
             stopped = _wait(process, run.cancel, deadline)
