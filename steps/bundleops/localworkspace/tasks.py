@@ -16,7 +16,7 @@ from typing import Any
 
 from bundleops.errors import BundleopsError
 from bundleops.localworkspace.http import ApiError
-from bundleops.localworkspace.paths import local_path
+from bundleops.mounts import local_path
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 SUPPORTED = ("spark_python_task", "python_wheel_task", "notebook_task")
