@@ -98,6 +98,18 @@ def test_the_released_files_name_the_new_version_where_consumers_read_it(scratch
     assert 'version = "0.1.0"' in (consumer / "pyproject.toml.tmpl").read_text(encoding="utf-8")
 
 
+def test_a_ref_that_two_kinds_match_is_moved_once(scratch: Path) -> None:
+    doc = scratch / "docs" / "releasing.md"
+    line = f"pip install 'bundleops @ git+https://github.com/bundleops/bundleops@v{__version__}'"
+    doc.write_text(doc.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    git(scratch, "commit", "--quiet", "--all", "--message", "a git requirement of the GitHub repository")
+
+    longer = "10.0.0"  # a version of another length: a span rewritten twice would show
+    assert release(scratch, longer).returncode == 0
+
+    assert doc.read_text(encoding="utf-8").splitlines()[-1] == line.replace(f"@v{__version__}", f"@v{longer}")
+
+
 @pytest.mark.parametrize(
     ("path", "ref", "stale", "kind"),
     [
