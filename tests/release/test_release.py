@@ -19,9 +19,10 @@ from bundleops import __version__
 from tests.release.scratch import REPO_ROOT, copy_repository, git, release, repository_files
 
 NEW = "9.8.7"
-# A ref names a release as a tag (`@vX`, `ref: vX`, `refs/tags/vX`, `bundleops:vX:`) or as a pin
-# (`bundleops==X`). After a release, the old version in either shape is a ref the table missed.
-LEFTOVER = re.compile(rf"(?:\bv|==){re.escape(__version__)}\b")
+# A ref names a release as a tag (`@vX`, `ref: vX`, `refs/tags/vX`, `bundleops:vX:`), a pin
+# (`bundleops==X`) or a file of it (`bundleops-X-py3-none-any.whl`). After a release, the old
+# version in any of these shapes is a ref that REFS in scripts/release misses.
+LEFTOVER = re.compile(rf"(?:\bv|==|\bbundleops-){re.escape(__version__)}\b")
 CI_FOLDERS = ("azure/", "github-actions/", ".github/workflows/", "gitlab/", "jenkins/", "bitbucket/")
 
 
