@@ -38,7 +38,7 @@ private Plan planAndUnitTests(Settings settings) {
         stage('bundleops plan') {
             Map scmVars = prepareWorkspace()
             withEnv(settings.environment() + Settings.scmEnvironment(scmVars)) {
-                sh 'bash .bundleops/ci/bundleops.sh setup'
+                installBundleops(settings)
                 sh 'bash .bundleops/ci/bundleops.sh plan'
             }
             String dotenv = readFile(file: Settings.PLAN_FILE)
@@ -98,7 +98,7 @@ private void runTarget(Settings settings, Plan plan) {
         onAgent(settings) {
             Map scmVars = prepareWorkspace()
             withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(target)) {
-                sh 'bash .bundleops/ci/bundleops.sh setup'
+                installBundleops(settings)
                 if (plan.runs('publish')) {
                     dir(settings.projectRoot) {
                         unstash(Settings.UNIT_STASH)
@@ -175,6 +175,20 @@ private List databricksCredentials(Settings settings, String target) {
         return [string(credentialsId: id, variable: 'DATABRICKS_TOKEN')]
     }
     return [usernamePassword(credentialsId: id, usernameVariable: 'DATABRICKS_CLIENT_ID', passwordVariable: 'DATABRICKS_CLIENT_SECRET')]
+}
+
+/**
+ * pip install of bundleops. With pipIndexCredentialsId, the private index is bound as PIP_INDEX_URL
+ * for this one step: pip reads it from the environment, and Jenkins masks it in the log.
+ */
+private void installBundleops(Settings settings) {
+    if (settings.pipIndexCredentialsId) {
+        withCredentials([string(credentialsId: settings.pipIndexCredentialsId, variable: 'PIP_INDEX_URL')]) {
+            sh 'bash .bundleops/ci/bundleops.sh setup'
+        }
+    } else {
+        sh 'bash .bundleops/ci/bundleops.sh setup'
+    }
 }
 
 /** Check out this build's commit and write the library's script next to it; returns the SCM variables. */

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bundleops import __version__
 from tests.conformance import harness
 from tests.conformance.runners import jenkins as runner
 
@@ -154,7 +155,7 @@ def test_the_harness_refuses_what_it_does_not_model(case: str, tmp_path: Path) -
     def prepend(project: Path) -> None:
         consumer = project / runner.CONSUMER_FILE
         text = consumer.read_text(encoding="utf-8")
-        head, library, rest = text.partition("@Library('bundleops@v0.1.0') _\n")
+        head, library, rest = text.partition(f"@Library('bundleops@v{__version__}') _\n")
         consumer.write_text(head + library + line + rest, encoding="utf-8")
 
     run = harness.run_vendor("jenkins", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=prepend)

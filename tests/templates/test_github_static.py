@@ -186,17 +186,38 @@ def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -
 
 
 def test_secrets_reach_only_the_steps_that_need_them() -> None:
+    """Databricks and Sonar secrets go to the target jobs' steps that use them; the private index
+    (PIP_INDEX_URL) goes to the setup action of every job, as its pip-index-url input and nowhere else."""
     workflow = load(WORKFLOW)
-    assert "secrets" not in yaml.safe_dump(workflow["jobs"]["plan"]), "the plan job gets no secret"
-    for target in TARGETS:
-        job = workflow["jobs"][target]
+    for job_id, job in workflow["jobs"].items():
         assert "secrets." not in yaml.safe_dump(job.get("env", {})), "secrets go on steps, not on the job"
-        for _, step in steps_of({"jobs": {target: job}}):
-            secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
+        setups = 0
+        for _, step in steps_of({"jobs": {job_id: job}}):
             uses = step.get("uses", "")
+            inputs = dict(step.get("with") or {})
+            if re.search(r"/setup@", uses):
+                setups += 1
+                assert inputs.pop("pip-index-url") == "${{ secrets.PIP_INDEX_URL }}", f"{job_id}: setup gets the private index"
+            assert "secrets." not in yaml.safe_dump(inputs), f"{job_id} {step.get('name')}: a secret as an action input"
+            secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
             if secrets:
+                assert job_id in TARGETS, f"the {job_id} job gets {secrets}"
                 allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
                 assert re.search(r"/(validate|deploy|test|publish|quality-gate)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
+        assert setups == 1, f"{job_id} sets up bundleops once"
+
+
+def test_the_setup_action_hands_the_private_index_to_pip_only_as_a_masked_variable() -> None:
+    setup = load(REPO_ROOT / "github-actions" / "setup" / "action.yml")
+    assert setup["inputs"]["pip-index-url"]["default"] == "", "no private index unless the caller passes one"
+    (install,) = [step for step in setup["runs"]["steps"] if "pip install" in step.get("run", "")]
+    assert install["env"] == {"BUNDLEOPS_SOURCE": "${{ inputs.bundleops-source }}", "PIP_INDEX_URL": "${{ inputs.pip-index-url }}"}
+    lines = install["run"].splitlines()
+    assert lines[0] == 'if [ -n "$PIP_INDEX_URL" ]; then echo "::add-mask::$PIP_INDEX_URL"; fi', "masked before pip can print it"
+    assert lines[1] == 'python3 -m pip install --quiet --disable-pip-version-check "$BUNDLEOPS_SOURCE"'
+    assert sum("PIP_INDEX_URL" in step.get("run", "") for step in setup["runs"]["steps"]) == 1
+    secrets = load(WORKFLOW)[True]["workflow_call"]["secrets"]
+    assert secrets["PIP_INDEX_URL"]["required"] is False and "PIP_INDEX_URL" in secrets["PIP_INDEX_URL"]["description"]
 
 
 def test_the_consumer_file_calls_this_release_on_the_right_events(rendered_consumer: Path) -> None:

@@ -189,7 +189,9 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
             target: problems([targets: [qa: [:]]]),
             targetKey: problems([targets: [prod: [credentialId: 'x']]]),
             hours: problems([approvalTimeoutHours: 0]),
-            valid: problems([projectRoot: 'bundles/orders', sonar: true, targets: [dev: [host: 'https://dev.example.com']]]),
+            index: problems([pipIndexCredentialsId: 42]),
+            indexId: [Settings.from([:]).pipIndexCredentialsId, Settings.from([pipIndexCredentialsId: ' nexus-pypi ']).pipIndexCredentialsId],
+            valid: problems([projectRoot: 'bundles/orders', sonar: true, pipIndexCredentialsId: 'nexus-pypi', targets: [dev: [host: 'https://dev.example.com']]]),
             root: orders.projectRoot,
             credentials: [orders.credentialsId('prod'), orders.credentialsId('staging')],
             submitters: [orders.submitter('prod'), orders.submitter('staging')],
@@ -204,6 +206,8 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
     assert "authType 'azure-cli'" in result["authType"]
     assert "unknown target 'qa'" in result["target"] and "unknown key 'credentialId'" in result["targetKey"]
     assert "approvalTimeoutHours" in result["hours"]
+    assert result["index"] == "pipIndexCredentialsId must be a string"
+    assert result["indexId"] == ["", "nexus-pypi"], "no private index unless configured"
     assert result["valid"] == ""
     assert result["root"] == "bundles/orders"
     assert result["credentials"] == ["orders-prod", "databricks-staging"]

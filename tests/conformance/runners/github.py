@@ -4,9 +4,9 @@ How a GitHub Actions run is simulated, and where it differs from github.com:
 - Host mode: `-P ubuntu-latest=-self-hosted` runs every job on this machine, no Docker. act gives
   each job its own empty workspace under the action cache folder (GITHUB_WORKSPACE), as GitHub
   gives each job a fresh runner, so files reach a later job only as artifacts.
-- Source override: the consumer file calls `bundleops/bundleops/.github/workflows/bundleops.yml@v0.1.0`,
-  and that workflow uses `bundleops/bundleops/github-actions/<step>@v0.1.0`. act's
-  `--local-repository bundleops/bundleops@v0.1.0=DIR` serves both from DIR instead of cloning
+- Source override: the consumer file calls `bundleops/bundleops/.github/workflows/bundleops.yml@v<version>`,
+  and that workflow uses `bundleops/bundleops/github-actions/<step>@v<version>`. act's
+  `--local-repository bundleops/bundleops@v<version>=DIR` serves both from DIR instead of cloning
   (act 0.2.89, pkg/runner/local_repository_cache.go). DIR is a copy of the working tree's
   `.github/workflows/` and `github-actions/` only: act tars the whole DIR for every composite
   action step, and the working tree holds the virtualenv and node_modules.

@@ -6,7 +6,7 @@ How a Jenkins multibranch build is simulated, and where it differs from Jenkins:
   Jenkins ships) with stubbed steps; `sh` runs for real. It refuses (exit 3) any step, parameter
   or form it does not model, so a library change it cannot judge never passes. Not modelled: CPS
   serialization, the sandbox, concurrent builds (locks and milestones never wait), timeouts.
-- Source override: `@Library('bundleops@v0.1.0') _` names the library and its release; the
+- Source override: `@Library('bundleops@v<version>') _` names the library and its release; the
   harness maps the name `bundleops` to the working tree's jenkins/ folder (vars/, src/,
   resources/), so the consumer file runs unchanged against the code under test. Any other
   library name is refused.

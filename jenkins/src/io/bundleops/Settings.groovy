@@ -20,7 +20,7 @@ class Settings implements Serializable {
     static final List<String> AUTH_TYPES = ['oauth-m2m', 'env-oidc', 'pat']
     /** Every key bundleopsPipeline accepts; anything else is refused (a typo must not be ignored). */
     static final List<String> KEYS = [
-        'projectRoot', 'bundleopsSource', 'python', 'agentLabel', 'authType',
+        'projectRoot', 'bundleopsSource', 'pipIndexCredentialsId', 'python', 'agentLabel', 'authType',
         'sonar', 'sonarCredentialsId', 'sonarHostUrl', 'approvalTimeoutHours', 'targets',
     ]
     /** Keys of one entry of `targets:`. */
@@ -42,6 +42,8 @@ class Settings implements Serializable {
 
     String projectRoot = '.'
     String bundleopsSource = DEFAULT_SOURCE
+    /** Secret-text credential holding the private index pip installs bundleops from; empty: the agent's pip configuration. */
+    String pipIndexCredentialsId = ''
     String python = 'python3'
     String agentLabel = ''
     String authType = 'oauth-m2m'
@@ -67,7 +69,7 @@ class Settings implements Serializable {
                 found.add(key + ' must be a non-empty string')
             }
         }
-        for (String key : ['agentLabel', 'sonarHostUrl']) {
+        for (String key : ['agentLabel', 'sonarHostUrl', 'pipIndexCredentialsId']) {
             if (config.containsKey(key) && config[key] != null && !(config[key] instanceof CharSequence)) {
                 found.add(key + ' must be a string')
             }
@@ -107,6 +109,9 @@ class Settings implements Serializable {
         }
         if (config.containsKey('bundleopsSource')) {
             settings.bundleopsSource = String.valueOf(config.bundleopsSource)
+        }
+        if (config.pipIndexCredentialsId != null) {
+            settings.pipIndexCredentialsId = String.valueOf(config.pipIndexCredentialsId).trim()
         }
         if (config.containsKey('python')) {
             settings.python = String.valueOf(config.python)
