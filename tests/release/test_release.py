@@ -22,7 +22,7 @@ NEW = "9.8.7"
 # A ref names a release as a tag (`@vX`, `ref: vX`, `refs/tags/vX`, `bundleops:vX:`), a pin
 # (`bundleops==X`) or a file of it (`bundleops-X-py3-none-any.whl`). After a release, the old
 # version in any of these shapes is a ref that REFS in scripts/release misses.
-LEFTOVER = re.compile(rf"(?:\bv|==|\bbundleops-){re.escape(__version__)}\b")
+LEFTOVER = re.compile(rf"(?:\bv|==|\bbundleops-|\bdefault: ){re.escape(__version__)}\b")
 CI_FOLDERS = ("azure/", "github-actions/", ".github/workflows/", "gitlab/", "jenkins/", "bitbucket/")
 
 
