@@ -45,7 +45,7 @@ def check_environment(settings: dict[str, Any], task: dict[str, Any], tree: Work
     """The task's serverless environment must be what the local Python already has: the local
     workspace installs nothing, so a dependency it lacks fails the task with the reason.
 
-    A dependency is a requirement specifier (`bundleops==1.4.0`) or the path of a wheel in the
+    A dependency is a requirement specifier (`bundleops>=1.4`) or the path of a wheel in the
     workspace or a volume (`/Workspace/.../bundleops-1.4.0-py3-none-any.whl`, as a bundle deploy
     leaves it): the file must exist, and the version in its name must be the installed one.
     `environ` maps `/Workspace` and `/Volumes` to local folders. Returns one line per dependency
