@@ -43,8 +43,7 @@ class Candidate:
 
 
 def candidates(root: Path, environ: Mapping[str, str], explicit: str | None) -> list[Candidate]:
-    """The interpreters to try, in order, each once (paths are not resolved: a virtualenv's
-    python is a symlink to its base interpreter, which is a different environment)."""
+    """The interpreters to try, in order, each environment once."""
     if explicit:
         return [Candidate(explicit, "--python")]
     found = [Candidate(python, f"the project's {name}") for name in PROJECT_VENVS if (python := _venv_python(root / name))]
@@ -52,10 +51,16 @@ def candidates(root: Path, environ: Mapping[str, str], explicit: str | None) -> 
         found.append(Candidate(python, "the active virtualenv, $VIRTUAL_ENV"))
     found.append(Candidate(sys.executable, "the Python running bundleops"))
     found += [Candidate(python, f"{name} on PATH") for name in ("python3", "python") if (python := shutil.which(name, path=environ.get("PATH")))]
-    unique: dict[str, Candidate] = {}
+    unique: dict[tuple[str, str], Candidate] = {}
     for candidate in found:
-        unique.setdefault(os.path.abspath(candidate.python), candidate)
+        unique.setdefault(_environment(candidate.python), candidate)
     return list(unique.values())
+
+
+def _environment(python: str) -> tuple[str, str]:
+    """What identifies a Python's environment: `bin/python` and `bin/python3` of one virtualenv are the
+    same, but a virtualenv's python (a symlink to its base interpreter) is not the base interpreter."""
+    return os.path.dirname(os.path.abspath(python)), os.path.realpath(python)
 
 
 def choose(root: Path, environ: Mapping[str, str], explicit: str | None = None) -> Candidate:
