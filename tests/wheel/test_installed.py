@@ -118,6 +118,20 @@ def test_commands_that_need_the_local_extra_name_it(base: Install, name: str, ar
     assert "Traceback" not in output
 
 
+def test_publish_sonar_names_the_sonar_extra(base: Install, tmp_path: Path) -> None:
+    project = write_project(tmp_path / "repo")
+    unit_reports = project / ".bundleops/reports/unit"
+    unit_reports.mkdir(parents=True)
+    (unit_reports / "junit.xml").write_text('<testsuites><testsuite name="pytest" tests="1"><testcase classname="tests.unit.test_ops" name="test_add"/></testsuite></testsuites>')
+    # the server is never contacted: the scanner is looked for first
+    result = _bundleops(base, "publish", "--sonar", "--project-root", str(project), env={"SONAR_HOST_URL": "http://127.0.0.1:9", "SONAR_TOKEN": "not-a-token"}, cwd=project)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert (project / "test-results" / "junit.xml").is_file()  # the reports were published before
+    assert f"bundleops publish --sonar needs pysonar (the bundleops[sonar] extra), which {base.python} does not have" in output
+    assert "fix: install the extra into that environment: pip install 'bundleops[sonar]'" in output and "Traceback" not in output
+
+
 def test_the_demo_passes_with_the_local_extra(with_local: Install, tmp_path: Path) -> None:
     result = _bundleops(with_local, "demo", "--project", str(EXAMPLE), "--output", str(tmp_path / "out"), cwd=tmp_path, timeout=1200)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
