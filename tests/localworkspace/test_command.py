@@ -12,6 +12,8 @@ from pathlib import Path
 
 import requests
 
+from tests.support import local_workspace
+
 
 def test_serves_until_interrupted_and_writes_a_private_info_file(tmp_path: Path) -> None:
     info_file = tmp_path / "lw.json"
@@ -34,30 +36,14 @@ def test_serves_until_interrupted_and_writes_a_private_info_file(tmp_path: Path)
     assert f"export DATABRICKS_CLIENT_ID={info['client_id']}" in stdout
 
 
-def _start_with_defaults(folder: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """`bundleops local-workspace` as docs/local-workspace.md shows it: default state folder
-    (relative, `.bundleops/local-workspace`), started in the user's own working folder."""
-    process = subprocess.Popen([sys.executable, "-m", "bundleops", "local-workspace", "--info-file", "lw.json"],
-                               cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    info_file = folder / "lw.json"
-    deadline = time.monotonic() + 60
-    while not info_file.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.1)
-    assert info_file.exists(), process.communicate(timeout=10)
-    time.sleep(0.1)  # the file is written in one call; give the writer time to close it
-    return process, json.loads(info_file.read_text())
-
-
 def test_default_state_folder_runs_every_task_type(tmp_path: Path) -> None:
-    from databricks.sdk import WorkspaceClient
-    from databricks.sdk.service.workspace import ImportFormat
-
-    process, info = _start_with_defaults(tmp_path)
+    # as docs/local-workspace.md shows it: the default state folder (relative,
+    # `.bundleops/local-workspace`), started in the user's own working folder
+    process, info = local_workspace.start([sys.executable, "-m", "bundleops"], tmp_path)
     try:
-        client = WorkspaceClient(host=info["host"], client_id=info["client_id"], client_secret=info["client_secret"], auth_type="oauth-m2m")
-        client.workspace.mkdirs("/Workspace/Shared/lag")
-        client.workspace.upload("/Workspace/Shared/lag/s.py", b"import sys\nprint('script ran with', sys.argv[1:])\n", format=ImportFormat.AUTO, overwrite=True)
-        client.workspace.upload("/Workspace/Shared/lag/nb.py", b"# Databricks notebook source\ndbutils.notebook.exit('done')\n", format=ImportFormat.AUTO, overwrite=True)
+        client = local_workspace.client(info)
+        local_workspace.upload(client, "/Workspace/Shared/lag/s.py", "import sys\nprint('script ran with', sys.argv[1:])\n")
+        local_workspace.upload(client, "/Workspace/Shared/lag/nb.py", "# Databricks notebook source\ndbutils.notebook.exit('done')\n")
         tasks = {
             "script": {"spark_python_task": {"python_file": "/Workspace/Shared/lag/s.py", "parameters": ["a"]}},
             "notebook": {"notebook_task": {"notebook_path": "/Workspace/Shared/lag/nb"}},
@@ -65,13 +51,11 @@ def test_default_state_folder_runs_every_task_type(tmp_path: Path) -> None:
         }
         outputs = {}
         for key, task in tasks.items():
-            job = client.api_client.do("POST", "/api/2.2/jobs/create", body={"name": f"lag-{key}", "tasks": [{"task_key": key, **task}]})
-            run = client.jobs.run_now(int(job["job_id"])).result()
+            run = client.jobs.run_now(local_workspace.create_job(client, [{"task_key": key, **task}], name=f"lag-{key}")).result()
             assert (key, run.state.result_state.value) == (key, "SUCCESS"), run.state.state_message
             outputs[key] = client.jobs.get_run_output(run.tasks[0].run_id)
     finally:
-        process.send_signal(signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, _ = local_workspace.stop(process)
     assert outputs["script"].logs.strip() == "script ran with ['a']"
     assert outputs["notebook"].notebook_output.result == "done"  # as on Databricks: a notebook's output is its exit value, not logs
     assert "usage:" in outputs["wheel"].logs

@@ -7,21 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.support.local_workspace import create_job, upload
+
 
 @pytest.fixture
 def local_workspace(fresh_local_workspace):  # noqa: ANN001,ANN201 - each test counts its own runs
     return fresh_local_workspace
-
-
-def _upload(client: Any, path: str, source: str) -> None:
-    from databricks.sdk.service.workspace import ImportFormat
-
-    client.workspace.mkdirs(path.rsplit("/", 1)[0])
-    client.workspace.upload(path, source.encode(), format=ImportFormat.AUTO, overwrite=True)
-
-
-def _job(client: Any, tasks: list[dict[str, Any]], **settings: Any) -> int:
-    return int(client.api_client.do("POST", "/api/2.2/jobs/create", body={"name": "runs-test", "tasks": tasks, **settings})["job_id"])
 
 
 def _output(client: Any, run: Any, key: str) -> Any:
@@ -30,9 +21,9 @@ def _output(client: Any, run: Any, key: str) -> Any:
 
 
 def test_three_task_types_in_dependency_order_with_references(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/first.py", "import sys\nprint('first', sys.argv[1:])\n")
-    _upload(client, "/Workspace/Shared/runs/nb.py", "# Databricks notebook source\ndbutils.widgets.text('who', 'nobody')\ndbutils.notebook.exit('hello ' + dbutils.widgets.get('who'))\n")
-    job_id = _job(client, [
+    upload(client, "/Workspace/Shared/runs/first.py", "import sys\nprint('first', sys.argv[1:])\n")
+    upload(client, "/Workspace/Shared/runs/nb.py", "# Databricks notebook source\ndbutils.widgets.text('who', 'nobody')\ndbutils.notebook.exit('hello ' + dbutils.widgets.get('who'))\n")
+    job_id = create_job(client, [
         {"task_key": "first", "spark_python_task": {"python_file": "/Workspace/Shared/runs/first.py", "parameters": ["{{job.parameters.day}}", "{{job.run_id}}", "{{task.name}}"]}},
         {"task_key": "notebook", "depends_on": [{"task_key": "first"}], "notebook_task": {"notebook_path": "/Workspace/Shared/runs/nb", "base_parameters": {"who": "{{job.parameters.day}}"}}},
         {"task_key": "wheel", "depends_on": [{"task_key": "notebook"}], "python_wheel_task": {"package_name": "bundleops", "entry_point": "testrunner", "parameters": ["--help"]}},
@@ -49,8 +40,8 @@ def test_three_task_types_in_dependency_order_with_references(client: Any) -> No
 
 
 def test_a_failed_task_fails_the_run_and_skips_its_dependants(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/bad.py", "raise SystemExit('no data for today')\n")
-    job_id = _job(client, [
+    upload(client, "/Workspace/Shared/runs/bad.py", "raise SystemExit('no data for today')\n")
+    job_id = create_job(client, [
         {"task_key": "bad", "spark_python_task": {"python_file": "/Workspace/Shared/runs/bad.py"}},
         {"task_key": "after", "depends_on": [{"task_key": "bad"}], "spark_python_task": {"python_file": "/Workspace/Shared/runs/bad.py"}},
     ])
@@ -67,22 +58,22 @@ def test_a_failed_task_fails_the_run_and_skips_its_dependants(client: Any) -> No
 def test_a_task_killed_by_a_signal_is_an_internal_error(client: Any) -> None:
     from databricks.sdk.errors import OperationFailed
 
-    _upload(client, "/Workspace/Shared/runs/crash.py", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
-    job_id = _job(client, [{"task_key": "crash", "spark_python_task": {"python_file": "/Workspace/Shared/runs/crash.py"}}])
+    upload(client, "/Workspace/Shared/runs/crash.py", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    job_id = create_job(client, [{"task_key": "crash", "spark_python_task": {"python_file": "/Workspace/Shared/runs/crash.py"}}])
     with pytest.raises(OperationFailed, match="killed by signal 9"):
         client.jobs.run_now(job_id).result()
 
 
 def test_job_timeout_ends_timedout(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
-    job_id = _job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}], timeout_seconds=1)
+    upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
+    job_id = create_job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}], timeout_seconds=1)
     run = client.jobs.run_now(job_id).result()
     assert (run.state.result_state.value, run.state.user_cancelled_or_timedout) == ("TIMEDOUT", True)
 
 
 def test_cancel_and_active_only_listing(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
-    job_id = _job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}])
+    upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
+    job_id = create_job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}])
     run_id = client.jobs.run_now(job_id).run_id
     assert [run.run_id for run in client.jobs.list_runs(job_id=job_id, active_only=True)] == [run_id]
     client.jobs.cancel_run(run_id).result()
@@ -91,8 +82,8 @@ def test_cancel_and_active_only_listing(client: Any) -> None:
 
 
 def test_concurrent_runs_beyond_the_limit_are_skipped(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
-    job_id = _job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}])
+    upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
+    job_id = create_job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}])
     first = client.jobs.run_now(job_id).run_id
     second = client.jobs.run_now(job_id).result()
     assert second.state.life_cycle_state.value == "SKIPPED" and "maximum concurrent runs" in second.state.state_message
@@ -102,11 +93,11 @@ def test_concurrent_runs_beyond_the_limit_are_skipped(client: Any) -> None:
 def test_refusals_name_what_is_missing(client: Any) -> None:
     from databricks.sdk.errors import InvalidParameterValue, NotImplemented as SdkNotImplemented
 
-    pipeline = _job(client, [{"task_key": "p", "pipeline_task": {"pipeline_id": "x"}}])
+    pipeline = create_job(client, [{"task_key": "p", "pipeline_task": {"pipeline_id": "x"}}])
     with pytest.raises(SdkNotImplemented, match="runs spark_python_task, python_wheel_task, notebook_task, not pipeline_task"):
         client.jobs.run_now(pipeline)
-    _upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
-    job_id = _job(client, [{"task_key": "t", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py", "parameters": ["{{job.start_time.iso_date}}"]}}])
+    upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
+    job_id = create_job(client, [{"task_key": "t", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py", "parameters": ["{{job.start_time.iso_date}}"]}}])
     with pytest.raises(InvalidParameterValue, match=r"Invalid dynamic value reference \{\{job.start_time.iso_date\}\}"):
         client.jobs.run_now(job_id)
     with pytest.raises(InvalidParameterValue, match="does not define the parameters day"):
@@ -114,8 +105,8 @@ def test_refusals_name_what_is_missing(client: Any) -> None:
 
 
 def test_environment_dependencies_must_already_be_installed(client: Any) -> None:
-    _upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
-    job_id = _job(client, [{"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py"}}],
+    upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
+    job_id = create_job(client, [{"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py"}}],
                   environments=[{"environment_key": "e", "spec": {"environment_version": "2", "dependencies": ["bundleops==99.0.0"]}}])
     run = client.jobs.run_now(job_id).result()
     assert run.state.result_state.value == "FAILED"
@@ -154,8 +145,8 @@ def test_a_wheel_path_dependency_must_be_the_installed_version(client: Any) -> N
 
 def test_task_processes_get_no_credentials(client: Any, local_workspace, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("DATABRICKS_CLIENT_SECRET", local_workspace.client_secret)  # as in a CI job that started the workspace
-    _upload(client, "/Workspace/Shared/runs/env.py", "import os\nprint(sorted(k for k in os.environ if 'DATABRICKS' in k or 'SECRET' in k))\nprint(os.environ['BUNDLEOPS_LOCAL_VOLUMES_ROOT'])\n")
-    job_id = _job(client, [{"task_key": "t", "spark_python_task": {"python_file": "/Workspace/Shared/runs/env.py"}}])
+    upload(client, "/Workspace/Shared/runs/env.py", "import os\nprint(sorted(k for k in os.environ if 'DATABRICKS' in k or 'SECRET' in k))\nprint(os.environ['BUNDLEOPS_LOCAL_VOLUMES_ROOT'])\n")
+    job_id = create_job(client, [{"task_key": "t", "spark_python_task": {"python_file": "/Workspace/Shared/runs/env.py"}}])
     run = client.jobs.run_now(job_id).result()
     logs = client.jobs.get_run_output(run.tasks[0].run_id).logs
     assert logs.splitlines()[0] == "[]"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bundleops.demo.pipeline import PipelineResult
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.extras import require
 
 NAME = "demo"
 HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
@@ -35,6 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The test job runs the test runner on local Spark, and `unit` runs pytest, in this Python.
+    require("local", "bundleops demo")
     from bundleops.demo import pipeline
     from bundleops.localcli.shim import write_shim
     from bundleops.localworkspace import LocalWorkspace

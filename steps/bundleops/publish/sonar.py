@@ -22,6 +22,7 @@ import yaml
 
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.child import run_redacted
+from bundleops.extras import missing_extra
 
 if TYPE_CHECKING:
     from bundleops.context import CIContext
@@ -123,7 +124,7 @@ def _scanner() -> str:
     local = Path(sys.executable).parent / "pysonar"
     found = str(local) if local.is_file() else shutil.which("pysonar")
     if not found:
-        raise BundleopsError("pysonar (the SonarQube scanner for Python) is not installed", fix="install bundleops with the sonar extra: pip install 'bundleops[sonar]'")
+        raise missing_extra("sonar", "bundleops publish --sonar", ["pysonar"])
     return found
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bundleops import bundle_cli, step
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.extras import require
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_local(args: argparse.Namespace) -> int:
+    require("local", "bundleops test --local")
     from bundleops.testjob.reports import REPORT_DIR, clear
     from bundleops.testrunner.local import run_local_project
 

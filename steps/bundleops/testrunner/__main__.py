@@ -10,10 +10,18 @@ from typing import NoReturn, Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     from bundleops.guard import run_guarded
-    from bundleops.testrunner import cli, runner
 
     _interrupt_on_sigterm()
-    return run_guarded(lambda: runner.run(cli.options(argv)), report_error=_report_error)
+    return run_guarded(lambda: _run(argv), report_error=_report_error)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    from bundleops.extras import require
+
+    require("local", "the test runner (python -m bundleops.testrunner)")
+    from bundleops.testrunner import cli, runner
+
+    return runner.run(cli.options(argv))
 
 
 def _report_error(message: str) -> None:

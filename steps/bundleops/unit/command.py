@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from bundleops import step
 from bundleops.errors import BundleopsError, ExitCode
@@ -12,10 +11,12 @@ from bundleops.errors import BundleopsError, ExitCode
 NAME = "unit"
 HELP = "run the project's tests/unit with pytest + coverage; reports in .bundleops/reports/unit/"
 DESCRIPTION = (
-    "Runs pytest on tests/unit under coverage.py in a child process of this Python, and writes\n"
+    "Runs pytest on tests/unit under coverage.py in a child process, and writes\n"
     ".bundleops/reports/unit/junit.xml and .bundleops/reports/unit/coverage.xml (paths relative to the\n"
     "project root) for `bundleops publish`. The project's src/ folder is put on PYTHONPATH.\n"
-    "Exit codes: 0 tests passed, 1 a test failed, 2 no tests/unit or pytest could not run them."
+    "The tests run in the project's own environment: the first Python with pytest and coverage of\n"
+    "--python, <project>/.venv, <project>/venv, $VIRTUAL_ENV, the Python running bundleops, python3/python on PATH.\n"
+    "Exit codes: 0 tests passed, 1 a test failed, 2 no tests/unit, no Python with pytest, or pytest could not run them."
 )
 EXAMPLE = "bundleops unit --project-root examples/orders_pipeline"
 
@@ -23,15 +24,21 @@ TESTS = "tests/unit"
 REPORT_DIR = ".bundleops/reports/unit"
 # pytest's exit codes (pytest.ExitCode): OK, TESTS_FAILED, INTERRUPTED, INTERNAL_ERROR, USAGE_ERROR, NO_TESTS_COLLECTED
 PYTEST_OK, PYTEST_FAILED, PYTEST_NO_TESTS = 0, 1, 5
+# runner.py by its path, so the chosen Python needs pytest and coverage but not bundleops; run_path
+# (unlike `python runner.py`) keeps runner.py's folder off sys.path, where it would shadow the
+# project's own modules named `runner` or `command`.
+_RUN_SCRIPT = "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     # --target is optional: it names the environment the run belongs to (summary, trace), nothing more.
     step.add_target_argument(parser, required=False)
+    parser.add_argument("--python", metavar="PATH", help="the Python to run the tests with (default: the project's environment, see above)")
 
 
 def run(args: argparse.Namespace) -> int:
     from bundleops.child import run_redacted
+    from bundleops.unit import interpreter, runner
 
     with step.begin(NAME, args) as run:
         root = run.project_root.resolve()
@@ -41,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         env = dict(os.environ)
         if (root / "src").is_dir():
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), env.get("PYTHONPATH")]))
-        code = run_redacted([sys.executable, "-m", "bundleops.unit.runner", REPORT_DIR, *sources, "--", TESTS, "-p", "no:cacheprovider"], cwd=root, env=env)
+        python = interpreter.choose(root, env, args.python)
+        run.out.info(f"unit tests run with {python.describe()}")
+        code = run_redacted([python.python, "-c", _RUN_SCRIPT, runner.__file__, REPORT_DIR, *sources, "--", TESTS, "-p", "no:cacheprovider"], cwd=root, env=env)
         reports = root / REPORT_DIR
         run.out.info(f"unit test reports: {reports / 'junit.xml'}, {reports / 'coverage.xml'}")
         if code == PYTEST_NO_TESTS:

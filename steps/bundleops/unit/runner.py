@@ -1,6 +1,8 @@
 """The child process of `bundleops unit`: pytest under coverage.py, reports with relative paths.
 
-Run as `python -m bundleops.unit.runner REPORT_DIR SOURCE... -- PYTEST_ARGS...`. Coverage starts
+Its arguments are `REPORT_DIR SOURCE... -- PYTEST_ARGS...`. `bundleops unit` runs this file by its
+path (runpy) in the Python it chose for the project, so it imports only the standard library,
+coverage and pytest, never bundleops, which that Python may not have. Coverage starts
 before pytest is imported so the project's modules are measured from their first import. The
 project's own coverage configuration (.coveragerc, setup.cfg, tox.ini, pyproject.toml) is
 honoured; bundleops only forces `relative_files` (paths relative to the project root, which
