@@ -1,4 +1,5 @@
-"""What every step does before its own work: read the project, detect the context, apply the prod guard.
+"""What every step does before its own work: read the project, detect the context, resolve `--target`
+to a role and the bundle target it stands for (bundleops.yml `targets:`), apply the prod guard.
 
 A step's `run(args)` is written as
 
@@ -19,22 +20,37 @@ from typing import Iterator
 
 from bundleops import config as project_config
 from bundleops import trace
-from bundleops.config import ProjectConfig
+from bundleops.bundle_files import BundleFiles
+from bundleops.config import ROLES, ProjectConfig
 from bundleops.context import CIContext, detect
 from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
+from bundleops.plan import roles
 from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
-from bundleops.plan.rules import TARGETS
 
 
 @dataclass(frozen=True)
 class StepRun:
     name: str
+    # The role (dev, staging, prod): what policies and the guard decide on.
     target: str | None
     project_root: Path
     config: ProjectConfig
     context: CIContext
     out: CIWriter
+    # The bundle's own name for the role (bundleops.yml `targets:`): what `-t` and records use.
+    bundle_target: str | None = None
+
+    @property
+    def target_ref(self) -> roles.TargetRef | None:
+        if self.target is None:
+            return None
+        return roles.TargetRef(self.target, self.bundle_target or self.target)
+
+    @property
+    def target_label(self) -> str:
+        """The target for messages: `prod`, or `prod (bundle target production)` when the bundle names it otherwise."""
+        return self.target_ref.describe() if self.target_ref else "-"
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +65,14 @@ def add_project_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_target_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     add_project_argument(parser)
-    parser.add_argument("-t", "--target", choices=TARGETS, required=required, help="the bundle target")
+    parser.add_argument(
+        "-t",
+        "--target",
+        metavar="ROLE",
+        required=required,
+        help=f"the role: {', '.join(ROLES)}, which bundleops.yml `targets:` maps to the bundle's own target names "
+        "(a mapped bundle target name is accepted too)",
+    )
     parser.add_argument(
         "--break-glass",
         metavar="REASON",
@@ -68,15 +91,29 @@ def load_project(project_root: Path) -> tuple[ProjectConfig, CIContext]:
 
 @contextlib.contextmanager
 def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
-    target: str | None = getattr(args, "target", None)
     project_root: Path = getattr(args, "project_root", Path("."))
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
-    warning = check_target(target, context, config, break_glass)
+    target = _guarded_target(getattr(args, "target", None), project_root, config, context, break_glass, out)
+    role, bundle_target = (target.role, target.bundle_target) if target else (None, None)
+    trace.record(name, role, context.vendor)
+    with out.group(f"bundleops {name}" + (f" --target {target.describe()}" if target else "")):
+        yield StepRun(name, role, project_root, config, context, out, bundle_target)
+
+
+def _guarded_target(
+    requested: str | None, project_root: Path, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
+) -> roles.TargetRef | None:
+    """`--target` as a role the guard allows and the bundle defines; the guard decides before the bundle is consulted."""
+    if not requested:
+        return None
+    bundle = BundleFiles.read(project_root)
+    bundle_targets = bundle.target_names() if bundle else None
+    target = roles.resolve(requested, config, bundle_targets)
+    warning = check_target(target.role, context, config, break_glass)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")
-    trace.record(name, target, context.vendor)
-    with out.group(f"bundleops {name}" + (f" --target {target}" if target else "")):
-        yield StepRun(name, target, project_root, config, context, out)
+    roles.check_in_bundle(target, config, bundle_targets)
+    return target
