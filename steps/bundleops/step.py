@@ -105,15 +105,27 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
 def _guarded_target(
     requested: str | None, project_root: Path, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
 ) -> roles.TargetRef | None:
-    """`--target` as a role the guard allows and the bundle defines; the guard decides before the bundle is consulted."""
+    """`--target` as a role, which the prod guard allows."""
     if not requested:
         return None
-    bundle = BundleFiles.read(project_root)
-    bundle_targets = bundle.target_names() if bundle else None
-    target = roles.resolve(requested, config, bundle_targets)
+    target = roles.resolve(requested, config, bundle_targets(project_root))
     warning = check_target(target.role, context, config, break_glass)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")
-    roles.check_in_bundle(target, config, bundle_targets)
     return target
+
+
+def bundle_targets(project_root: Path) -> list[str] | None:
+    """The targets the project's bundle defines (None: no readable databricks.yml)."""
+    bundle = BundleFiles.read(project_root)
+    return bundle.target_names() if bundle else None
+
+
+def check_bundle_target(run: StepRun) -> None:
+    """Before the CLI acts on the target: the bundle defines the target the role stands for (exit 2 naming those it has).
+
+    Only steps that hand the target to the CLI check it; `unit` and `publish` use the role as a label.
+    """
+    if run.target_ref:
+        roles.check_in_bundle(run.target_ref, run.config, bundle_targets(run.project_root))
