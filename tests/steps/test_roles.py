@@ -15,27 +15,11 @@ from bundleops.bundle_files import BundleFiles, Written
 from tests.context import snapshots
 from tests.steps.project import JOBS, ROOT, bundleops, shop_project
 
-SHARED = """    mode: production
-    workspace:
-      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
-    run_as:
-      service_principal_name: 11111111-2222-3333-4444-555555555555
-    permissions:
-      - level: CAN_VIEW
-        group_name: data-team
-"""
-OWN_NAMES = f"""
-bundle:
-  name: shop
-include:
-  - resources/*.yml
-targets:
-  development:
-    default: true
-    mode: development
-  test:
-{SHARED}  production:
-{SHARED}"""
+# The shop bundle with the names real bundles use: its staging body serves test and production.
+OWN_NAMES = (
+    ROOT.replace("  dev:\n", "  development:\n").replace("  staging:\n", "  test:\n")
+    + "  production:\n" + ROOT.split("  staging:\n", 1)[1]
+)
 MAPPING = "targets:\n  dev: development\n  staging: test\n  prod: production\n"
 BUNDLE_HAS = "the bundle has targets development, test, production"
 
