@@ -11,14 +11,14 @@ from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.errors import BundleopsError, ExitCode
 
 NAME = "deploy"
-HELP = "databricks bundle deploy + lock takeover rules + a deployment record (test-results/deployment-<target>.json)"
+HELP = "databricks bundle deploy + lock takeover rules + a deployment record (test-results/deployment-<bundle target>.json)"
 DESCRIPTION = (
     "Runs `databricks bundle deploy -t T`. A lock held by another deploy is reported with its holder and\n"
     "age; one older than deploy.lock_takeover_minutes (a killed CI job leaves its lock behind) is taken\n"
     "over with --force-lock, loudly. Destructive changes (deletions, recreations) need the project's\n"
     "opt-in, deploy.auto_approve: true in bundleops.yml; otherwise the deploy stops and lists them.\n"
     "Writes the deployment record (commit, PR, author, run URL, bundle, target, job ids, CLI version,\n"
-    "UTC time) to test-results/deployment-<target>.json and the job summary.\n"
+    "UTC time) to test-results/deployment-<bundle target>.json and the job summary.\n"
     "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in), 2 bad configuration or\n"
     "credentials, 3 the deploy failed or the lock is held by a running deploy."
 )
