@@ -61,8 +61,12 @@ class TargetsConfig:
     staging: str | None = None
     prod: str | None = None
 
+    def mapped(self, role: str) -> str | None:
+        """The bundle target bundleops.yml names for the role, None when it names none."""
+        return getattr(self, role) or None
+
     def bundle_target(self, role: str) -> str:
-        return getattr(self, role) or role
+        return self.mapped(role) or role
 
 
 # The roles bundleops speaks of (plan, prod guard, policy, templates), in promotion order.

@@ -34,7 +34,7 @@ def resolve(name: str, config: ProjectConfig, bundle_targets: Sequence[str] | No
     """`--target NAME` as a role and its bundle target; exit 2 for a name that is neither a role nor mapped once."""
     if name in ROLES:
         return TargetRef(name, config.targets.bundle_target(name))
-    roles = [role for role in ROLES if getattr(config.targets, role) == name]
+    roles = [role for role in ROLES if config.targets.mapped(role) == name]
     if len(roles) == 1:
         return TargetRef(roles[0], name)
     if roles:
@@ -55,7 +55,7 @@ def check_in_bundle(target: TargetRef, config: ProjectConfig, bundle_targets: Se
     """Exit 2 when the role stands for a target the bundle does not define (None: the bundle could not be read)."""
     if bundle_targets is None or target.bundle_target in bundle_targets:
         return
-    how = f"targets.{target.role} in {config.source}" if getattr(config.targets, target.role) else "no `targets:` mapping, so the same name"
+    how = f"targets.{target.role} in {config.source}" if config.targets.mapped(target.role) else "no `targets:` mapping, so the same name"
     raise BundleopsError(
         f"role {target.role} stands for bundle target {target.bundle_target} ({how}), which the bundle does not define; "
         f"{_bundle_has(bundle_targets)}",
@@ -66,7 +66,7 @@ def check_in_bundle(target: TargetRef, config: ProjectConfig, bundle_targets: Se
 
 
 def _mapped(config: ProjectConfig) -> str:
-    pairs = [f"{role}: {getattr(config.targets, role)}" for role in ROLES if getattr(config.targets, role)]
+    pairs = [f"{role}: {config.targets.mapped(role)}" for role in ROLES if config.targets.mapped(role)]
     return f" or a bundle target mapped in {config.source} ({', '.join(pairs)})" if pairs else ""
 
 
