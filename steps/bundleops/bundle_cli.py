@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 from bundleops.auth.policy import check_auth_type
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import redact
-from bundleops.step import StepRun
+from bundleops.step import StepRun, check_bundle_target
 
 CLI_PATH_ENV = "DATABRICKS_CLI_PATH"
 MIN_VERSION = (1, 0, 0)
@@ -123,7 +123,8 @@ def locate(environ: Mapping[str, str] | None = None) -> DatabricksCli:
 
 
 def for_step(run: StepRun) -> DatabricksCli:
-    """The CLI for a step that acts on a workspace, once the credentials it would use are allowed."""
+    """The CLI for a step that acts on a workspace, once its target is in the bundle and its credentials are allowed."""
+    check_bundle_target(run)
     check_auth_type(run.context, run.target, run.config, os.environ)
     return locate()
 

@@ -50,8 +50,32 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class TargetsConfig:
+    """The bundle's own target name for each role (`targets: {staging: test, prod: production}`).
+
+    One field per role in ROLES, so an unknown role is refused by the schema like any unknown key.
+    An unmapped role is a bundle target of the same name.
+    """
+
+    dev: str | None = None
+    staging: str | None = None
+    prod: str | None = None
+
+    def mapped(self, role: str) -> str | None:
+        """The bundle target bundleops.yml names for the role, None when it names none."""
+        return getattr(self, role) or None
+
+    def bundle_target(self, role: str) -> str:
+        return self.mapped(role) or role
+
+
+# The roles bundleops speaks of (plan, prod guard, policy, templates), in promotion order.
+ROLES = tuple(f.name for f in dataclasses.fields(TargetsConfig))
+
+
+@dataclass(frozen=True)
 class AuthConfig:
-    # Targets where a human identity (a user, not a service principal) may deploy.
+    # Roles where a human identity (a user, not a service principal) may deploy.
     allow_human_identity: list[str] = field(default_factory=lambda: ["dev"])
     # How long databricks-sdk retries an unreachable or overloaded workspace (its default: 300 s).
     retry_timeout_seconds: int = 300
@@ -100,6 +124,7 @@ class ProjectConfig:
     secret_variables: list[str] = field(default_factory=list)
     # Replaces the whole default promotion table (see bundleops.plan.rules).
     rules: list[Rule] | None = None
+    targets: TargetsConfig = field(default_factory=TargetsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     deploy: DeployConfig = field(default_factory=DeployConfig)
     test: TestConfig = field(default_factory=TestConfig)

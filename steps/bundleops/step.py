@@ -1,4 +1,5 @@
-"""What every step does before its own work: read the project, detect the context, apply the prod guard.
+"""What every step does before its own work: read the project, detect the context, resolve `--target`
+to a role and the bundle target it stands for (bundleops.yml `targets:`), apply the prod guard.
 
 A step's `run(args)` is written as
 
@@ -19,27 +20,41 @@ from typing import Iterator
 
 from bundleops import config as project_config
 from bundleops import trace
-from bundleops.config import ProjectConfig
+from bundleops.bundle_files import ROOT_FILE_NAMES, BundleFiles
+from bundleops.config import ROLES, ProjectConfig
 from bundleops.context import CIContext, detect
 from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
+from bundleops.plan import roles
 from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
-from bundleops.plan.rules import TARGETS
 
-# Steps that hand the bundle to the databricks CLI, and the root file names the CLI accepts.
+# Steps that hand the bundle to the databricks CLI.
 BUNDLE_STEPS = ("validate", "deploy", "test")
-BUNDLE_FILES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 
 
 @dataclass(frozen=True)
 class StepRun:
     name: str
+    # The role (dev, staging, prod): what policies and the guard decide on.
     target: str | None
     project_root: Path
     config: ProjectConfig
     context: CIContext
     out: CIWriter
+    # The bundle's own name for the role (bundleops.yml `targets:`): what `-t` and records use.
+    bundle_target: str | None = None
+
+    @property
+    def target_ref(self) -> roles.TargetRef | None:
+        if self.target is None:
+            return None
+        return roles.TargetRef(self.target, self.bundle_target or self.target)
+
+    @property
+    def target_label(self) -> str:
+        """The target for messages: `prod`, or `prod (bundle target production)` when the bundle names it otherwise."""
+        return self.target_ref.describe() if self.target_ref else "-"
 
 
 def add_project_argument(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +69,14 @@ def add_project_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_target_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     add_project_argument(parser)
-    parser.add_argument("-t", "--target", choices=TARGETS, required=required, help="the bundle target")
+    parser.add_argument(
+        "-t",
+        "--target",
+        metavar="ROLE",
+        required=required,
+        help=f"the role: {', '.join(ROLES)}, which bundleops.yml `targets:` maps to the bundle's own target names "
+        "(a mapped bundle target name is accepted too)",
+    )
     parser.add_argument(
         "--break-glass",
         metavar="REASON",
@@ -73,7 +95,7 @@ def load_project(project_root: Path) -> tuple[ProjectConfig, CIContext]:
 
 def require_bundle(project_root: Path) -> None:
     """Without this the CLI fails late and vaguely (exit 1 from validate, 3 from test): name the folder and the fix."""
-    if not any((project_root / name).is_file() for name in BUNDLE_FILES):
+    if not any((project_root / name).is_file() for name in ROOT_FILE_NAMES):
         raise BundleopsError(
             f"no databricks.yml in {project_root.resolve()}: the step needs the bundle project's folder",
             fix="run it from the folder that holds databricks.yml, or pass --project-root DIR",
@@ -82,17 +104,43 @@ def require_bundle(project_root: Path) -> None:
 
 @contextlib.contextmanager
 def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
-    target: str | None = getattr(args, "target", None)
     project_root: Path = getattr(args, "project_root", Path("."))
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
-    warning = check_target(target, context, config, break_glass)
+    target = _guarded_target(getattr(args, "target", None), project_root, config, context, break_glass, out)
     if name in BUNDLE_STEPS and target:
         require_bundle(project_root)
+    role, bundle_target = (target.role, target.bundle_target) if target else (None, None)
+    trace.record(name, role, context.vendor)
+    with out.group(f"bundleops {name}" + (f" --target {target.describe()}" if target else "")):
+        yield StepRun(name, role, project_root, config, context, out, bundle_target)
+
+
+def _guarded_target(
+    requested: str | None, project_root: Path, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
+) -> roles.TargetRef | None:
+    """`--target` as a role, which the prod guard allows."""
+    if not requested:
+        return None
+    target = roles.resolve(requested, config, bundle_targets(project_root))
+    warning = check_target(target.role, context, config, break_glass)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")
-    trace.record(name, target, context.vendor)
-    with out.group(f"bundleops {name}" + (f" --target {target}" if target else "")):
-        yield StepRun(name, target, project_root, config, context, out)
+    return target
+
+
+def bundle_targets(project_root: Path) -> list[str] | None:
+    """The targets the project's bundle defines (None: no readable databricks.yml)."""
+    bundle = BundleFiles.read(project_root)
+    return bundle.target_names() if bundle else None
+
+
+def check_bundle_target(run: StepRun) -> None:
+    """Before the CLI acts on the target: the bundle defines the target the role stands for (exit 2 naming those it has).
+
+    Only steps that hand the target to the CLI check it; `unit` and `publish` use the role as a label.
+    """
+    if run.target_ref:
+        roles.check_in_bundle(run.target_ref, run.config, bundle_targets(run.project_root))

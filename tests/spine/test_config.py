@@ -43,6 +43,9 @@ def test_overrides_are_read(tmp_path: Path) -> None:
         ("rules:\n  - name: x\n    steps: [unit, deploy]\n", "deploys or tests but has no target"),
         ("rules:\n  - name: x\n    when: {evnt: push}\n", "unknown key 'rules[0].when.evnt'"),
         ("- just\n- a list\n", "(top level) must be a mapping"),
+        ("targets: [staging, test]\n", "targets must be a mapping, got list"),
+        ("targets:\n  staging: 3\n", "targets.staging must be a string, got int 3"),
+        ("targets:\n  qa: test\n", "unknown key 'targets.qa'"),
         ("default_branch: [unclosed\n", "not valid YAML"),
     ],
 )
@@ -53,6 +56,18 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     assert message in error.value.message
     assert str(tmp_path / "bundleops.yml") in error.value.message
     assert error.value.code == ExitCode.BAD_INPUT and error.value.fix
+
+
+def test_targets_map_roles_to_the_bundles_names(tmp_path: Path) -> None:
+    targets = load(write(tmp_path, "targets:\n  staging: test\n  prod: production\n")).targets
+    assert [targets.bundle_target(role) for role in ("dev", "staging", "prod")] == ["dev", "test", "production"]
+
+
+def test_an_unknown_role_names_the_roles(tmp_path: Path) -> None:
+    write(tmp_path, "targets:\n  qa: test\n")
+    with pytest.raises(BundleopsError) as error:
+        load(tmp_path)
+    assert error.value.fix.startswith("use one of: dev, prod, staging")
 
 
 def test_project_rules_replace_the_table(tmp_path: Path) -> None:

@@ -24,10 +24,10 @@ def test_policy_findings_name_file_and_key(tmp_path: Path, env: dict[str, str]) 
     out = result.stdout + result.stderr
     assert result.returncode == 2, out  # the CLI rejects the personal root_path in development mode; the findings are shown too
     assert "rejected the bundle configuration: root_path must start with '~/' or contain the current username" in out
-    assert "databricks.yml: targets.staging.mode: a shared target must set `mode: production` (it is development)" in out
-    assert "databricks.yml: targets.staging.run_as: a shared target must run its jobs as a service principal" in out
-    assert "targets.staging.workspace.root_path: points into a person's folder (/Users/dana@example.com)" in out
-    assert "resources/shop_test_job.yml: resources.jobs.shop_test_job: the integration-test job is missing (jobs: shop_checks)" in out
+    assert "databricks.yml:10: targets.staging.mode: a shared target must set `mode: production` (it is development)" in out
+    assert "databricks.yml:9: targets.staging.run_as: a shared target must run its jobs as a service principal" in out
+    assert "databricks.yml:12: targets.staging.workspace.root_path: points into a person's folder (/Users/dana@example.com)" in out
+    assert "resources/jobs.yml:2: resources.jobs.shop_test_job: the integration-test job is missing (jobs: shop_checks)" in out
 
 
 def test_a_configured_test_job_key_is_accepted(tmp_path: Path, env: dict[str, str]) -> None:

@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 from bundleops import __version__
-from bundleops.plan.rules import STEP_NAMES, TARGETS
+from bundleops.config import ROLES
+from bundleops.plan.rules import STEP_NAMES
 from tests.conformance.harness import REPO_ROOT
 from tests.conformance.runners import github as runner
 from tests.support.gotemplate import EXAMPLE_DIR, EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
@@ -170,7 +171,7 @@ def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -
     jobs = workflow["jobs"]
     assert workflow["permissions"] == {}, "the workflow grants nothing by default; each job asks for what it needs"
     assert jobs["plan"]["permissions"] == {"contents": "read"}, "the plan and unit tests need no token and no workspace"
-    for target in TARGETS:
+    for target in ROLES:
         job = jobs[target]
         assert job["needs"] == "plan"
         assert job["if"] == f"needs.plan.outputs.target == '{target}'"
@@ -179,7 +180,7 @@ def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -
         assert job["permissions"] == {"id-token": "write", "contents": "read"}
         uploads = [step for _, step in steps_of({"jobs": {target: job}}) if "upload-artifact" in step.get("uses", "")]
         assert [step["with"]["path"] for step in uploads] == ["test-results/"] and uploads[0]["if"] == "always()"
-    generic = {target: _generic(jobs[target], target) for target in TARGETS}
+    generic = {target: _generic(jobs[target], target) for target in ROLES}
     assert len(set(generic.values())) == 1, "the target jobs differ in more than their target"
     defaults = {name: spec["default"] for name, spec in workflow[True]["workflow_call"]["inputs"].items()}
     assert (defaults["dev_environment"], defaults["staging_environment"], defaults["prod_environment"]) == ("dev", "staging", "production")
@@ -201,7 +202,7 @@ def test_secrets_reach_only_the_steps_that_need_them() -> None:
             assert "secrets." not in yaml.safe_dump(inputs), f"{job_id} {step.get('name')}: a secret as an action input"
             secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
             if secrets:
-                assert job_id in TARGETS, f"the {job_id} job gets {secrets}"
+                assert job_id in ROLES, f"the {job_id} job gets {secrets}"
                 allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
                 assert re.search(r"/(validate|deploy|test|publish|quality-gate)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
         assert setups == 1, f"{job_id} sets up bundleops once"

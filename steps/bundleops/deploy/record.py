@@ -1,6 +1,7 @@
 """The deployment record: what was deployed where, by which run, for audit and for the job summary.
 
-Written as `<report dir>/deployment-<target>.json`, which every template keeps as a CI artifact.
+Written as `<report dir>/deployment-<bundle target>.json`, which every template keeps as a CI artifact.
+It names the bundle's own target (what the CLI deployed) and the role it stood for.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bundleops.context import CIContext
+from bundleops.plan.roles import TargetRef
 
 
 @dataclass(frozen=True)
 class DeploymentRecord:
     bundle: str
     target: str
+    role: str
     workspace_host: str | None
     root_path: str | None
     deployed_by: str | None
@@ -34,14 +37,14 @@ class DeploymentRecord:
     deployed_at: str
 
     @classmethod
-    def build(cls, summary: dict[str, Any], target: str, context: CIContext, cli_version: str) -> DeploymentRecord:
+    def build(cls, summary: dict[str, Any], target: TargetRef, context: CIContext, cli_version: str) -> DeploymentRecord:
         workspace = summary.get("workspace") or {}
         jobs = {
             key: {name: str(job[name]) for name in ("id", "name", "url") if job.get(name)}
             for key, job in sorted(((summary.get("resources") or {}).get("jobs") or {}).items())
         }
         return cls(
-            bundle=str((summary.get("bundle") or {}).get("name")), target=target, workspace_host=workspace.get("host"),
+            bundle=str((summary.get("bundle") or {}).get("name")), target=target.bundle_target, role=target.role, workspace_host=workspace.get("host"),
             root_path=workspace.get("root_path"), deployed_by=(workspace.get("current_user") or {}).get("userName"),
             commit=context.sha, branch=context.branch, tag=context.tag, pr_number=context.pr_number, author=context.author,
             run_url=context.run_url, ci_system=context.vendor, event=context.event, jobs=jobs, cli_version=cli_version,
@@ -58,7 +61,7 @@ class DeploymentRecord:
         change = f"PR #{self.pr_number}" if self.pr_number else (self.tag or self.branch or "-")
         rows = "\n".join(f"| `{key}` | {job.get('id', '-')} | {job.get('name', '')} |" for key, job in self.jobs.items())
         return (
-            f"### bundleops deploy: {self.bundle} to {self.target}\n\n"
+            f"### bundleops deploy: {self.bundle} to {TargetRef(self.role, self.target).describe()}\n\n"
             f"Commit `{(self.commit or '-')[:12]}` ({change}) by {self.author or '-'}, deployed as `{self.deployed_by or '-'}` "
             f"to {self.workspace_host or '-'} at {self.deployed_at} with databricks CLI {self.cli_version}.\n\n"
             f"| job | id | name |\n|---|---|---|\n{rows}\n"

@@ -7,11 +7,11 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
-from bundleops.config import ProjectConfig, Rule, RuleCondition
+from bundleops.config import ROLES, ProjectConfig, Rule, RuleCondition
 from bundleops.context.model import EVENTS, CIContext
 from bundleops.context.vendor import VENDORS
 from bundleops.errors import BundleopsError
-from bundleops.plan.rules import DEFAULT_BRANCH, DEFAULT_RULES, RELEASE_TAG, STEP_NAMES, TARGETS
+from bundleops.plan.rules import DEFAULT_BRANCH, DEFAULT_RULES, RELEASE_TAG, STEP_NAMES
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,11 @@ def rules_for(config: ProjectConfig) -> Sequence[Rule]:
     for rule in rules:
         _check_rule(rule, config.source or "bundleops.yml")
     return rules
+
+
+def roles_that_test(config: ProjectConfig) -> set[str]:
+    """The roles some rule runs the integration tests on: only there must the bundle have a test job."""
+    return {rule.target for rule in rules_for(config) if rule.target is not None and "test" in rule.steps}
 
 
 def make_plan(context: CIContext, config: ProjectConfig) -> Plan:
@@ -78,14 +83,14 @@ def _tag_matches(pattern: str | None, tag: str | None, config: ProjectConfig) ->
 def _check_rule(rule: Rule, source: str) -> None:
     """Values the schema's types cannot express: names of steps, targets, vendors and events."""
     problems = [f"step {s!r}" for s in rule.steps if s not in STEP_NAMES]
-    if rule.target is not None and rule.target not in TARGETS:
+    if rule.target is not None and rule.target not in ROLES:
         problems.append(f"target {rule.target!r}")
     problems += [f"vendor {v!r}" for v in rule.when.vendor or () if v not in VENDORS]
     problems += [f"event {e!r}" for e in rule.when.event or () if e not in EVENTS]
     if problems:
         raise BundleopsError(
             f"{source}: rule {rule.name!r} names an unknown {', '.join(problems)}",
-            fix=f"steps: {', '.join(STEP_NAMES)}; targets: {', '.join(TARGETS)} or null; "
+            fix=f"steps: {', '.join(STEP_NAMES)}; targets (roles): {', '.join(ROLES)} or null; "
             f"vendors: {', '.join(VENDORS)}; events: {', '.join(EVENTS)}",
         )
     if ("deploy" in rule.steps or "test" in rule.steps) and rule.target is None:

@@ -1,5 +1,7 @@
 """The default promotion table. First matching rule wins; a project replaces it with `rules:` in bundleops.yml.
 
+A rule's target is a role (dev, staging, prod); `targets:` in bundleops.yml names the bundle target of each.
+
 | rule                     | when                                        | target  | steps                                   | approval |
 |--------------------------|---------------------------------------------|---------|-----------------------------------------|----------|
 | local-shell              | a developer's shell                         | dev     | unit, validate                          | no       |
@@ -17,7 +19,6 @@ from __future__ import annotations
 from bundleops.config import Rule, RuleCondition
 
 STEP_NAMES = ("unit", "validate", "deploy", "test", "publish")
-TARGETS = ("dev", "staging", "prod")
 DEFAULT_BRANCH = "@default"
 RELEASE_TAG = "@release"
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bundleops import bundle_cli, step
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
+from bundleops.plan.roles import TargetRef
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -49,12 +50,12 @@ def run(args: argparse.Namespace) -> int:
 
     with step.begin(NAME, args) as run:
         root = run.project_root.resolve()
-        summary = bundle_cli.for_step(run).summary(root, run.target)
-        job_key, job_id = _test_job(summary, run.config.test.job, run.target)
+        summary = bundle_cli.for_step(run).summary(root, run.bundle_target)
+        job_key, job_id = _test_job(summary, run.config.test.job, run.target_ref)
         client, identity = connect((summary.get("workspace") or {}).get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
         check_identity(identity, run.target, run.config)
         settings = client.jobs.get(job_id).settings
-        token = start.idempotency_token(run.context, run.target, job_id)
+        token = start.idempotency_token(run.context, run.bundle_target, job_id)
         parameters = start.job_parameters(settings, run.context, token, job_key)
         run_id = client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id
         run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {run_id}, reports in {parameters[start.REPORT_FOLDER]}")
@@ -77,7 +78,7 @@ def _run_local(args: argparse.Namespace) -> int:
         return int(ExitCode.OK if code == 0 else ExitCode.CHECK_FAILED)
 
 
-def _test_job(summary: dict[str, Any], configured: str | None, target: str) -> tuple[str, int]:
+def _test_job(summary: dict[str, Any], configured: str | None, target: TargetRef) -> tuple[str, int]:
     """The test job's key and id; names carry a `[dev user]` prefix in dev, so it is found by key and id."""
     key = configured or f"{(summary.get('bundle') or {}).get('name')}_test_job"
     jobs = (summary.get("resources") or {}).get("jobs") or {}
@@ -87,7 +88,7 @@ def _test_job(summary: dict[str, Any], configured: str | None, target: str) -> t
             fix="add the integration-test job (the bundle template's resources/<project>_test_job.yml), or name yours in bundleops.yml test.job",
         )
     if not jobs[key].get("id"):
-        raise BundleopsError(f"job {key} is not deployed to {target}", fix=f"run `bundleops deploy --target {target}` first")
+        raise BundleopsError(f"job {key} is not deployed to {target.describe()}", fix=f"run `bundleops deploy --target {target.role}` first")
     return key, int(jobs[key]["id"])
 
 
@@ -99,7 +100,7 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
     totals = reports.totals(junit) if junit else None
     run.out.summary(
-        f"### bundleops test: {run.target}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
+        f"### bundleops test: {run.target_label}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
         + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
     )
     if result == "SUCCESS":

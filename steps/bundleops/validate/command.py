@@ -14,8 +14,8 @@ HELP = "databricks bundle validate + policy checks (mode, run_as, personal paths
 DESCRIPTION = (
     "Runs `databricks bundle validate -t T -o json` (the CLI from PATH or DATABRICKS_CLI_PATH, >= 1.0.0)\n"
     "and checks the resolved configuration: staging and prod use `mode: production` and run as a service\n"
-    "principal, no path points into a person's folder, the integration-test job exists, and the jobs\n"
-    "carry permissions. Each finding names the file and the key to change.\n"
+    "principal, no path points into a person's folder, the integration-test job exists where the plan runs\n"
+    "tests, and the jobs carry permissions. One finding per key written, at its file and line.\n"
     "Exit codes: 0 valid, 1 a policy check found a problem, 2 the CLI rejected the configuration (its\n"
     "message is quoted), or no usable CLI or credentials."
 )
@@ -34,21 +34,21 @@ def run(args: argparse.Namespace) -> int:
     with step.begin(NAME, args) as run:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
-        result = cli.bundle(["validate", "-o", "json", "-t", run.target], root)
+        result = cli.bundle(["validate", "-o", "json", "-t", run.bundle_target], root)
         try:
             resolved = json.loads(result.stdout)
         except ValueError:
-            run.out.error(f"`databricks bundle validate -t {run.target}` could not resolve the bundle (its diagnostics are above)", title="bundle validate")
+            run.out.error(f"`databricks bundle validate -t {run.bundle_target}` could not resolve the bundle (its diagnostics are above)", title="bundle validate")
             return int(ExitCode.CHECK_FAILED)
         check_identity(Identity.of_bundle(resolved), run.target, run.config)
-        findings = policy.check(resolved, run.target, root, run.config)
+        findings = policy.check(resolved, run.target_ref, root, run.config)
         for finding in findings:
-            run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), title="bundle policy")
-        run.out.summary(_summary(run.target, resolved, result.returncode, len(findings)))
+            run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), line=finding.line, title="bundle policy")
+        run.out.summary(_summary(run.target_label, resolved, result.returncode, len(findings)))
         if result.returncode != 0:
-            raise bundle_cli.configuration_error(f"bundle validate -t {run.target}", result.stderr)
+            raise bundle_cli.configuration_error(f"bundle validate -t {run.bundle_target}", result.stderr)
         if not findings:
-            run.out.info(f"bundle {resolved['bundle']['name']} is valid for {run.target} (databricks CLI {cli.version_text})")
+            run.out.info(f"bundle {resolved['bundle']['name']} is valid for {run.target_label} (databricks CLI {cli.version_text})")
         return int(ExitCode.CHECK_FAILED if findings else ExitCode.OK)
 
 
