@@ -1,8 +1,9 @@
 """From `databricks.yml` to the resolved configuration that validate, summary and deploy share.
 
-The order follows the real CLI: load + includes, pick and apply the target, assign variables,
-fill in the workspace folders for the deploying user, apply the mode, fold bundle-wide
-`run_as`/`permissions` into jobs, then resolve references. Problems are collected as
+The order follows the real CLI: load + includes, pick and apply the target, read Git details,
+assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
+`run_as`/`permissions` into jobs, apply the mode and the presets, give jobs their defaults,
+resolve references, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import interpolation, loader, modes, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import defaults, git, interpolation, loader, modes, normalize, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -115,6 +116,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     _check_bundle_block(loaded.config, diagnostics)
     target_name = targets.select_target(loaded.config, options.target)
     config = targets.apply_target(loaded.config, target_name, diagnostics)
+    git.apply(config, root)
     cli_values = variables.parse_assignments(options.variables)
     variables.assign(config, root, cli_values, environ, diagnostics)
     root_explicit = workspace_paths.root_path_is_explicit(config)
@@ -122,6 +124,10 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     workspace_paths.apply_defaults(config, user, diagnostics)
     _check_sync(config, diagnostics)
     resources.prepare(config, diagnostics)
+    presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
+    presets.apply(config)
+    defaults.apply(config)
     interpolation.resolve(config, diagnostics)
+    normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

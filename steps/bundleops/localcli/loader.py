@@ -20,8 +20,8 @@ from bundleops.localcli.merge import merge_into
 from bundleops.localcli.paths import translate_job_paths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
-SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as")
-REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("artifacts", "experimental", "python", "scripts", "environments", "presets", "git")
+SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets")
+REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("artifacts", "experimental", "python", "scripts", "environments", "git")
 
 
 @dataclass
