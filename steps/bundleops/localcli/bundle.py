@@ -2,8 +2,8 @@
 
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
-`run_as`/`permissions` into jobs, apply the mode and the presets, give jobs their defaults,
-resolve references, then normalise job fields to the Jobs API's types. Problems are collected as
+`run_as`/`permissions` into jobs, apply the mode and the presets, resolve references,
+give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -89,8 +89,25 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             problem = str(error)
         if problem:
             diagnostics.error(problem, path="bundle.databricks_cli_version")
-    if block.get("engine") not in (None, "direct"):
-        diagnostics.error(f"bundle.engine '{block['engine']}' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
+    engine = block.get("engine")
+    if engine not in (None, "direct", "terraform"):
+        diagnostics.error(f'invalid value "{engine}" for bundle.engine (expected "terraform" or "direct")', path="bundle.engine")
+    elif engine == "terraform":
+        diagnostics.error("bundle.engine 'terraform' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
+
+
+def _check_host(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """A reference in workspace.host cannot be resolved before authenticating (acceptance variables/host)."""
+    host = (config.get("workspace") or {}).get("host")
+    if isinstance(host, str) and "${" in host:
+        diagnostics.warning(
+            "Variable interpolation is not supported for fields that configure authentication",
+            path="workspace.host",
+            detail="Interpolation is not supported for the field workspace.host. Please set\n"
+            "the DATABRICKS_HOST environment variable if you wish to configure this field at runtime.",
+        )
+        url = host if "://" in host else f"https://{host}"
+        diagnostics.error(f'failed during request visitor: parse "{url}": invalid character "{{" in host name')
 
 
 def _check_sync(config: dict[str, Any], diagnostics: Diagnostics) -> None:
@@ -117,6 +134,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     target_name = targets.select_target(loaded.config, options.target)
     config = targets.apply_target(loaded.config, target_name, diagnostics)
     git.apply(config, root)
+    _check_host(config, diagnostics)
     cli_values = variables.parse_assignments(options.variables)
     variables.assign(config, root, cli_values, environ, diagnostics)
     root_explicit = workspace_paths.root_path_is_explicit(config)
@@ -127,7 +145,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
-    defaults.apply(config)
     interpolation.resolve(config, diagnostics)
+    defaults.apply(config)
     normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)
