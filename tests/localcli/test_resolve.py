@@ -55,7 +55,7 @@ def test_prod_target_overrides_variables_root_run_as_and_permissions(tmp_path: P
     assert job["run_as"] == {"service_principal_name": "11111111-2222-3333-4444-555555555555"}
     assert job["permissions"] == [{"level": "CAN_VIEW", "group_name": "data-team"}]
     assert bundle.config["variables"]["catalog"]["value"] == "prod_cat"
-    assert "pause_status" not in bundle.jobs["orders_test_job"]["schedule"]
+    assert bundle.jobs["orders_test_job"]["schedule"]["pause_status"] == "UNPAUSED"  # the real CLI's default (resource_mutator.go)
     assert bundle.lock_enabled is True
     assert PRINCIPAL["short_name"] == "ci_deployer"
 
@@ -118,12 +118,12 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
         targets:
           dev:
             presets:
-              name_prefix: x
+              source_linked_deployment: true
     """})
-    errors = _errors(_resolve(root))
+    errors = _errors(_resolve(root, target="dev"))
     assert "'artifacts' is not supported by the databricks CLI stand-in" in errors
     assert "resource type 'pipelines' is not supported by the databricks CLI stand-in (it deploys jobs only)" in errors
-    assert "target key 'presets' is not supported by the databricks CLI stand-in" in errors
+    assert "presets key 'source_linked_deployment' is not supported by the databricks CLI stand-in" in errors
     assert "reference does not exist: ${bundle.nope}" in errors
     assert any(error.startswith("local library whl: ./dist/x.whl needs the artifact upload") for error in errors)
 

@@ -1,8 +1,9 @@
 """From `databricks.yml` to the resolved configuration that validate, summary and deploy share.
 
-The order follows the real CLI: load + includes, pick and apply the target, assign variables,
-fill in the workspace folders for the deploying user, apply the mode, fold bundle-wide
-`run_as`/`permissions` into jobs, then resolve references. Problems are collected as
+The order follows the real CLI: load + includes, pick and apply the target, read Git details,
+assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
+`run_as`/`permissions` into jobs, apply the mode and the presets, resolve references,
+give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import interpolation, loader, modes, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import defaults, git, interpolation, loader, modes, normalize, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -88,8 +89,25 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             problem = str(error)
         if problem:
             diagnostics.error(problem, path="bundle.databricks_cli_version")
-    if block.get("engine") not in (None, "direct"):
-        diagnostics.error(f"bundle.engine '{block['engine']}' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
+    engine = block.get("engine")
+    if engine not in (None, "direct", "terraform"):
+        diagnostics.error(f'invalid value "{engine}" for bundle.engine (expected "terraform" or "direct")', path="bundle.engine")
+    elif engine == "terraform":
+        diagnostics.error("bundle.engine 'terraform' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
+
+
+def _check_host(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """A reference in workspace.host cannot be resolved before authenticating (acceptance variables/host)."""
+    host = (config.get("workspace") or {}).get("host")
+    if isinstance(host, str) and "${" in host:
+        diagnostics.warning(
+            "Variable interpolation is not supported for fields that configure authentication",
+            path="workspace.host",
+            detail="Interpolation is not supported for the field workspace.host. Please set\n"
+            "the DATABRICKS_HOST environment variable if you wish to configure this field at runtime.",
+        )
+        url = host if "://" in host else f"https://{host}"
+        diagnostics.error(f'failed during request visitor: parse "{url}": invalid character "{{" in host name')
 
 
 def _check_sync(config: dict[str, Any], diagnostics: Diagnostics) -> None:
@@ -115,6 +133,8 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     _check_bundle_block(loaded.config, diagnostics)
     target_name = targets.select_target(loaded.config, options.target)
     config = targets.apply_target(loaded.config, target_name, diagnostics)
+    git.apply(config, root)
+    _check_host(config, diagnostics)
     cli_values = variables.parse_assignments(options.variables)
     variables.assign(config, root, cli_values, environ, diagnostics)
     root_explicit = workspace_paths.root_path_is_explicit(config)
@@ -122,7 +142,10 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     workspace_paths.apply_defaults(config, user, diagnostics)
     _check_sync(config, diagnostics)
     resources.prepare(config, diagnostics)
+    presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
-    resources.apply_defaults(config)
+    presets.apply(config)
     interpolation.resolve(config, diagnostics)
+    defaults.apply(config)
+    normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

@@ -15,13 +15,14 @@ from typing import Any
 
 import yaml
 
+from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.merge import merge_into
 from bundleops.localcli.paths import translate_job_paths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
-SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as")
-REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("artifacts", "experimental", "python", "scripts", "environments", "presets", "git")
+SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets")
+REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("artifacts", "experimental", "python", "scripts", "environments", "git")
 
 
 @dataclass
@@ -62,12 +63,18 @@ def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
     return data
 
 
-def _check_top_level(data: dict[str, Any], relative: str, diagnostics: Diagnostics, *, is_root: bool) -> None:
+def _check_top_level(data: dict[str, Any], path: Path, relative: str, diagnostics: Diagnostics, *, is_root: bool) -> None:
+    """Refuse what the stand-in lacks by name; drop unknown keys as the real CLI does, with its
+    `unknown field` warning unless the key only holds YAML anchors."""
+    unknown = [key for key in data if key not in SUPPORTED_TOP_LEVEL and key not in REAL_BUT_UNSUPPORTED_TOP_LEVEL]
+    anchor_keys = anchor_only_keys(path.read_text(encoding="utf-8")) if unknown else frozenset()
+    for key in unknown:
+        if key not in anchor_keys:
+            diagnostics.warning(f"unknown field: {key}", location=relative)
+        data.pop(key)
     for key in data:
         if key in REAL_BUT_UNSUPPORTED_TOP_LEVEL:
             diagnostics.error(f"'{key}' is not supported by the databricks CLI stand-in", path=key, location=relative)
-        elif key not in SUPPORTED_TOP_LEVEL:
-            diagnostics.error(f"unknown top-level key '{key}' (the stand-in supports: {', '.join(SUPPORTED_TOP_LEVEL)})", path=key, location=relative)
         elif key == "include" and not is_root:
             diagnostics.warning(
                 "Include section is defined outside root file",
@@ -119,14 +126,14 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
     """Read the root file and every included file into one merged tree."""
     root_file = next(root / name for name in ROOT_FILE_NAMES if (root / name).is_file())
     config = _read_yaml(root_file, root)
-    _check_top_level(config, root_file.name, diagnostics, is_root=True)
+    _check_top_level(config, root_file, root_file.name, diagnostics, is_root=True)
     _translate_file_paths(config, root_file, root, diagnostics)
     loaded = LoadedBundle(root=root, config=config, files=[root_file])
     seen_keys = _resource_keys(config)
     for path in _include_files(config.get("include"), root, diagnostics):
         data = _read_yaml(path, root)
         relative = relative_name(path, root)
-        _check_top_level(data, relative, diagnostics, is_root=False)
+        _check_top_level(data, path, relative, diagnostics, is_root=False)
         _translate_file_paths(data, path, root, diagnostics)
         duplicates = seen_keys & _resource_keys(data)
         for key in sorted(duplicates):

@@ -1,7 +1,7 @@
 """`mode: development` and `mode: production`, the parts of them a jobs-only bundle sees.
 
-Development gives each developer a private copy: job names get the `[dev <short_name>] `
-prefix and a `dev` tag, schedules and triggers are paused, and deploys take no lock. An
+Development gives each developer a private copy: deploys take no lock, and the presets get
+their development values (`[dev <short_name>] ` prefix, `dev` tag, paused triggers; see presets.py). An
 explicit root_path must then still be personal. Production insists on a single copy: without an
 explicit root_path it is an error for a user and a recommendation for a service principal or
 when every job has `run_as` (the real CLI's rules and words).
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bundleops.localcli import presets
 from bundleops.localcli.diagnostics import Diagnostics
-
-PAUSABLE = ("schedule", "trigger", "continuous")
 
 
 def _development(config: dict[str, Any], user: dict[str, Any], root_explicit: bool, diagnostics: Diagnostics) -> None:
@@ -26,15 +25,7 @@ def _development(config: dict[str, Any], user: dict[str, Any], root_explicit: bo
             "root_path must start with '~/' or contain the current username to ensure uniqueness when using 'mode: development'",
             path="workspace.root_path",
         )
-    for job in ((config.get("resources") or {}).get("jobs") or {}).values():
-        if not isinstance(job, dict):
-            continue
-        job["name"] = f"[dev {short}] {job.get('name') or ''}".rstrip()
-        job["tags"] = {**(job.get("tags") or {}), "dev": short}
-        for key in PAUSABLE:
-            block = job.get(key)
-            if isinstance(block, dict) and block.get("pause_status") != "UNPAUSED":
-                block["pause_status"] = "PAUSED"
+    presets.fill_for_development(config, user, diagnostics)
 
 
 def _production(config: dict[str, Any], user: dict[str, Any], root_explicit: bool, is_principal: bool, diagnostics: Diagnostics) -> None:

@@ -18,10 +18,8 @@ def as_json(config: dict[str, Any]) -> str:
 
 
 def output_config(bundle: Bundle) -> dict[str, Any]:
-    """The configuration as `-o json` shows it (bundle.git names the bundle's place in the repo)."""
-    config = dict(bundle.config)
-    config["bundle"] = {**config["bundle"], "git": {"bundle_root_path": ".", **(config["bundle"].get("git") or {})}}
-    return config
+    """The configuration as `-o json` shows it."""
+    return dict(bundle.config)
 
 
 def header(bundle: Bundle) -> list[str]:

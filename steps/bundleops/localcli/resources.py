@@ -16,7 +16,6 @@ PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_TO_JOB_LEVEL = {"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}
 JOB_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 BUNDLE_ONLY_JOB_KEYS = ("permissions",)
-UNNAMED_JOB = "Untitled"
 
 
 def job_setting_names() -> frozenset[str]:
@@ -33,8 +32,14 @@ def _principal(entry: Any) -> dict[str, str] | None:
 
 
 def _check_run_as(run_as: Any, where: str, diagnostics: Diagnostics) -> None:
-    if not isinstance(run_as, dict) or len([key for key in RUN_AS_KEYS if run_as.get(key)]) != 1 or set(run_as) - set(RUN_AS_KEYS):
-        diagnostics.error("run_as must set exactly one of service_principal_name or user_name", path=where)
+    """The real CLI's words (bundle/config/mutator/resourcemutator/run_as.go)."""
+    named = [key for key in RUN_AS_KEYS if isinstance(run_as, dict) and run_as.get(key)]
+    if not named:
+        diagnostics.error("run_as section must specify exactly one identity. Neither service_principal_name nor user_name is specified", path=where)
+    elif len(named) > 1:
+        diagnostics.error("run_as section cannot specify both user_name and service_principal_name", path=where)
+    elif set(run_as) - set(RUN_AS_KEYS):
+        diagnostics.error(f"run_as key '{sorted(set(run_as) - set(RUN_AS_KEYS))[0]}' is not supported by the databricks CLI stand-in", path=where)
 
 
 def _bundle_permissions(config: dict[str, Any], diagnostics: Diagnostics) -> list[dict[str, str]]:
@@ -72,6 +77,8 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
     for kind in resources:
         if kind != "jobs":
             diagnostics.error(f"resource type '{kind}' is not supported by the databricks CLI stand-in (it deploys jobs only)", path=f"resources.{kind}")
+    if "run_as" in config and config["run_as"] is None:
+        config.pop("run_as")  # `run_as:` with nothing under it is no run_as (acceptance run_as/empty_run_as)
     if "run_as" in config:
         _check_run_as(config["run_as"], "run_as", diagnostics)
     shared = _bundle_permissions(config, diagnostics)
@@ -80,17 +87,9 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
         if not isinstance(job, dict):
             diagnostics.error(f"job {key} must be a map", path=f"resources.jobs.{key}")
             continue
+        _check_job(key, job, known, diagnostics)
         if config.get("run_as") and "run_as" not in job:
             job["run_as"] = dict(config["run_as"])
         if shared:
             existing = job.setdefault("permissions", [])
             existing.extend(entry for entry in shared if entry not in existing)
-        _check_job(key, job, known, diagnostics)
-
-
-def apply_defaults(config: dict[str, Any]) -> None:
-    """A job without a name is called "Untitled", as the real CLI does (after the mode's prefix, so a
-    development job keeps just its `[dev <user>]` prefix there too); the Jobs API refuses a nameless job."""
-    for job in ((config.get("resources") or {}).get("jobs") or {}).values():
-        if isinstance(job, dict) and job.get("name") is None:
-            job["name"] = UNNAMED_JOB

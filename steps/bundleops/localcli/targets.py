@@ -11,7 +11,7 @@ from typing import Any
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.merge import merge_into, merge_value
 
-SUPPORTED_TARGET_KEYS = ("default", "mode", "workspace", "run_as", "permissions", "variables", "resources", "bundle", "sync")
+SUPPORTED_TARGET_KEYS = ("default", "mode", "workspace", "run_as", "permissions", "variables", "resources", "bundle", "sync", "presets")
 MODES = ("development", "production")
 FULL_VARIABLE_FORM = {"default", "lookup", "description", "type"}
 
@@ -69,7 +69,7 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
     bundle = resolved.setdefault("bundle", {})
     if isinstance(target.get("bundle"), dict):
         merge_into(bundle, target["bundle"])
-    for key in ("workspace", "resources", "sync"):
+    for key in ("workspace", "resources", "sync", "presets"):
         if isinstance(target.get(key), dict):
             resolved[key] = merge_value(resolved.get(key) or {}, target[key])
     if "run_as" in target:

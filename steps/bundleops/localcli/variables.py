@@ -52,6 +52,8 @@ def _missing_message(name: str) -> str:
 
 
 def _definition(name: str, raw: Any, diagnostics: Diagnostics) -> dict[str, Any]:
+    if raw is None:
+        return {}  # declared without a body: its value must come from --var or the environment
     if not isinstance(raw, dict):
         diagnostics.error(f"variable {name} must be a map with 'default' and/or 'description'", path=f"variables.{name}")
         return {"default": raw}
