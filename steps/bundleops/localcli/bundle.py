@@ -3,7 +3,7 @@
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
 `run_as`/`permissions` into jobs, apply the mode and the presets, resolve references,
-give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
+merge job lists by key, give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import defaults, git, interpolation, loader, modes, normalize, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import defaults, git, interpolation, loader, merge, modes, normalize, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -146,6 +146,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
     interpolation.resolve(config, diagnostics)
+    merge.merge_job_lists(config)
     defaults.apply(config)
     normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

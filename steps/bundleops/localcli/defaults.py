@@ -27,9 +27,6 @@ def _job_defaults(job: dict[str, Any]) -> None:
             block["pause_status"] = "UNPAUSED"
     if "queue" not in job:
         job["queue"] = {"enabled": True}
-    for task in job.get("tasks") or []:
-        if isinstance(task, dict):
-            task.setdefault("task_key", "")  # a required field: printed even when empty
     for cluster in job.get("job_clusters") or []:
         clients = ((cluster.get("new_cluster") or {}).get("workload_type") or {}).get("clients") if isinstance(cluster, dict) else None
         if isinstance(clients, dict):  # only where the user wrote the block, as SetDefault matches

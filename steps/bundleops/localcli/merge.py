@@ -1,9 +1,13 @@
-"""Merge one configuration tree into another the way the real CLI does for includes and targets.
+"""Merge configuration trees the way the real CLI does, in its two steps.
 
-Maps merge key by key and the later value wins for scalars. Lists are concatenated, except the
-job lists whose items have a key (`tasks` by `task_key`, `job_clusters` by `job_cluster_key`,
-`parameters` by `name`, `environments` by `environment_key`): there an override item with the
-same key is merged into the base item, which is what lets a target change one task's cluster.
+1. Includes and targets (`merge_into`, `merge_value`): maps merge key by key and the later
+   value wins for scalars; sequences are concatenated (libs/dyn/merge).
+2. After references are resolved (`merge_job_lists`): a job's `job_clusters`, `parameters` and
+   `tasks` with the same key are merged into the first of them, and tasks are sorted by
+   `task_key` (bundle/config/mutator/resourcemutator/merge_job_*.go). Doing this after
+   resolution is what lets a target override a cluster whose key is `${var...}`
+   (acceptance override/job_cluster_var). An element without the key counts under key "",
+   which is then written into it, as the real CLI does.
 """
 
 from __future__ import annotations
@@ -11,35 +15,17 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-KEYED_LISTS = {
-    "tasks": "task_key",
-    "job_clusters": "job_cluster_key",
-    "parameters": "name",
-    "environments": "environment_key",
-}
+# list name, key field, sorted by key
+JOB_LISTS_MERGED_BY_KEY = (("job_clusters", "job_cluster_key", False), ("parameters", "name", False), ("tasks", "task_key", True))
 
 
-def _merge_keyed_list(base: list[Any], override: list[Any], key: str) -> list[Any]:
-    merged = [copy.deepcopy(item) for item in base]
-    index = {item.get(key): item for item in merged if isinstance(item, dict) and key in item}
-    for item in override:
-        existing = index.get(item.get(key)) if isinstance(item, dict) else None
-        if existing is not None:
-            merge_into(existing, item)
-        else:
-            merged.append(copy.deepcopy(item))
-    return merged
-
-
-def merge_value(base: Any, override: Any, name: str = "") -> Any:
+def merge_value(base: Any, override: Any) -> Any:
     """The result of laying `override` over `base` (neither is modified)."""
     if isinstance(base, dict) and isinstance(override, dict):
         result = copy.deepcopy(base)
         merge_into(result, override)
         return result
     if isinstance(base, list) and isinstance(override, list):
-        if name in KEYED_LISTS:
-            return _merge_keyed_list(base, override, KEYED_LISTS[name])
         return copy.deepcopy(base) + copy.deepcopy(override)
     return copy.deepcopy(override)
 
@@ -48,6 +34,26 @@ def merge_into(base: dict[str, Any], override: dict[str, Any]) -> None:
     """Lay `override` over `base` in place."""
     for key, value in override.items():
         if key in base and base[key] is not None and value is not None:
-            base[key] = merge_value(base[key], value, key)
+            base[key] = merge_value(base[key], value)
         elif value is not None or key not in base:
             base[key] = copy.deepcopy(value)
+
+
+def elements_by_key(elements: list[Any], key: str, *, sort: bool) -> list[Any]:
+    merged: dict[str, Any] = {}
+    for element in elements:
+        if not isinstance(element, dict):
+            return elements  # not a list of maps: left for validation to report
+        name = str(element.get(key) or "")
+        merged[name] = merge_value(merged[name], element) if name in merged else copy.deepcopy(element)
+        merged[name][key] = name
+    return [merged[name] for name in (sorted(merged) if sort else merged)]
+
+
+def merge_job_lists(config: dict[str, Any]) -> None:
+    for job in ((config.get("resources") or {}).get("jobs") or {}).values():
+        if not isinstance(job, dict):
+            continue
+        for list_name, key, sort in JOB_LISTS_MERGED_BY_KEY:
+            if isinstance(job.get(list_name), list):
+                job[list_name] = elements_by_key(job[list_name], key, sort=sort)
