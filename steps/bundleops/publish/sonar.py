@@ -22,6 +22,7 @@ import yaml
 
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.child import run_redacted
+from bundleops.output.redact import write_redacted
 
 if TYPE_CHECKING:
     from bundleops.context import CIContext
@@ -89,8 +90,7 @@ def analyse(run: "StepRun", published: "Published", *, dry_run: bool = False) ->
     if "sonar.pullrequest.key" in props:
         run.out.warning(PR_NOTE, title="SonarQube")
     saved = project_root / PROPERTIES_FILE
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(props, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_redacted(saved, json.dumps(props, indent=2, sort_keys=True) + "\n")
     run.out.info(f"SonarQube properties: {saved}")
     code = _run_scanner(props, project_root, environ, dry_run=dry_run)
     if code != 0:

@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops.child import run_redacted
+    from bundleops.output.redact import redact_file
 
     with step.begin(NAME, args) as run:
         root = run.project_root.resolve()
@@ -43,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "src"), env.get("PYTHONPATH")]))
         code = run_redacted([sys.executable, "-m", "bundleops.unit.runner", REPORT_DIR, *sources, "--", TESTS, "-p", "no:cacheprovider"], cwd=root, env=env)
         reports = root / REPORT_DIR
+        for report in ("junit.xml", "coverage.xml"):  # pytest writes a failing assertion's values into the JUnit
+            redact_file(reports / report)
         run.out.info(f"unit test reports: {reports / 'junit.xml'}, {reports / 'coverage.xml'}")
         if code == PYTEST_NO_TESTS:
             run.out.warning(f"pytest collected no tests in {TESTS}")
