@@ -127,10 +127,11 @@ def test_misspelt_fail_on_is_refused_before_polling(sonar: SonarStandIn, tmp_pat
     assert "sonar.fail_on: unknown quality-gate status ERRROR" in result.stderr and sonar.requests == []
 
 
-def test_a_briefly_unavailable_server_is_retried(sonar: SonarStandIn, tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_briefly_unavailable_server_is_retried(sonar: SonarStandIn, tmp_path: Path, status: int) -> None:
     sonar.add_analysis("T8", "OK")
     sonar.write_report_task(tmp_path / ".scannerwork", "T8")
-    sonar.unavailable = 2
+    sonar.unavailable, sonar.unavailable_status = 2, status
     result = gate(tmp_path, sonar, *FAST)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(sonar.requests) == 2 + 3 + 1  # two 503s, three task polls, the gate
@@ -142,4 +143,4 @@ def test_a_server_that_stays_unavailable_exits_3(sonar: SonarStandIn, tmp_path: 
     sonar.unavailable = 10
     result = gate(tmp_path, sonar, *FAST)
     assert result.returncode == 3
-    assert "SonarQube api/ce/task answered HTTP 503 3 times" in result.stderr and len(sonar.requests) == 3
+    assert "SonarQube api/ce/task answered HTTP 503, 5 times" in result.stderr and len(sonar.requests) == 5
