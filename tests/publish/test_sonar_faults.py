@@ -115,7 +115,7 @@ def test_an_answer_that_is_not_json_is_a_named_error(sonar: SonarStandIn, tmp_pa
     sonar.write_report_task(tmp_path / ".scannerwork", "S6")
     sonar.unexpected["/api/ce/task"] = b"<html>Proxy login</html>"
     result, _ = gate(tmp_path, sonar, "--timeout", "20")
-    assert result.returncode == 3 and "did not answer JSON: not a SonarQube Web API" in result.stderr
+    assert result.returncode == 2 and "did not answer JSON: not a SonarQube Web API" in result.stderr  # a wrong URL, as before
     assert "Traceback" not in result.stderr
 
 

@@ -16,9 +16,10 @@ Why 8 of 16: 8 random characters of a token are 32 to 48 bits, which never turn 
 in a log, and pytest's shortest pieces (the summary line's `1c48178a...`) are about that long;
 a secret shorter than 16 characters has too little left to mask by the piece.
 
-Speed: the text is scanned once in C for aligned 4-byte chunks of its UTF-8 (a piece of 8
-characters always contains one); only a chunk that also occurs in a secret leads to the exact,
-slower search. Text that holds no piece of a secret costs one encode and one set intersection.
+Speed: the text's UTF-8 is cut, in C, into aligned 4-byte chunks (a piece of 8 characters
+always contains one) and intersected with the 4-byte substrings of the secrets; only a chunk in
+both is looked up again (bytes.find) and verified by extending the match both ways. Text that
+holds no piece of a secret costs one encode and one set intersection (benchmarks/redaction.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,32 @@ def _varied(piece: str) -> bool:
     return sum(kinds) >= 2
 
 
+def _piece_at(data: bytes, at: int, secret: bytes, offset: int) -> tuple[int, int] | None:
+    """The bytes around data[at:at+4] == secret[offset:offset+4] that equal part of the secret, when they make a piece."""
+    start, s_start = at, offset
+    while start > 0 and s_start > 0 and data[start - 1] == secret[s_start - 1]:
+        start, s_start = start - 1, s_start - 1
+    end, s_end = at + CHUNK, offset + CHUNK
+    while end < len(data) and s_end < len(secret) and data[end] == secret[s_end]:
+        end, s_end = end + 1, s_end + 1
+    while start < end and data[start] & 0xC0 == 0x80:  # never cut a character in two
+        start += 1
+    while start < end < len(data) and data[end] & 0xC0 == 0x80:
+        end -= 1
+    piece = data[start:end].decode("utf-8", "surrogatepass")
+    return (start, end) if len(piece) >= MIN_PIECE and _varied(piece) else None
+
+
+def _character_ranges(data: bytes, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Byte ranges of the text's UTF-8 as character ranges of the text."""
+    characters: dict[int, int] = {}
+    position = counted = 0
+    for offset in sorted({edge for pair in ranges for edge in pair}):
+        counted += len(data[position:offset].decode("utf-8", "surrogatepass"))
+        characters[offset], position = counted, offset
+    return [(characters[start], characters[end]) for start, end in ranges]
+
+
 def _word_char(text: str, index: int) -> bool:
     return 0 <= index < len(text) and text[index].isalnum()
 
@@ -58,12 +85,13 @@ class SecretMatcher:
         self.mask = mask
         self.whole = values
         self.long = [s for s in values if len(s) >= MIN_PIECE_SECRET]
-        # prefilter: every 4-byte substring of a long secret's UTF-8 -> the secrets holding it
-        self._grams: dict[int, set[int]] = {}
-        for index, secret in enumerate(self.long):
-            data = secret.encode("utf-8")
+        # every 4-byte substring of a long secret's UTF-8 -> (the secret's UTF-8, where it occurs)
+        self._grams: dict[int, list[tuple[bytes, int]]] = {}
+        for secret in self.long:
+            data = secret.encode("utf-8", "surrogatepass")
             for start in range(len(data) - CHUNK + 1):
-                self._grams.setdefault(int.from_bytes(data[start : start + CHUNK], sys.byteorder), set()).add(index)
+                self._grams.setdefault(int.from_bytes(data[start : start + CHUNK], sys.byteorder), []).append((data, start))
+        self._gram_set = frozenset(self._grams)
         # elided ends: the 4 characters that end a prefix / start a suffix -> (secret, where they end / start)
         self._prefix_tails: dict[str, list[tuple[str, int]]] = {}
         self._suffix_heads: dict[str, list[tuple[str, int]]] = {}
@@ -84,33 +112,18 @@ class SecretMatcher:
 
     # -- rule 1: pieces ------------------------------------------------------------------------
     def _pieces(self, text: str) -> list[tuple[int, int]]:
-        hits = self._grams.keys() & set(_chunks(text.encode("utf-8", "surrogatepass")))
-        if not hits:
-            return []
-        suspects = set().union(*(self._grams[gram] for gram in hits))
+        data = text.encode("utf-8", "surrogatepass")
         found: list[tuple[int, int]] = []
-        for index in sorted(suspects):
-            found += self._pieces_of(self.long[index], text)
-        return found
-
-    @staticmethod
-    def _pieces_of(secret: str, text: str) -> list[tuple[int, int]]:
-        """Maximal runs of text equal to part of the secret; each holds a secret-aligned 4-character anchor."""
-        found: list[tuple[int, int]] = []
-        for offset in range(0, len(secret) - CHUNK + 1, CHUNK):
-            anchor = secret[offset : offset + CHUNK]
-            at = text.find(anchor)
+        for gram in self._gram_set.intersection(_chunks(data)):
+            needle = gram.to_bytes(CHUNK, sys.byteorder)
+            at = data.find(needle)
             while at != -1:
-                start, s_start = at, offset
-                while start > 0 and s_start > 0 and text[start - 1] == secret[s_start - 1]:
-                    start, s_start = start - 1, s_start - 1
-                end, s_end = at + CHUNK, offset + CHUNK
-                while end < len(text) and s_end < len(secret) and text[end] == secret[s_end]:
-                    end, s_end = end + 1, s_end + 1
-                if end - start >= MIN_PIECE and _varied(text[start:end]):
-                    found.append((start, end))
-                at = text.find(anchor, at + 1)
-        return found
+                for secret, offset in self._grams[gram]:
+                    piece = _piece_at(data, at, secret, offset)
+                    if piece:
+                        found.append(piece)
+                at = data.find(needle, at + 1)
+        return _character_ranges(data, found) if found and len(data) != len(text) else found
 
     # -- rule 2: ends next to an ellipsis ------------------------------------------------------
     def _elided_ends(self, text: str) -> list[tuple[int, int]]:

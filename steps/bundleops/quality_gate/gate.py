@@ -162,7 +162,7 @@ class SonarClient:
         try:
             body = response.json()
         except ValueError:
-            raise BundleopsError(f"{self.server_url}/{path} did not answer JSON: not a SonarQube Web API", fix=FIX_NOT_SONAR, code=ExitCode.EXTERNAL_FAILURE) from None
+            raise BundleopsError(f"{self.server_url}/{path} did not answer JSON: not a SonarQube Web API", fix=FIX_NOT_SONAR) from None
         return expect(body, dict, "the answer", path)
 
 
