@@ -1,4 +1,9 @@
-"""Run a tool (pytest, pysonar) as a child process with its output passed through redaction."""
+"""Run a tool (pytest, pysonar) as a child process with its output passed through redaction.
+
+Each line is printed through the CI writer's `info`, so a line the tool prints that the CI would
+read as a workflow command (a test's failure message quoting a crafted branch name) is shown,
+not run.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import IO, Mapping, Sequence
 
-from bundleops.output import redact
+from bundleops.output import current, redact
 
 # After SIGTERM at the time limit, how long the child's process group gets to exit before SIGKILL.
 STOP_GRACE_SECONDS = 5.0
@@ -41,8 +46,9 @@ def run_redacted(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], time
 
 
 def _copy_redacted(stream: IO[str]) -> None:
+    out = current()
     for line in stream:
-        sys.stdout.write(redact(line))
+        out.info(redact(line.rstrip("\n")))
     sys.stdout.flush()
 
 

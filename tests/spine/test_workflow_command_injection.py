@@ -1,7 +1,8 @@
 """A branch name or author with a newline and a workflow command, from a crafted event: never run by the CI.
 
 The real console script runs `context`, `context --format json`, `plan` and a refused
-`validate --target prod` (its error names the branch) on GitHub and Azure with hostile values.
+`validate --target prod` (its error names the branch) on GitHub and Azure with hostile values,
+and `unit` on a project whose failing test prints the branch (a tool's output, relayed).
 The log is then read the way each runner reads it (the parsing rules of actions/runner's
 ActionCommand and the Azure agent's Command, quoted in bundleops/output/writers.py): every
 command the runner would execute must be one bundleops wrote itself.
@@ -13,7 +14,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.context import snapshots
+from tests.publish.sample_project import write_project
 from tests.support.console import run_bundleops
 
 BRANCH = "feature/x\n::stop-commands::pwned\n  ::add-mask::pwned ##[set-output name=target]prod\n##vso[task.setvariable variable=target]prod"
@@ -106,3 +110,19 @@ def test_azure_runs_only_the_commands_bundleops_wrote(tmp_path: Path) -> None:
     assert setvariables == ["##vso[task.setvariable variable=target;isOutput=true]staging"]
     json_out = run_bundleops(["context", "--format", "json"], env=azure_event(tmp_path), cwd=tmp_path).stdout
     assert json.loads(json_out)["branch"] == BRANCH
+
+
+@pytest.mark.parametrize("vendor", ["github", "azure"])
+def test_a_tools_output_is_shown_not_run(tmp_path: Path, vendor: str) -> None:
+    project = write_project(tmp_path / "repo")
+    (project / "tests/unit/test_branch.py").write_text("import os\n\n\ndef test_branch():\n    print(os.environ['BRANCH_UNDER_TEST'])\n    assert False\n")
+    env = (github_event if vendor == "github" else azure_event)(tmp_path) | {"BRANCH_UNDER_TEST": BRANCH}
+    result = run_bundleops(["unit"], env=env, cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "::add-mask::pwned" in result.stdout or "**vso[task.setvariable variable=target]prod" in result.stdout  # shown
+    if vendor == "github":
+        executed = github_commands(result.stdout + result.stderr)
+        assert {name for name, _ in executed} <= {"group", "endgroup", "error", "stop-commands"}, executed
+        assert not [data for name, data in executed if "pwned" in data or name == "stop-commands" and not data.startswith("bundleops_")]
+    else:
+        assert all(re.fullmatch(r"##\[(group|endgroup)\]|##vso\[task\.logissue type=error\]", c) for c in azure_commands(result.stdout + result.stderr))
