@@ -9,7 +9,8 @@ from bundleops.output.pieces import SecretMatcher
 TOKEN = "dose9ffd-4b2a-4c7e-9a1c-1c48178acc420"
 WORDY = "password-settings-2026"  # a secret that contains ordinary words
 SHORT = "s3cr3t!"  # shorter than 16: matched whole only
-MATCHER = SecretMatcher([TOKEN, WORDY, SHORT], "***")
+ACCENTED = "pässwörd-ünïcødé-2026"  # pieces are found in the UTF-8, masked by character
+MATCHER = SecretMatcher([TOKEN, WORDY, SHORT, ACCENTED], "***")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -26,6 +27,8 @@ MATCHER = SecretMatcher([TOKEN, WORDY, SHORT], "***")
     ("the password settings page", "the password settings page"),  # words of a secret are not its pieces
     ("value -settings-2026 here", "value *** here"),
     (f"{SHORT} and s3cr3t", "*** and s3cr3t"),
+    ("é: ünïcødé-2 ö", "é: *** ö"),
+    ("é: ünïcødé ö", "é: ünïcødé ö"),  # letters only
 ])
 def test_rules(text: str, expected: str) -> None:
     assert MATCHER.redact(text) == expected
