@@ -252,11 +252,11 @@ def inert_json(value: object) -> str:
     return json.dumps(value, indent=2).replace("##", "#\\u0023")
 
 
-_GITHUB_COMMAND_LINE = re.compile(r"^[ \t]*::|##\[", re.MULTILINE)
+_GITHUB_COMMAND_LINE = re.compile(r"^\s*::|##\[", re.MULTILINE)
 
 
 def _github_would_parse(text: str) -> bool:
-    """A line the runner would take for a command: `::` after leading spaces, or `##[` anywhere (any line break counts)."""
+    """A line the runner would take for a command: `::` after leading white space (.NET TrimStart), or `##[` anywhere."""
     return bool(_GITHUB_COMMAND_LINE.search(re.sub(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)))
 
 
