@@ -58,10 +58,10 @@ def test_a_server_that_stalls_after_answering_still_ends_at_the_timeout(sonar: S
     sonar.add_analysis("S2", "OK", statuses=["PENDING", "SUCCESS"])
     sonar.write_report_task(tmp_path / ".scannerwork", "S2")
     sonar.on_request = lambda request: setattr(sonar, "stall_seconds", 120) if "project_status" in request else None
-    result, elapsed = gate(tmp_path, sonar, "--timeout", "3")
+    result, elapsed = gate(tmp_path, sonar, "--timeout", "5")
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "SonarQube api/qualitygates/project_status did not answer within" in result.stderr and "--timeout 3s ran out" in result.stderr
-    assert elapsed < 3 + START_UP
+    assert "SonarQube api/qualitygates/project_status did not answer within" in result.stderr and "--timeout 5s ran out" in result.stderr
+    assert elapsed < 5 + START_UP
 
 
 def test_an_unreachable_server_is_retried_with_backoff_then_named(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_an_outage_longer_than_the_timeout_stops_retrying_at_it(sonar: SonarStan
     result, elapsed = timed(["quality-gate", "--project-root", str(tmp_path), "--poll-interval", "1", "--timeout", "2.5"], env={"SONAR_TOKEN": sonar.token}, cwd=tmp_path)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "SonarQube api/ce/task answered HTTP 502; --timeout 2.5s ran out" in result.stderr
-    assert len(sonar.requests) == 2  # at 0 s and after 1 s; the next back-off (2 s) would pass the limit
+    assert 1 < len(sonar.requests) < 5  # retried (back-off 1 s, then 2 s), but stopped by the limit, not by the 5 tries
     assert elapsed < 2.5 + START_UP
 
 
