@@ -108,6 +108,9 @@ class SonarConfig:
     host_url: str | None = None
     # How long `bundleops quality-gate` waits for the analysis and the gate (exit 3 after).
     timeout_seconds: int = 300
+    # How long the scanner (pysonar, which has no network time-out of its own) may run before
+    # `bundleops publish --sonar` stops it and its child processes (exit 3).
+    scanner_timeout_seconds: int = 900
 
 
 @dataclass(frozen=True)

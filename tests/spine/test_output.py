@@ -75,3 +75,22 @@ def test_plain_text_elsewhere(marker: dict[str, str], tmp_path: Path, capsys: py
 def test_output_names_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="step output name"):
         current({"BUNDLEOPS_REPORT_DIR": str(tmp_path)}).set_output("bad name", "x")
+
+
+@pytest.mark.parametrize("text", ["branch\n::stop-commands::x", "branch\r\u00a0::set-output name=a::b", "feature ##[add-mask]x", "::warning::at the start"])
+def test_github_prints_text_that_would_parse_between_stop_commands(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    current({"GITHUB_ACTIONS": "true"}).info(text)
+    first, *body, last = capsys.readouterr().out.rstrip("\n").split("\n")
+    token = first.removeprefix("::stop-commands::")
+    assert token.startswith("bundleops_") and len(token) == len("bundleops_") + 32
+    assert "\n".join(body) == text and last == f"::{token}::"
+
+
+def test_github_prints_ordinary_text_as_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    current({"GITHUB_ACTIONS": "true"}).info("feature/a::b has 2 lines\n  and a colon: here")
+    assert capsys.readouterr().out == "feature/a::b has 2 lines\n  and a colon: here\n"
+
+
+def test_azure_makes_commands_anywhere_inert(capsys: pytest.CaptureFixture[str]) -> None:
+    current({"TF_BUILD": "True"}).info("author Mallory ##VSO[task.complete result=Failed]x\n##[error]y")
+    assert capsys.readouterr().out == "author Mallory **VSO[task.complete result=Failed]x\n**[error]y\n"

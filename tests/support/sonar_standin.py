@@ -9,7 +9,13 @@ It follows SonarQube's documented contract for exactly these endpoints:
   an unknown analysis is 404 with `errors[]`.
 - Authentication: `Authorization: Bearer <token>` or HTTP Basic with the token as user name;
   anything else is 401 with an empty body, as SonarQube answers.
-- `unavailable = N` makes the next N requests answer 503, as SonarQube does while starting.
+- `unavailable = N` makes the next N requests answer 503 (or `unavailable_status`), as SonarQube
+  does while starting and a proxy does when the server is down.
+Failure modes for the fault tests:
+- `stall_seconds = S`: every request waits S seconds before its answer (a stalled server or
+  proxy; a client without a read time-out waits with it). stop() releases the waiting requests.
+- `unexpected[path] = body`: that endpoint answers 200 with this JSON instead (bytes: sent as
+  they are), as an older or different API or a proxy's own page would.
 Any other method or path answers 501 with an error naming it, so a client calling something the
 stand-in does not model fails loudly instead of passing. It listens on 127.0.0.1 only.
 """
@@ -45,11 +51,17 @@ class SonarStandIn:
     on_request: Callable[[str], None] | None = None
     # The next N requests answer 503, as SonarQube does while it starts or migrates its database.
     unavailable: int = 0
+    unavailable_status: int = 503
+    # Every request waits this long before it is answered.
+    stall_seconds: float = 0.0
+    # Path -> the body that endpoint answers (200) instead of the modelled one.
+    unexpected: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._url: str | None = None
+        self._released = threading.Event()
 
     # -- scripting ---------------------------------------------------------------------------
     def add_analysis(self, task_id: str, gate_status: str, conditions: list[dict[str, str]] | None = None, *, statuses: list[str] | None = None, error_message: str | None = None) -> None:
@@ -84,6 +96,7 @@ class SonarStandIn:
         return self
 
     def stop(self) -> None:
+        self._released.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -139,12 +152,16 @@ def _handler(standin: SonarStandIn) -> type[BaseHTTPRequestHandler]:
             if standin.on_request:
                 standin.on_request(f"GET {self.path}")
             query = {key: values[0] for key, values in parse_qs(parsed.query).items()}
+            if standin.stall_seconds:
+                standin._released.wait(standin.stall_seconds)
             if standin.unavailable > 0:
                 standin.unavailable -= 1
-                return self._send(503, {"errors": [{"msg": "SonarQube is starting"}]})
+                return self._send(standin.unavailable_status, {"errors": [{"msg": "SonarQube is starting"}]})
             known = parsed.path in ("/api/ce/task", "/api/qualitygates/project_status")
             if known and not standin.authorised(self.headers.get("Authorization")):
                 return self._send(401, None)
+            if parsed.path in standin.unexpected:
+                return self._send(200, standin.unexpected[parsed.path])
             status, body = standin.answer(parsed.path, query)
             if status == 501:
                 body = {"errors": [{"msg": f"SonarQube stand-in does not implement GET {parsed.path}"}]}
@@ -157,11 +174,14 @@ def _handler(standin: SonarStandIn) -> type[BaseHTTPRequestHandler]:
         do_POST = do_PUT = do_DELETE = do_PATCH = _unsupported  # noqa: N815
 
         def _send(self, status: int, body: Any) -> None:
-            data = b"" if body is None else json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            data = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode("utf-8")
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up on a stalled answer
+                pass
 
     return Handler

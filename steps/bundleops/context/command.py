@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from bundleops.output import current
+from bundleops.output.writers import inert_json
 from bundleops.step import add_project_argument, load_project
 
 NAME = "context"
@@ -24,10 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     _, context = load_project(args.project_root)
     fields = context.to_dict()
+    # Values come from the CI's event (a branch name may hold a newline and a workflow command):
+    # printed so that no CI runs them.
     if args.format == "json":
-        print(json.dumps(fields, indent=2))
+        print(inert_json(fields))
     else:
         width = max(map(len, fields))
-        for name, value in fields.items():
-            print(f"{name:<{width}}  {'-' if value is None else value}")
+        current().info("\n".join(f"{name:<{width}}  {'-' if value is None else value}" for name, value in fields.items()))
     return 0

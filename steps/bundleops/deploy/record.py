@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bundleops.context import CIContext
+from bundleops.output.redact import write_redacted
 from bundleops.plan.roles import TargetRef
 
 
@@ -52,9 +53,8 @@ class DeploymentRecord:
         )
 
     def write(self, report_dir: Path) -> Path:
-        report_dir.mkdir(parents=True, exist_ok=True)
         path = report_dir / f"deployment-{self.target}.json"
-        path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
+        write_redacted(path, json.dumps(asdict(self), indent=2) + "\n")
         return path
 
     def markdown(self) -> str:

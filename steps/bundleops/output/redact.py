@@ -1,18 +1,27 @@
-"""Keep secret values out of everything bundleops prints, tracebacks and library messages included.
+"""Keep secret values out of everything bundleops prints or writes, tracebacks and reports included.
 
 The filter wraps `sys.stdout` and `sys.stderr` once, at start-up, so it also covers logging
 handlers, warnings and uncaught exceptions. Child processes write to the file descriptors
-directly, so steps pass their output through `redact()` (see `bundleops.process`).
+directly, so steps pass their output through `redact()` (see `bundleops.child`). Every file
+bundleops writes or receives (JUnit, coverage, the deployment record, summaries, outputs) goes
+through `write_redacted()` or `redact_file()`: the same rules, plus the XML- and JSON-escaped
+forms of each secret, since that is how a value looks inside those files. What counts as a
+secret (whole values, pieces, elided forms) is in `bundleops.output.pieces`.
 """
 
 from __future__ import annotations
 
 import atexit
 import io
+import json
 import os
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
+from xml.sax.saxutils import escape
+
+from bundleops.output.pieces import SecretMatcher
 
 # Variables that always hold a secret, whatever the project says.
 SECRET_VARIABLES: frozenset[str] = frozenset(
@@ -44,6 +53,7 @@ MIN_SECRET_LENGTH = 6
 MASK = "***"
 
 _secrets: set[str] = set()
+_matchers: dict[str, SecretMatcher] = {}  # "console" / "files", rebuilt when a secret is added
 
 
 def secret_variable_names(environ: os._Environ[str] | dict[str, str], extra: tuple[str, ...] = ()) -> set[str]:
@@ -57,8 +67,9 @@ def secret_variable_names(environ: os._Environ[str] | dict[str, str], extra: tup
 
 def register_secret(value: str | None) -> None:
     """Redact this value from now on (e.g. an OAuth token bundleops obtained at run time)."""
-    if value and len(value) >= MIN_SECRET_LENGTH:
+    if value and len(value) >= MIN_SECRET_LENGTH and value not in _secrets:
         _secrets.add(value)
+        _matchers.clear()
 
 
 def register_environment(environ: os._Environ[str] | dict[str, str] | None = None, extra: tuple[str, ...] = ()) -> list[str]:
@@ -70,12 +81,41 @@ def register_environment(environ: os._Environ[str] | dict[str, str] | None = Non
     return [v for v in values if len(v) >= MIN_SECRET_LENGTH]
 
 
+def _matcher(kind: str) -> SecretMatcher:
+    if kind not in _matchers:
+        values = set(_secrets)
+        if kind == "files":
+            values |= {escape(v, {'"': "&quot;", "'": "&apos;"}) for v in _secrets} | {json.dumps(v)[1:-1] for v in _secrets}
+        _matchers[kind] = SecretMatcher(values, MASK)
+    return _matchers[kind]
+
+
 def redact(text: str) -> str:
-    """Replace every registered secret in text, longest first so a secret containing another still vanishes whole."""
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, MASK)
-    return text
+    """Mask every registered secret in text: whole, by a long-enough piece, or around an ellipsis."""
+    return _matcher("console").redact(text) if _secrets else text
+
+
+def redact_for_file(text: str) -> str:
+    """As redact(), also catching the XML- and JSON-escaped forms a value takes inside a report."""
+    return _matcher("files").redact(text) if _secrets else text
+
+
+def write_redacted(path: Path, text: str, *, append: bool = False) -> None:
+    """Write (or append) text to a report or summary file, secrets masked."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        handle.write(redact_for_file(text))
+
+
+def redact_file(path: Path) -> None:
+    """Mask secrets in a file another program wrote (pytest's JUnit, a downloaded report), in place."""
+    if not _secrets or not path.is_file():
+        return
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", "surrogateescape")
+    cleaned = redact_for_file(text)
+    if cleaned != text:
+        path.write_bytes(cleaned.encode("utf-8", "surrogateescape"))
 
 
 class RedactingStream(io.TextIOBase):
@@ -103,9 +143,9 @@ class RedactingStream(io.TextIOBase):
     def flush(self) -> None:
         """Write what is safe: a tail that could be the start of a secret waits for the next write."""
         if self._pending:
-            text = redact(self._pending)
-            held = _secret_prefix_length(text)
-            self._target.write(text[: len(text) - held])
+            text = self._pending
+            held = _matcher("console").held_tail(text) if _secrets else 0
+            self._target.write(redact(text[: len(text) - held]))
             self._pending = text[len(text) - held :]
         self._target.flush()
 
@@ -127,17 +167,6 @@ class RedactingStream(io.TextIOBase):
 
     def writable(self) -> bool:
         return True
-
-
-def _secret_prefix_length(text: str) -> int:
-    """Length of the longest end of text that begins some secret (so it may continue in the next write)."""
-    longest = 0
-    for secret in _secrets:
-        for size in range(min(len(secret) - 1, len(text)), longest, -1):
-            if text.endswith(secret[:size]):
-                longest = size
-                break
-    return longest
 
 
 def install_redaction(extra: tuple[str, ...] = ()) -> list[str]:

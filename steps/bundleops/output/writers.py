@@ -9,12 +9,25 @@
 | job summary    | $GITHUB_STEP_SUMMARY   | ##vso[task.uploadsummary]  | Markdown file     | Markdown file               |
 
 The dotenv and Markdown files live in the report folder (`BUNDLEOPS_REPORT_DIR`, default
-`test-results/`), where every template already collects artifacts.
+`test-results/`), where every template already collects artifacts; every file is written
+through the redaction (`write_redacted`).
+
+Values bundleops did not write itself (a branch name, an author, a test's failure message) can
+hold a newline followed by a command. So every plain line is made inert for the CI that reads it:
+- GitHub runs `::command::` at the start of a line (after spaces) and the legacy `##[command]`
+  anywhere in a line (actions/runner ActionCommand.TryParseV2 / TryParse). Text that would
+  parse is printed between `::stop-commands::<random token>` and `::<token>::`, GitHub's own way
+  to log text verbatim; command data and properties are %-escaped (%25, %0D, %0A; `:` and `,`
+  in properties).
+- Azure runs `##vso[` anywhere in a line and formats `##[`: both become `**vso[` / `**[`, as the
+  agent's own neutraliser does; command data and properties are escaped (%AZP25, %0D, %0A; `;`
+  and `]` in properties).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sys
@@ -24,7 +37,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from bundleops.context.vendor import detect_vendor
-from bundleops.output.redact import redact, register_secret, unredacted_stdout
+from bundleops.output.redact import redact, register_secret, unredacted_stdout, write_redacted
 
 REPORT_DIR_ENV = "BUNDLEOPS_REPORT_DIR"
 DEFAULT_REPORT_DIR = "test-results"
@@ -47,7 +60,11 @@ class CIWriter:
 
     # -- plain lines -------------------------------------------------------------------------
     def info(self, message: str) -> None:
-        print(message, flush=True)
+        self._print_inert(message)
+
+    def _print_inert(self, text: str) -> None:
+        """Print text the CI must show, never run: plain text here, where no CI parses the log."""
+        print(text, flush=True)
 
     def error(self, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
         print(f"ERROR: {self._located(message, file, line)}", file=sys.stderr, flush=True)
@@ -91,23 +108,23 @@ class CIWriter:
     def set_output(self, name: str, value: str) -> None:
         """A value later steps or jobs can read; a dotenv file where the CI has no native way."""
         _check_output_name(name)
-        path = report_dir(self.environ) / OUTPUTS_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{name}={_single_line(value)}\n")
+        write_redacted(report_dir(self.environ) / OUTPUTS_FILE, f"{name}={_single_line(value)}\n", append=True)
 
     def summary(self, markdown: str) -> None:
         """Append Markdown to the job summary (a file in the report folder where the CI has none)."""
-        path = report_dir(self.environ) / SUMMARY_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(redact(markdown).rstrip("\n") + "\n\n")
+        write_redacted(report_dir(self.environ) / SUMMARY_FILE, markdown.rstrip("\n") + "\n\n", append=True)
 
 
 class GitHubWriter(CIWriter):
     """GitHub Actions workflow commands (docs: 'Workflow commands for GitHub Actions')."""
 
     vendor = "github"
+
+    def _print_inert(self, text: str) -> None:
+        if not _github_would_parse(text):
+            return super()._print_inert(text)
+        token = f"bundleops_{uuid.uuid4().hex}"
+        print(f"::stop-commands::{token}\n{text}\n::{token}::", flush=True)
 
     def error(self, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
         print(_github_command("error", message, file=file, line=line, title=title), flush=True)
@@ -135,21 +152,22 @@ class GitHubWriter(CIWriter):
         if not target:
             return super().set_output(name, value)
         delimiter = f"bundleops_{uuid.uuid4().hex}"
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+        write_redacted(Path(target), f"{name}<<{delimiter}\n{value}\n{delimiter}\n", append=True)
 
     def summary(self, markdown: str) -> None:
         target = self.environ.get("GITHUB_STEP_SUMMARY")
         if not target:
             return super().summary(markdown)
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(redact(markdown).rstrip("\n") + "\n\n")
+        write_redacted(Path(target), markdown.rstrip("\n") + "\n\n", append=True)
 
 
 class AzureWriter(CIWriter):
     """Azure Pipelines logging commands (docs: 'Logging commands')."""
 
     vendor = "azure"
+
+    def _print_inert(self, text: str) -> None:
+        super()._print_inert(_azure_inert(text))
 
     def error(self, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None) -> None:
         print(_azure_issue("error", message, file, line), flush=True)
@@ -158,7 +176,7 @@ class AzureWriter(CIWriter):
         print(_azure_issue("warning", message, file, line), flush=True)
 
     def _start_group(self, title: str) -> None:
-        print(f"##[group]{_azure_data(title)}", flush=True)
+        print(f"##[group]{_azure_data(_azure_inert(title))}", flush=True)
 
     def _end_group(self, title: str) -> None:
         print("##[endgroup]", flush=True)
@@ -225,6 +243,31 @@ def _single_line(value: str) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
+def inert_json(value: object) -> str:
+    """JSON for the log that no CI reads as a command: `#` of `##` as `\\u0023`, the same JSON value.
+
+    Indented JSON never starts a line with `::`, and a newline inside a string is `\\n`; `##` can
+    only occur inside strings, where `\\u0023` decodes back to `#`.
+    """
+    return json.dumps(value, indent=2).replace("##", "#\\u0023")
+
+
+_GITHUB_COMMAND_LINE = re.compile(r"^\s*::|##\[", re.MULTILINE)
+
+
+def _github_would_parse(text: str) -> bool:
+    """A line the runner would take for a command: `::` after leading white space (.NET TrimStart), or `##[` anywhere."""
+    return bool(_GITHUB_COMMAND_LINE.search(re.sub(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)))
+
+
+_AZURE_COMMAND = re.compile(r"##(vso\[|\[)", re.IGNORECASE)
+
+
+def _azure_inert(text: str) -> str:
+    """`##vso[` and `##[` anywhere become `**vso[` / `**[` (the agent's own neutraliser does the same)."""
+    return _AZURE_COMMAND.sub(lambda match: "**" + match.group(1), text)
+
+
 def _github_data(value: str) -> str:
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -234,8 +277,10 @@ def _github_property(value: str) -> str:
 
 
 def _github_command(kind: str, message: str, *, file: str | None, line: int | None, title: str | None) -> str:
-    props = [f"{key}={_github_property(str(val))}" for key, val in (("file", file), ("line", line), ("title", title)) if val]
-    return f"::{kind} {','.join(props)}::{_github_data(message)}" if props else f"::{kind}::{_github_data(message)}"
+    """An annotation; message and properties are redacted before escaping, which would hide a secret from the stream filter."""
+    props = [f"{key}={_github_property(redact(str(val)))}" for key, val in (("file", file), ("line", line), ("title", title)) if val]
+    data = _github_data(redact(message))
+    return f"::{kind} {','.join(props)}::{data}" if props else f"::{kind}::{data}"
 
 
 def _azure_data(value: str) -> str:
@@ -243,9 +288,10 @@ def _azure_data(value: str) -> str:
 
 
 def _azure_issue(kind: str, message: str, file: str | None, line: int | None) -> str:
+    """An issue; message and path are redacted and made inert before escaping (see _github_command)."""
     props = [f"type={kind}"]
     if file:
-        props.append(f"sourcepath={_azure_data(file).replace(';', '%3B').replace(']', '%5D')}")
+        props.append(f"sourcepath={_azure_data(_azure_inert(redact(file))).replace(';', '%3B').replace(']', '%5D')}")
     if line:
         props.append(f"linenumber={line}")
-    return f"##vso[task.logissue {';'.join(props)}]{_azure_data(message)}"
+    return f"##vso[task.logissue {';'.join(props)}]{_azure_data(_azure_inert(redact(message)))}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from bundleops.output import CIWriter, current
+from bundleops.output.writers import inert_json
 from bundleops.plan.planner import Plan, make_plan
 from bundleops.plan.rules import STEP_NAMES
 from bundleops.step import add_project_argument, load_project
@@ -35,12 +35,14 @@ def run(args: argparse.Namespace) -> int:
     if args.outputs:
         publish_outputs(plan, current())
     if args.format == "json":
-        print(json.dumps(plan.to_dict(), indent=2))
+        print(inert_json(plan.to_dict()))
     else:
-        print(f"target            {plan.target or '-'}")
-        print(f"steps             {' '.join(plan.steps) or '-'}")
-        print(f"requires_approval {str(plan.requires_approval).lower()}")
-        print(f"reason            {plan.reason}")
+        current().info(
+            f"target            {plan.target or '-'}\n"
+            f"steps             {' '.join(plan.steps) or '-'}\n"
+            f"requires_approval {str(plan.requires_approval).lower()}\n"
+            f"reason            {plan.reason}"
+        )
     return 0
 
 

@@ -15,7 +15,9 @@ DESCRIPTION = (
     "failed tests and coverage natively (job summary, annotations, step outputs).\n"
     "Failed tests do not fail this step: `bundleops unit` and `bundleops test` already did.\n"
     "--sonar then runs the SonarQube scanner (pysonar) with properties derived from the CI context;\n"
-    "the token comes only from SONAR_TOKEN. SonarQube ignores test-execution reports for pull requests."
+    "the token comes only from SONAR_TOKEN. SonarQube ignores test-execution reports for pull requests.\n"
+    "pysonar has no network time-out: at --sonar-timeout the scanner and every process it started are\n"
+    "stopped and publish exits 3."
 )
 EXAMPLE = "bundleops publish --target staging --sonar    # after `bundleops unit` and `bundleops test --target staging`"
 
@@ -27,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--coverage", nargs="+", metavar="GLOB", help="Cobertura XML or .coverage data files to combine (default: .bundleops/reports/{unit,integration}/coverage.xml)")
     parser.add_argument("--sonar", action="store_true", help="then run the SonarQube scanner (needs SONAR_TOKEN and SONAR_HOST_URL or sonar.host_url)")
     parser.add_argument("--sonar-dry-run", action="store_true", help="with --sonar: validate the scanner configuration offline (pysonar --dry-run), no upload")
+    parser.add_argument("--sonar-timeout", type=float, metavar="S", help="with --sonar: stop the scanner after S seconds, exit 3 (default: sonar.scanner_timeout_seconds, 900)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     with step.begin(NAME, args) as run:
         published = publisher.publish(run.out, run.project_root.resolve(), args.junit, args.coverage, max_annotations=run.config.publish.max_annotations, target=run.target)
         if args.sonar or args.sonar_dry_run:
-            return sonar.analyse(run, published, dry_run=args.sonar_dry_run)
+            timeout = args.sonar_timeout if args.sonar_timeout is not None else run.config.sonar.scanner_timeout_seconds
+            return sonar.analyse(run, published, dry_run=args.sonar_dry_run, timeout=timeout)
     return 0

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.output.redact import redact_file
 from bundleops.output.writers import CIWriter, report_dir
 from bundleops.publish import coverage_merge, junit, summary
 from bundleops.publish.reroot import Rerooter
@@ -62,6 +63,7 @@ def publish(out: CIWriter, project_root: Path, junit_patterns: Sequence[str] | N
     junit_path = out_dir / "junit.xml"
     junit_path.parent.mkdir(parents=True, exist_ok=True)
     merged.write(str(junit_path))
+    redact_file(junit_path)  # the inputs may come from elsewhere (--junit), unredacted
     totals = junit.totals(merged)
     failed = junit.failed_tests(merged, rerooter.reroot)
     coverage_path = out_dir / "coverage.xml" if coverage_inputs else None
@@ -86,6 +88,7 @@ def _coverage(out: CIWriter, inputs: Sequence[Path], rerooter: Rerooter, project
         return None, []
     combined = coverage_merge.combine(inputs, rerooter)
     totals = coverage_merge.write(combined, project_root, xml_path, project_root / COMBINED_DATA_FILE)
+    redact_file(xml_path)
     for path in combined.dropped[:5]:
         out.warning(f"coverage for {path} left out: no file of this repository matches it")
     return totals, combined.dropped

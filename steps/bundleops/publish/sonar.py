@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
@@ -23,6 +24,7 @@ import yaml
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.child import run_redacted
 from bundleops.extras import missing_extra
+from bundleops.output.redact import write_redacted
 
 if TYPE_CHECKING:
     from bundleops.context import CIContext
@@ -80,8 +82,10 @@ def _branch_properties(context: "CIContext", config: "ProjectConfig") -> dict[st
     return {}
 
 
-def analyse(run: "StepRun", published: "Published", *, dry_run: bool = False) -> int:
-    """Run pysonar; 0 when the analysis was submitted (or the dry run passed)."""
+def analyse(run: "StepRun", published: "Published", *, dry_run: bool = False, timeout: float) -> int:
+    """Run pysonar, for at most `timeout` seconds; 0 when the analysis was submitted (or the dry run passed)."""
+    if timeout <= 0:
+        raise BundleopsError(f"the scanner time limit is {timeout:g}s", fix="set sonar.scanner_timeout_seconds (or --sonar-timeout) to a number of seconds above 0")
     project_root = run.project_root.resolve()
     environ = run.out.environ
     props = properties(project_root, run.config, run.context, published.junit_path.resolve(), published.coverage_path.resolve() if published.coverage_path else None, environ)
@@ -90,10 +94,18 @@ def analyse(run: "StepRun", published: "Published", *, dry_run: bool = False) ->
     if "sonar.pullrequest.key" in props:
         run.out.warning(PR_NOTE, title="SonarQube")
     saved = project_root / PROPERTIES_FILE
-    saved.parent.mkdir(parents=True, exist_ok=True)
-    saved.write_text(json.dumps(props, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_redacted(saved, json.dumps(props, indent=2, sort_keys=True) + "\n")
     run.out.info(f"SonarQube properties: {saved}")
-    code = _run_scanner(props, project_root, environ, dry_run=dry_run)
+    try:
+        code = _run_scanner(props, project_root, environ, dry_run=dry_run, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BundleopsError(
+            f"the SonarQube scanner (pysonar) did not finish within {timeout:g}s: stopped it and every process it started "
+            f"(pysonar has no network time-out; is {props.get('sonar.host.url', 'the server')} answering?)",
+            fix="check that the CI agent reaches the SonarQube server (proxy, firewall, server load), "
+            "or raise sonar.scanner_timeout_seconds (--sonar-timeout) for a large project",
+            code=ExitCode.EXTERNAL_FAILURE,
+        ) from None
     if code != 0:
         raise BundleopsError(
             f"the SonarQube scanner (pysonar{' --dry-run' if dry_run else ''}) exited with {code}; its log is above",
@@ -112,11 +124,11 @@ def _require_server(props: Mapping[str, str], environ: Mapping[str, str]) -> Non
         raise BundleopsError("SONAR_TOKEN is not set", fix="store a SonarQube analysis token as a secret CI variable named SONAR_TOKEN (never pass it on the command line)")
 
 
-def _run_scanner(props: Mapping[str, str], project_root: Path, environ: Mapping[str, str], *, dry_run: bool) -> int:
+def _run_scanner(props: Mapping[str, str], project_root: Path, environ: Mapping[str, str], *, dry_run: bool, timeout: float) -> int:
     scanner = _scanner()
     env = dict(environ)
     env["SONAR_SCANNER_JSON_PARAMS"] = json.dumps(dict(props))
-    return run_redacted([scanner, "--dry-run"] if dry_run else [scanner], cwd=project_root, env=env)
+    return run_redacted([scanner, "--dry-run"] if dry_run else [scanner], cwd=project_root, env=env, timeout=timeout)
 
 
 def _scanner() -> str:

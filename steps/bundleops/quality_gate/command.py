@@ -18,7 +18,8 @@ DESCRIPTION = (
     "api/qualitygates/project_status, and prints the gate with its failing conditions. Works after any\n"
     "scanner. The token comes only from SONAR_TOKEN.\n"
     "Exit codes: 0 passed; 1 gate status listed in sonar.fail_on (default ERROR); 2 bad token, bad URL\n"
-    "or unknown task; 3 the analysis failed on the server, the server kept failing, or --timeout passed.\n"
+    "or unknown task; 3 the analysis failed on the server, the server kept failing or answered unexpected\n"
+    "JSON, or --timeout passed. --timeout is a hard limit: requests in flight are cut off at it.\n"
     "SonarQube ignores test-execution reports for pull requests: a pull request's gate sees coverage, not test counts."
 )
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ EXAMPLE = "bundleops quality-gate --report-task .scannerwork/report-task.txt --t
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     step.add_project_argument(parser)
     parser.add_argument("--report-task", type=Path, metavar="PATH", help="the scanner's report-task.txt (default: .scannerwork/, target/sonar/ or build/sonar/ under the project root)")
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds to wait for the analysis (default: sonar.timeout_seconds, 300)")
+    parser.add_argument("--timeout", type=float, metavar="S", help="seconds to wait for the analysis and the gate, requests in flight included (default: sonar.timeout_seconds, 300)")
     parser.add_argument("--poll-interval", type=float, default=5.0, metavar="S", help="seconds between polls, and the first retry delay after a failed request (default: 5)")
 
 
@@ -52,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
         timeout = args.timeout if args.timeout is not None else run.config.sonar.timeout_seconds
         if timeout <= 0 or args.poll_interval <= 0:
             raise BundleopsError(f"--timeout {timeout:g} and --poll-interval {args.poll_interval:g} must be positive", fix="pass a number of seconds above 0")
-        client = gate.SonarClient(task.server_url, token, retry_delay=args.poll_interval)
+        client = gate.SonarClient(task.server_url, token, gate.Deadline(timeout), retry_delay=args.poll_interval)
         run.out.info(f"waiting for SonarQube analysis task {task.task_id} on {task.server_url} (up to {timeout:g}s)")
-        result = gate.quality_gate(client, gate.wait_for_analysis(client, task, timeout, args.poll_interval))
+        result = gate.quality_gate(client, gate.wait_for_analysis(client, task, args.poll_interval))
         return _report(run, task, result)
 
 

@@ -6,11 +6,18 @@ on SUCCESS its analysisId names the quality-gate result (`GET api/qualitygates/p
 Works after any scanner (pysonar, sonar-scanner, Maven, Gradle), not only `bundleops publish`.
 
 Exit codes: 0 gate passed; 1 gate status in sonar.fail_on (default ERROR); 2 bad token, bad URL
-or unknown task; 3 the analysis failed on the server, the server kept failing, or timeout.
+or unknown task; 3 the analysis failed on the server, the server kept failing, answered
+something that is not the documented JSON, or timeout.
+
+The timeout is a hard limit: every request's own time-out, every pause between polls and every
+retry back-off is cut to what is left of it, so the step ends within it even when the server
+stalls in the middle of an answer. 429, 5xx, connection errors and read time-outs are retried
+with exponential back-off (doubling from the poll interval, at most MAX_BACKOFF seconds).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +30,30 @@ if TYPE_CHECKING:
     import requests
 
 DEFAULT_REPORT_TASKS = (".scannerwork/report-task.txt", "target/sonar/report-task.txt", "build/sonar/report-task.txt")
-RETRIES = 3  # per request, for connection errors and the answers below
+ATTEMPTS = 5  # per request, for connection errors, time-outs and the answers below
 TRANSIENT = frozenset({429, 500, 502, 503, 504})  # worth another try; any other status is an answer
+REQUEST_TIMEOUT = 30.0  # seconds one request may take, when the deadline leaves that much
+MAX_BACKOFF = 30.0
+TASK_STATUSES = ("PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "CANCELED")  # api/ce/task task.status
+FIX_NOT_SONAR = "check that serverUrl in report-task.txt is the SonarQube server the scanner used (not a proxy or another service)"
+
+
+class Deadline:
+    """The moment `--timeout` runs out; everything that waits asks it how long it may."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
+    def expired(self, what: str) -> BundleopsError:
+        return BundleopsError(
+            f"{what}; --timeout {self.seconds:g}s ran out",
+            fix="raise sonar.timeout_seconds or --timeout, or check the SonarQube server (its queue, its load, the network to it)",
+            code=ExitCode.EXTERNAL_FAILURE,
+        )
 
 
 @dataclass(frozen=True)
@@ -84,10 +113,11 @@ def read_report_task(path: Path | None, project_root: Path) -> ReportTask:
 class SonarClient:
     """The two Web API calls, with the answers that mean 'your input is wrong' told apart from outages."""
 
-    def __init__(self, server_url: str, token: str, *, retry_delay: float = 2.0) -> None:
+    def __init__(self, server_url: str, token: str, deadline: Deadline, *, retry_delay: float = 2.0) -> None:
         import requests
 
         self.server_url = server_url
+        self.deadline = deadline
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.retry_delay = retry_delay  # doubled after each failed try
@@ -96,18 +126,26 @@ class SonarClient:
         import requests
 
         url = f"{self.server_url}/{path}"
-        for attempt in range(1, RETRIES + 1):
+        for attempt in range(1, ATTEMPTS + 1):
+            budget = min(REQUEST_TIMEOUT, self.deadline.remaining())
+            if budget <= 0:
+                raise self.deadline.expired(f"SonarQube {path} was not asked again")
             try:
-                response = self.session.get(url, params=params, timeout=30)
+                response = self.session.get(url, params=params, timeout=budget)
+            except requests.Timeout:
+                failure = f"did not answer within {budget:.3g}s (read time-out)"
             except requests.ConnectionError as exc:
-                if attempt == RETRIES:
-                    raise BundleopsError(f"cannot reach SonarQube at {self.server_url} ({exc.__class__.__name__})", fix="check the server URL and that the CI agent can reach it", code=ExitCode.EXTERNAL_FAILURE) from None
+                failure = f"cannot be reached at {self.server_url} ({exc.__class__.__name__})"
             else:
                 if response.status_code not in TRANSIENT:
                     return self._answer(response, path)
-                if attempt == RETRIES:
-                    raise BundleopsError(f"SonarQube {path} answered HTTP {response.status_code} {RETRIES} times", fix="retry later; the SonarQube server is failing", code=ExitCode.EXTERNAL_FAILURE)
-            time.sleep(self.retry_delay * 2 ** (attempt - 1))
+                failure = f"answered HTTP {response.status_code}"
+            pause = min(self.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF)
+            if attempt == ATTEMPTS:
+                raise BundleopsError(f"SonarQube {path} {failure}, {ATTEMPTS} times", fix="retry later; check that the CI agent reaches the SonarQube server and that it is up", code=ExitCode.EXTERNAL_FAILURE)
+            if pause >= self.deadline.remaining():
+                raise self.deadline.expired(f"SonarQube {path} {failure}")
+            time.sleep(pause)
         raise AssertionError("unreachable")
 
     def _answer(self, response: "requests.Response", path: str) -> dict[str, Any]:
@@ -122,9 +160,25 @@ class SonarClient:
                 fix="check the server URL (is it SonarQube?) and that report-task.txt belongs to this server",
             )
         try:
-            return response.json()
+            body = response.json()
         except ValueError:
-            raise BundleopsError(f"{self.server_url}/{path} did not answer JSON: not a SonarQube Web API", fix="check the server URL") from None
+            raise BundleopsError(f"{self.server_url}/{path} did not answer JSON: not a SonarQube Web API", fix=FIX_NOT_SONAR) from None
+        return expect(body, dict, "the answer", path)
+
+
+JSON_TYPES = {dict: "a JSON object", list: "a JSON array", str: "a non-empty string"}
+
+
+def expect(value: Any, kind: type, what: str, path: str) -> Any:
+    """The value when it has the documented JSON type; a named error (exit 3) instead of a traceback otherwise."""
+    if isinstance(value, kind) and (kind is not str or value):
+        return value
+    raise unexpected(path, what, value, JSON_TYPES[kind])
+
+
+def unexpected(path: str, what: str, value: Any, expected: str) -> BundleopsError:
+    shown = "missing" if value is None else json.dumps(value)[:80]
+    return BundleopsError(f"SonarQube {path} answered an unexpected JSON shape: {what} is {shown}, expected {expected}", fix=FIX_NOT_SONAR, code=ExitCode.EXTERNAL_FAILURE)
 
 
 def _errors(response: "requests.Response") -> str:
@@ -135,36 +189,38 @@ def _errors(response: "requests.Response") -> str:
     return "; ".join(m for m in messages if m) or response.reason or "no message"
 
 
-def wait_for_analysis(client: SonarClient, task: ReportTask, timeout: float, poll: float) -> str:
-    """The analysis id once the background task succeeded."""
-    deadline = time.monotonic() + timeout
+def wait_for_analysis(client: SonarClient, task: ReportTask, poll: float) -> str:
+    """The analysis id once the background task succeeded, within the client's deadline."""
+    path = "api/ce/task"
     while True:
-        body = client.get("api/ce/task", {"id": task.task_id}).get("task", {})
-        status = body.get("status")
+        body = expect(client.get(path, {"id": task.task_id}).get("task"), dict, "task", path)
+        status = expect(body.get("status"), str, "task.status", path)
         if status == "SUCCESS":
-            analysis = body.get("analysisId")
-            if not analysis:
-                raise BundleopsError(f"task {task.task_id} succeeded without an analysisId", fix="check the SonarQube server's background tasks", code=ExitCode.EXTERNAL_FAILURE)
-            return analysis
+            return expect(body.get("analysisId"), str, "task.analysisId of a SUCCESS task", path)
         if status in ("FAILED", "CANCELED"):
             raise BundleopsError(
                 f"SonarQube could not process analysis task {task.task_id}: {status}" + (f" ({body['errorMessage']})" if body.get("errorMessage") else ""),
                 fix="open the project's Background Tasks in SonarQube for details, then re-run the analysis",
                 code=ExitCode.EXTERNAL_FAILURE,
             )
-        if time.monotonic() + poll > deadline:
-            raise BundleopsError(
-                f"analysis task {task.task_id} still {status} after {timeout:g}s",
-                fix="raise sonar.timeout_seconds or --timeout, or check the SonarQube server's queue",
-                code=ExitCode.EXTERNAL_FAILURE,
-            )
+        if status not in TASK_STATUSES:
+            raise unexpected(path, "task.status", status, f"one of {', '.join(TASK_STATUSES)}")
+        if poll >= client.deadline.remaining():
+            raise client.deadline.expired(f"analysis task {task.task_id} still {status} after {client.deadline.seconds:g}s")
         time.sleep(poll)
 
 
 def quality_gate(client: SonarClient, analysis_id: str) -> GateResult:
-    status = client.get("api/qualitygates/project_status", {"analysisId": analysis_id}).get("projectStatus", {})
+    path = "api/qualitygates/project_status"
+    status = expect(client.get(path, {"analysisId": analysis_id}).get("projectStatus"), dict, "projectStatus", path)
     conditions = [
-        Condition(c.get("metricKey", "?"), c.get("status", "?"), c.get("comparator"), c.get("errorThreshold"), c.get("actualValue"))
-        for c in status.get("conditions", [])
+        Condition(
+            str(c.get("metricKey", "?")), str(c.get("status", "?")), _text(c.get("comparator")), _text(c.get("errorThreshold")), _text(c.get("actualValue")),
+        )
+        for c in (expect(c, dict, "a condition", path) for c in expect(status.get("conditions", []), list, "projectStatus.conditions", path))
     ]
-    return GateResult(status.get("status", "NONE"), conditions)
+    return GateResult(expect(status.get("status"), str, "projectStatus.status", path), conditions)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

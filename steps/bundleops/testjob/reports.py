@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bundleops.output.redact import redact_file
 from bundleops.publish.junit import Totals
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ def download(client: WorkspaceClient, remote_folder: str, local_folder: Path) ->
         except NotFound:
             continue
         (local_folder / name).write_bytes(content)
+        redact_file(local_folder / name)  # written in the workspace, where bundleops' redaction did not run
         found.append(local_folder / name)
     return found
 

@@ -38,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops.child import run_redacted
+    from bundleops.output.redact import redact_file
     from bundleops.unit import interpreter, runner
 
     with step.begin(NAME, args) as run:
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         run.out.info(f"unit tests run with {python.describe()}")
         code = run_redacted([python.python, "-c", _RUN_SCRIPT, runner.__file__, REPORT_DIR, *sources, "--", TESTS, "-p", "no:cacheprovider"], cwd=root, env=env)
         reports = root / REPORT_DIR
+        for report in ("junit.xml", "coverage.xml"):  # pytest writes a failing assertion's values into the JUnit
+            redact_file(reports / report)
         run.out.info(f"unit test reports: {reports / 'junit.xml'}, {reports / 'coverage.xml'}")
         if code == PYTEST_NO_TESTS:
             run.out.warning(f"pytest collected no tests in {TESTS}")
