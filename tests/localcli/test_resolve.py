@@ -177,7 +177,9 @@ def test_resource_id_reference_waits_for_deploy_and_task_paths_are_checked(tmp_p
                     notebook_path: ../src/main.py
     """})
     bundle = _resolve(root)
-    assert bundle.jobs["runner"]["tasks"][0]["run_job_task"]["job_id"] == "${resources.jobs.orders_job.id}"
+    tasks = {task["task_key"]: task for task in bundle.jobs["runner"]["tasks"]}
+    assert list(tasks) == ["missing", "plain", "trigger"]  # sorted by task_key, as the real CLI's MergeJobTasks does
+    assert tasks["trigger"]["run_job_task"]["job_id"] == "${resources.jobs.orders_job.id}"
     assert "file ../src/missing.py not found" in _errors(bundle)
     assert any(error.startswith("file at ") and error.endswith("src/main.py is not a notebook") for error in _errors(bundle))
 
