@@ -16,7 +16,9 @@ DESCRIPTION = (
     "and checks the resolved configuration: staging and prod use `mode: production` and run as a service\n"
     "principal, no path points into a person's folder, the integration-test job exists, and the jobs\n"
     "carry permissions. Each finding names the file and the key to change.\n"
-    "Exit codes: 0 valid, 1 the CLI or a policy check found a problem, 2 no usable CLI or credentials."
+    "The CLI is stopped after auth.retry_timeout_seconds + 30 s, and when the step is cancelled.\n"
+    "Exit codes: 0 valid, 1 the CLI or a policy check found a problem, 2 no usable CLI, a bad host or wrong\n"
+    "credentials, 3 the workspace stayed unavailable, or the CLI was stopped (time limit, cancel)."
 )
 EXAMPLE = "bundleops validate --target staging --project-root examples/orders_pipeline"
 
@@ -34,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
         result = cli.bundle(["validate", "-o", "json", "-t", run.target], root)
+        result.raise_if_stopped()
         try:
             resolved = json.loads(result.stdout)
         except ValueError:
