@@ -98,22 +98,14 @@ def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceCli
 
 
 def _identity(client: WorkspaceClient, retry_timeout_seconds: int) -> Identity:
-    import requests
-    from databricks.sdk.errors import DatabricksError, PermissionDenied, Unauthenticated
+    """SCIM Me, a GET and so retried on what the SDK does not retry (a 500, a gateway page) within the window.
 
-    host = client.config.host
-    try:
-        me = client.current_user.me()
-    except (Unauthenticated, PermissionDenied) as error:
-        raise BundleopsError(f"authentication to {host} failed: {SCIM_ME} answered {error}", fix=CREDENTIALS_FIX) from None
-    except DatabricksError as error:
-        raise BundleopsError(
-            f"{SCIM_ME} on {host} failed: {type(error).__name__}: {error}",
-            fix="a server error, not your credentials: re-run later, and check the workspace's status if it persists",
-            code=ExitCode.EXTERNAL_FAILURE,
-        ) from None
-    except (requests.RequestException, OSError, TimeoutError) as error:
-        raise _unavailable(host, retry_timeout_seconds, f"{SCIM_ME}: {error}") from None
+    The token is fetched first, outside the retries: its failures are ValueErrors that _connect sorts."""
+    from bundleops.testjob.calls import Calls
+    from bundleops.testjob.signals import Guard
+
+    client.config.authenticate()
+    me = Calls(Guard(), retry_timeout_seconds, client.config.host or "").call(SCIM_ME, client.current_user.me)
     return Identity(me.user_name or "", me.display_name or "")
 
 
