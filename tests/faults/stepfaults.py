@@ -8,7 +8,6 @@ Fixtures are imported by the test modules (`from tests.faults.stepfaults import 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -82,13 +81,20 @@ def start(args: list[str], project: Path, env: dict[str, str]) -> subprocess.Pop
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def children(pid: int) -> list[int]:
-    """The direct child processes of `pid` (Linux /proc)."""
+def children(pid: int, running: str = "") -> list[int]:
+    """The direct child processes of `pid` whose command line contains `running` (Linux /proc)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         text = (task / "children").read_text() if (task / "children").exists() else ""
         found += [int(child) for child in text.split()]
-    return found
+    return [child for child in found if running in _command_line(child)]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except FileNotFoundError:
+        return ""
 
 
 def wait_for(condition: Any, seconds: float, what: str) -> None:
@@ -113,7 +119,3 @@ def signal_step(process: subprocess.Popen[str], signum: int, *, group: bool) -> 
         os.killpg(process.pid, signum)
     else:
         process.send_signal(signum)
-
-
-def step_environment(workspace_env: dict[str, str], shim_dir: Path, **extra: str) -> dict[str, str]:
-    return {**step_env(workspace_env, shim_dir), **extra}
