@@ -13,6 +13,8 @@ from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.errors import BundleopsError, ExitCode
 
 if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
     from bundleops.deploy.leftover import LockStatus
 
 NAME = "deploy"
@@ -83,12 +85,10 @@ def _check_lock(run: step.StepRun, resolved: dict, deployer: str, cli_started: d
     from bundleops.deploy import leftover
 
     workspace = resolved.get("workspace") or {}
-    try:
-        client, _ = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
-    except BundleopsError as error:
-        path = f"{workspace.get('state_path')}/{leftover.LOCK_FILE}"
-        return leftover.LockStatus(f"bundleops could not check the deploy lock {path} ({error.message}); if the next deploy finds it "
-                                   f"held by {deployer}, {leftover.clear_command(run.target, path)}", left=True)
+
+    def client() -> WorkspaceClient:
+        return connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+
     status = leftover.check(client, str(workspace.get("state_path")), run.target, deployer, cli_started)
     run.out.info(status.sentence)
     return status
