@@ -70,12 +70,12 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
     token = start.idempotency_token(run.context, run.target, job_id)
     parameters = start.job_parameters(settings, run.context, token, job_key)
     owned = OwnedRun(job_id, parameters[start.REPORT_FOLDER], calls.host)
+    folder = reports.clear(root)  # before the run: a step that fails leaves no earlier run's report to publish
     with never_left_running(client, calls, owned, run.out):
         # Safe to repeat: the token makes a re-sent run-now answer the run already started.
         owned.run_id = calls.call("POST jobs/run-now", lambda: client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id)
         run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {owned.describe()}, reports in {owned.report_folder}")
         finished = waiting.wait(client, calls, owned, (timeout_minutes or run.config.test.timeout_minutes) * 60, run.out)
-    folder = reports.clear(root)
     try:
         fetched = reports.download(client, calls, owned.report_folder, folder)
     except BundleopsError as failure:

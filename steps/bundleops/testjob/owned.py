@@ -69,11 +69,13 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
     """Cancel the run within the clean-up deadline; the sentence that says how it ended."""
     calls.guard.clean_up_within(CANCEL_WAIT_SECONDS)
     out.warning(f"cancelling test run {owned.describe()}: {reason}")
+    accepted = False
     try:
         if owned.run_id is None and not _find(client, calls, owned):
             return f"no run of job {owned.job_id} had started for this step (report folder {owned.report_folder}), so none is left running"
         run_id = owned.run_id
         calls.call("POST jobs/runs/cancel", lambda: client.jobs.cancel_run(run_id))
+        accepted = True
         while True:
             run = calls.call("GET jobs/runs/get", lambda: client.jobs.get_run(run_id))
             owned.url = run.run_page_url or owned.url
@@ -82,8 +84,11 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
                 return f"the test run {owned.describe()} was cancelled"
             calls.pause(1.0, "the wait for the cancelled run to end")
     except BundleopsError as failure:
-        out.error(f"could not confirm that test run {owned.describe()} was cancelled: {failure.message}", title="test run may still be running")
-        return f"the test run {owned.describe()} may still be running: cancel it in the workspace"
+        if accepted:
+            out.warning(f"the workspace accepted the cancel of test run {owned.describe()}, but its end could not be confirmed: {failure.message}")
+            return f"the test run {owned.describe()} was asked to cancel (its end could not be confirmed: check it there)"
+        out.error(f"could not cancel test run {owned.describe()}: {failure.message}", title="test run may still be running")
+        return f"the test run {owned.describe()} could not be cancelled and may still be running: cancel it there"
 
 
 def _find(client: WorkspaceClient, calls: Calls, owned: OwnedRun) -> bool:
