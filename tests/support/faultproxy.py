@@ -91,7 +91,9 @@ class Rule:
 
     def describe(self) -> str:
         when = " after upstream" if self.after_upstream else ""
-        return f"{self.fault.describe()}{when} on {self.method} {self.path}"
+        which = f"#{self.first}" + ("+" if self.last is None else f"-{self.last}" if self.last != self.first else "")
+        share = f" {self.probability:.0%} of" if self.probability < 1.0 else ""
+        return f"{self.fault.describe()}{when} on{share} {which} {self.method} {self.path}"
 
 
 def unauthorized_after(requests: int, method: str = "*", path: str = r"/api/.*") -> Rule:
