@@ -25,8 +25,8 @@ from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS
 from tests.support.faultproxy import BrokenBody, FaultProxy, Reset, Rule, Stall, Status
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
-# GitHub Actions and Azure Pipelines kill a step 7.5 s after SIGINT (2.5 s after the SIGTERM that follows).
-GRACE_SECONDS = 7.5
+# The shortest documented grace period: Jenkins kills 5 s after its SIGTERM (docs/reliability.md).
+GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
