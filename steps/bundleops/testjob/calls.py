@@ -27,6 +27,7 @@ from bundleops.workspace_errors import is_transient, to_error
 T = TypeVar("T")
 SLICE_SECONDS = 0.05
 MAX_PAUSE_SECONDS = 5.0
+CLEAN_UP_PAUSE_SECONDS = 0.5  # a cancel racing a CI's kill retries fast
 
 
 class OutOfTime(BundleopsError):
@@ -53,7 +54,7 @@ class Calls:
             except BundleopsError:
                 raise
             except Exception as error:  # noqa: BLE001 - every failure is classified here
-                pause = min(float(attempt), MAX_PAUSE_SECONDS)
+                pause = CLEAN_UP_PAUSE_SECONDS if self.guard.cleaning else min(float(attempt), MAX_PAUSE_SECONDS)
                 retry = repeatable and (is_transient(error) or isinstance(error, retry_on))
                 if not retry or time.monotonic() + pause >= min(window_ends, time.monotonic() + self.guard.remaining()):
                     raise to_error(error, endpoint, host=self.host, window_seconds=self.window_seconds if retry else None) from None

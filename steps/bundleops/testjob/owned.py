@@ -26,6 +26,7 @@ TERMINAL = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
 # After a failure or the timeout (no CI deadline): time to have the cancel accepted and the run ended.
 CANCEL_WAIT_SECONDS = 120.0
 FIND_ATTEMPTS = 3
+CONFIRM_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -82,7 +83,7 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
             if run.state and run.state.life_cycle_state and run.state.life_cycle_state.value in TERMINAL:
                 out.info(f"test run {run_id} ended: {run.state.result_state.value if run.state.result_state else run.state.life_cycle_state.value}")
                 return f"the test run {owned.describe()} was cancelled"
-            calls.pause(1.0, "the wait for the cancelled run to end")
+            calls.pause(CONFIRM_POLL_SECONDS, "the wait for the cancelled run to end")
     except BundleopsError as failure:
         if accepted:
             out.warning(f"the workspace accepted the cancel of test run {owned.describe()}, but its end could not be confirmed: {failure.message}")
