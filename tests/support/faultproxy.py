@@ -91,7 +91,9 @@ class Rule:
 
     def describe(self) -> str:
         when = " after upstream" if self.after_upstream else ""
-        return f"{self.fault.describe()}{when} on {self.method} {self.path}"
+        which = f"#{self.first}" + ("+" if self.last is None else f"-{self.last}" if self.last != self.first else "")
+        share = f" {self.probability:.0%} of" if self.probability < 1.0 else ""
+        return f"{self.fault.describe()}{when} on{share} {which} {self.method} {self.path}"
 
 
 def unauthorized_after(requests: int, method: str = "*", path: str = r"/api/.*") -> Rule:
@@ -121,7 +123,7 @@ class FaultProxy:
         self.rules = list(rules or [])
         self.random = random.Random(seed)
         self.injected: list[Injected] = []
-        self.requests = 0
+        self.seen: list[tuple[str, str]] = []  # every request's method and path, in order
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._started = time.monotonic()
@@ -129,10 +131,14 @@ class FaultProxy:
         self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
         self.host = f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    @property
+    def requests(self) -> int:
+        return len(self.seen)
+
     def choose(self, method: str, path: str) -> Rule | None:
         """The rule whose fault this request gets (counting it on every matching rule), and record it."""
         with self._lock:
-            self.requests += 1
+            self.seen.append((method, path))
             chosen = None
             for rule in self.rules:
                 if rule.method not in ("*", method) or not re.fullmatch(rule.path, path):

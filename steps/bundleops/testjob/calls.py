@@ -2,8 +2,8 @@
 
 - Each attempt runs in a worker thread and the step waits on it in short slices, so a CI cancel
   is answered at once even while a request is stalled (a blocked socket cannot be interrupted).
-- What is retried: a call that is safe to repeat (a GET, a cancel, run-now with its idempotency
-  token) is retried on what databricks-sdk does not retry itself (a 500, a gateway page, a
+- What is retried: every call here is safe to repeat (a GET, a cancel, run-now with its
+  idempotency token), and is retried on what databricks-sdk does not retry itself (a 500, a gateway page, a
   broken body; see workspace_errors.py), with growing pauses, until the step's retry window
   (`auth.retry_timeout_seconds`) from its first attempt has passed. The SDK's own retries of
   429/503/resets/timeouts happen inside an attempt, bounded by the same window.
@@ -27,6 +27,7 @@ from bundleops.workspace_errors import is_transient, to_error
 T = TypeVar("T")
 SLICE_SECONDS = 0.05
 MAX_PAUSE_SECONDS = 5.0
+CLEAN_UP_PAUSE_SECONDS = 0.5  # a cancel racing a CI's kill retries fast
 
 
 class OutOfTime(BundleopsError):
@@ -42,8 +43,12 @@ class Calls:
     window_seconds: float
     host: str = ""
 
-    def call(self, endpoint: str, action: Callable[[], T], *, repeatable: bool = True, retry_on: tuple[type[BaseException], ...] = ()) -> T:
-        """`action()`'s result; retried while `repeatable` and the failure is transient (or one of `retry_on`)."""
+    def call(self, endpoint: str, action: Callable[[], T], *, retry_on: tuple[type[BaseException], ...] = ()) -> T:
+        """`action()`'s result, retried while the failure is transient (or one of `retry_on`).
+
+        Every call of the test step is safe to repeat (reads, a cancel, run-now with its token);
+        a step with calls that are not must not send them through here.
+        """
         window_ends = time.monotonic() + self.window_seconds
         attempt = 0
         while True:
@@ -53,8 +58,8 @@ class Calls:
             except BundleopsError:
                 raise
             except Exception as error:  # noqa: BLE001 - every failure is classified here
-                pause = min(float(attempt), MAX_PAUSE_SECONDS)
-                retry = repeatable and (is_transient(error) or isinstance(error, retry_on))
+                pause = CLEAN_UP_PAUSE_SECONDS if self.guard.cleaning else min(float(attempt), MAX_PAUSE_SECONDS)
+                retry = is_transient(error) or isinstance(error, retry_on)
                 if not retry or time.monotonic() + pause >= min(window_ends, time.monotonic() + self.guard.remaining()):
                     raise to_error(error, endpoint, host=self.host, window_seconds=self.window_seconds if retry else None) from None
             self.pause(pause, endpoint)

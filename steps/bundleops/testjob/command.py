@@ -24,12 +24,14 @@ HELP = "run the bundle's integration-test job in the workspace, wait, and downlo
 DESCRIPTION = (
     "Finds the test job (test.job in bundleops.yml, default <bundle>_test_job) by its id in `databricks\n"
     "bundle summary`, starts it with databricks-sdk (an idempotency token from the CI run; parameters\n"
-    "report_folder and commit), prints progress, cancels the run on timeout (test.timeout_minutes) or when\n"
-    "the CI job is cancelled (SIGTERM/SIGINT), then downloads junit.xml and coverage.xml from the report\n"
+    "report_folder and commit), prints progress, then downloads junit.xml and coverage.xml from the report\n"
     "folder into .bundleops/reports/integration/ and prints the failing task's error and log tail.\n"
+    "Workspace calls are retried on 500s, gateway pages and broken bodies within auth.retry_timeout_seconds.\n"
+    "From run-now on, a failure, the timeout (test.timeout_minutes) or a CI cancel (SIGTERM/SIGINT) cancels\n"
+    "the run within seconds and names its URL (docs/reliability.md).\n"
     "--local runs the integration tests in this process on local Spark (pip install 'bundleops[local]').\n"
     "Exit codes: 0 tests passed, 1 tests failed, 2 bad configuration (no test job, not deployed,\n"
-    "credentials), 3 the run broke, timed out or was cancelled."
+    "credentials refused), 3 the run broke, timed out or was cancelled, or the workspace kept failing."
 )
 EXAMPLE = "bundleops test --target staging --project-root examples/orders_pipeline"
 
@@ -70,12 +72,12 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
     token = start.idempotency_token(run.context, run.target, job_id)
     parameters = start.job_parameters(settings, run.context, token, job_key)
     owned = OwnedRun(job_id, parameters[start.REPORT_FOLDER], calls.host)
+    folder = reports.clear(root)  # before the run: a step that fails leaves no earlier run's report to publish
     with never_left_running(client, calls, owned, run.out):
         # Safe to repeat: the token makes a re-sent run-now answer the run already started.
         owned.run_id = calls.call("POST jobs/run-now", lambda: client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id)
         run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {owned.describe()}, reports in {owned.report_folder}")
         finished = waiting.wait(client, calls, owned, (timeout_minutes or run.config.test.timeout_minutes) * 60, run.out)
-    folder = reports.clear(root)
     try:
         fetched = reports.download(client, calls, owned.report_folder, folder)
     except BundleopsError as failure:

@@ -26,6 +26,7 @@ TERMINAL = ("TERMINATED", "SKIPPED", "INTERNAL_ERROR")
 # After a failure or the timeout (no CI deadline): time to have the cancel accepted and the run ended.
 CANCEL_WAIT_SECONDS = 120.0
 FIND_ATTEMPTS = 3
+CONFIRM_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -69,21 +70,26 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
     """Cancel the run within the clean-up deadline; the sentence that says how it ended."""
     calls.guard.clean_up_within(CANCEL_WAIT_SECONDS)
     out.warning(f"cancelling test run {owned.describe()}: {reason}")
+    accepted = False
     try:
         if owned.run_id is None and not _find(client, calls, owned):
             return f"no run of job {owned.job_id} had started for this step (report folder {owned.report_folder}), so none is left running"
         run_id = owned.run_id
         calls.call("POST jobs/runs/cancel", lambda: client.jobs.cancel_run(run_id))
+        accepted = True
         while True:
             run = calls.call("GET jobs/runs/get", lambda: client.jobs.get_run(run_id))
             owned.url = run.run_page_url or owned.url
             if run.state and run.state.life_cycle_state and run.state.life_cycle_state.value in TERMINAL:
                 out.info(f"test run {run_id} ended: {run.state.result_state.value if run.state.result_state else run.state.life_cycle_state.value}")
                 return f"the test run {owned.describe()} was cancelled"
-            calls.pause(1.0, "the wait for the cancelled run to end")
+            calls.pause(CONFIRM_POLL_SECONDS, "the wait for the cancelled run to end")
     except BundleopsError as failure:
-        out.error(f"could not confirm that test run {owned.describe()} was cancelled: {failure.message}", title="test run may still be running")
-        return f"the test run {owned.describe()} may still be running: cancel it in the workspace"
+        if accepted:
+            out.warning(f"the workspace accepted the cancel of test run {owned.describe()}, but its end could not be confirmed: {failure.message}")
+            return f"the test run {owned.describe()} was asked to cancel (its end could not be confirmed: check it there)"
+        out.error(f"could not cancel test run {owned.describe()}: {failure.message}", title="test run may still be running")
+        return f"the test run {owned.describe()} could not be cancelled and may still be running: cancel it there"
 
 
 def _find(client: WorkspaceClient, calls: Calls, owned: OwnedRun) -> bool:
