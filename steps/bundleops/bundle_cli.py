@@ -25,7 +25,7 @@ from bundleops.auth.policy import check_auth_type
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import redact
 from bundleops.step import StepRun
-from bundleops.supervise import supervise
+from bundleops.supervise import STOP_GRACE_SECONDS, supervise
 
 CLI_PATH_ENV = "DATABRICKS_CLI_PATH"
 MIN_VERSION = (1, 0, 0)
@@ -104,8 +104,8 @@ class DatabricksCli:
         for reader in readers:
             reader.start()
         ending = supervise(process, limit)
-        for reader in readers:
-            reader.join()
+        for reader in readers:  # bounded: a grandchild the CLI started may still hold the pipes open
+            reader.join(timeout=STOP_GRACE_SECONDS)
         return CliResult(ending.returncode, "".join(stdout), "".join(stderr), command=f"databricks bundle {' '.join(args)}",
                          timed_out_after=limit if ending.timed_out else None, signal_name=ending.signal_name)
 
