@@ -4,7 +4,8 @@ The CLI is found on PATH, or at DATABRICKS_CLI_PATH, and must be at least MIN_VE
 stderr (progress and diagnostics) is streamed to the log line by line through the redaction
 filter and kept for the caller to read; stdout (JSON with `-o json`) is captured. The CLI
 exits 0 or 1 for every outcome, so the caller reads stderr to tell a held lock from a bad
-configuration.
+configuration. Every call is supervised (bundleops.supervise): bounded by a time limit, and
+stopped with SIGTERM when the step is cancelled; the result says which of the two ended it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -24,9 +25,17 @@ from bundleops.auth.policy import check_auth_type
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import redact
 from bundleops.step import StepRun, check_bundle_target
+from bundleops.supervise import STOP_GRACE_SECONDS, supervise
 
 CLI_PATH_ENV = "DATABRICKS_CLI_PATH"
 MIN_VERSION = (1, 0, 0)
+# What a `validate` or `summary` child gets beyond auth.retry_timeout_seconds: start-up and loading the bundle.
+STARTUP_SECONDS = 30
+READ_LIMIT_FIX = (
+    "the workspace may be unavailable (check its status page and the CLI's output above), or databricks.yml may be too "
+    "large to resolve (YAML aliases nested into millions of nodes); the limit is auth.retry_timeout_seconds + "
+    f"{STARTUP_SECONDS} s in bundleops.yml"
+)
 INSTALL_HINT = (
     "install the Databricks CLI >= {minimum}: `curl -fsSL https://raw.githubusercontent.com/databricks/setup-cli/main/install.sh | sh` "
     "(GitHub Actions: `uses: databricks/setup-cli@main`), or set DATABRICKS_CLI_PATH to its executable"
@@ -38,35 +47,72 @@ class CliResult:
     returncode: int
     stdout: str
     stderr: str
+    command: str = "databricks bundle"
+    # Set when the time limit (seconds) or a signal to bundleops stopped the CLI.
+    timed_out_after: float | None = None
+    signal_name: str | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """bundleops ended the CLI: a signal to the step, or the time limit."""
+        return self.signal_name is not None or self.timed_out_after is not None
+
+    def stop_error(self, limit_fix: str) -> BundleopsError | None:
+        """The named error when the CLI did not end by itself: cancelled, or stopped at its time limit."""
+        if self.signal_name:
+            return BundleopsError(
+                f"cancelled by {self.signal_name}: `{self.command}` was stopped (SIGTERM) and has ended",
+                fix="nothing to fix if the CI job was cancelled on purpose; otherwise re-run it", code=ExitCode.EXTERNAL_FAILURE,
+            )
+        if self.timed_out_after is not None:
+            return BundleopsError(
+                f"`{self.command}` did not finish within {self.timed_out_after:.0f} s and was stopped", fix=limit_fix, code=ExitCode.EXTERNAL_FAILURE,
+            )
+        return None
+
+    def raise_if_stopped(self) -> None:
+        """For `validate` and `summary`, whose time limit comes from auth.retry_timeout_seconds."""
+        error = self.stop_error(READ_LIMIT_FIX)
+        if error:
+            raise error
 
 
 @dataclass(frozen=True)
 class DatabricksCli:
     path: str
     version: tuple[int, ...]
+    # Seconds a `validate` or `summary` may take (for_step sets it from auth.retry_timeout_seconds).
+    time_limit: float = 300 + STARTUP_SECONDS
 
     @property
     def version_text(self) -> str:
         return ".".join(map(str, self.version))
 
-    def bundle(self, args: Sequence[str], project_root: Path) -> CliResult:
-        """`databricks bundle <args>` in the project folder; stderr streamed to our log."""
+    def bundle(self, args: Sequence[str], project_root: Path, *, time_limit: float | None = None) -> CliResult:
+        """`databricks bundle <args>` in the project folder, supervised; stderr streamed to our log."""
+        limit = self.time_limit if time_limit is None else time_limit
         process = subprocess.Popen(
             [self.path, "bundle", *args], cwd=project_root,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
         )
-        stderr_lines: list[str] = []
-        streamer = threading.Thread(target=_stream, args=(process.stderr, stderr_lines), daemon=True)
-        streamer.start()
-        assert process.stdout is not None
-        stdout = process.stdout.read()
-        process.wait()
-        streamer.join()
-        return CliResult(process.returncode, stdout, "".join(stderr_lines))
+        stdout: list[str] = []
+        stderr: list[str] = []
+        readers = [
+            threading.Thread(target=_stream, args=(process.stderr, stderr), daemon=True),
+            threading.Thread(target=_collect, args=(process.stdout, stdout), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        ending = supervise(process, limit)
+        for reader in readers:  # bounded: a grandchild the CLI started may still hold the pipes open
+            reader.join(timeout=STOP_GRACE_SECONDS)
+        return CliResult(ending.returncode, "".join(stdout), "".join(stderr), command=f"databricks bundle {' '.join(args)}",
+                         timed_out_after=limit if ending.timed_out else None, signal_name=ending.signal_name)
 
     def summary(self, project_root: Path, target: str) -> dict[str, Any]:
         """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
         result = self.bundle(["summary", "-o", "json", "-t", target], project_root)
+        result.raise_if_stopped()
         if result.returncode != 0:
             if self.rejects_configuration(project_root, target):
                 raise configuration_error(f"bundle summary -t {target}", result.stderr)
@@ -100,6 +146,10 @@ def _stream(pipe: object, lines: list[str]) -> None:
         sys.stdout.flush()
 
 
+def _collect(pipe: object, chunks: list[str]) -> None:
+    chunks.append(pipe.read())  # type: ignore[attr-defined]
+
+
 def locate(environ: Mapping[str, str] | None = None) -> DatabricksCli:
     """The CLI to use, with its version checked; a clear error with the install command otherwise."""
     environ = os.environ if environ is None else environ
@@ -123,8 +173,17 @@ def locate(environ: Mapping[str, str] | None = None) -> DatabricksCli:
 
 
 def for_step(run: StepRun) -> DatabricksCli:
-    """The CLI for a step that acts on a workspace, once its target is in the bundle and its credentials are allowed."""
+    """The CLI for a step that acts on a workspace, once its target is in the bundle and the credentials it would use are allowed and work.
+
+    With DATABRICKS_HOST set (every bundleops template sets it), the credentials are tried with
+    databricks-sdk first: a wrong secret is then exit 2 and an unavailable workspace exit 3, where
+    the CLI would fail both with exit 1 and text to guess from. Without it, the host is the
+    bundle's own and only the CLI can resolve it.
+    """
+    from bundleops.auth.client import verify_environment
+
     check_bundle_target(run)
     check_auth_type(run.context, run.target, run.config, os.environ)
-    return locate()
+    verify_environment(retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
+    return replace(locate(), time_limit=run.config.auth.retry_timeout_seconds + STARTUP_SECONDS)
 

@@ -1,14 +1,18 @@
 """`bundleops.yml`: the small per-project file that overrides bundleops' defaults.
 
-Every key is optional; a project without the file gets the defaults. Unknown keys and wrong
-types are refused (exit 2) with the file, the key path and the expected type, because a typo
-that silently falls back to a default is how a pipeline deploys somewhere unexpected.
+Every key is optional; a project without the file gets the defaults. Unknown keys, wrong types,
+numbers out of range and patterns that do not compile are refused (exit 2) with the file, the
+key path and what is allowed, because a typo that silently falls back to a default (or a
+negative takeover time that takes over a live lock) is how a pipeline deploys somewhere
+unexpected. Ranges and patterns are declared on the fields (`bounded`, `regex`), next to the
+default they constrain, and checked by the one loader below.
 The schema is documented in docs/configuration.md; the dataclasses below are its source of truth.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,6 +24,32 @@ import yaml
 from bundleops.errors import BundleopsError, ExitCode
 
 CONFIG_FILE = "bundleops.yml"
+_CHECK = "bundleops.check"
+
+
+@dataclass(frozen=True)
+class Range:
+    """The whole numbers a field accepts, and the unit they count, for the error message."""
+
+    minimum: int
+    maximum: int
+    unit: str
+
+    def refuses(self, value: int) -> bool:
+        return not self.minimum <= value <= self.maximum
+
+    def describe(self) -> str:
+        return f"a whole number of {self.unit} from {self.minimum} to {self.maximum}"
+
+
+def bounded(default: int, minimum: int, maximum: int, unit: str) -> Any:
+    """A numeric field with its allowed range (checked when bundleops.yml is read)."""
+    return field(default=default, metadata={_CHECK: Range(minimum, maximum, unit)})
+
+
+def regex(default: str) -> Any:
+    """A field holding a regular expression (compiled when bundleops.yml is read)."""
+    return field(default=default, metadata={_CHECK: re.compile})
 
 
 @dataclass(frozen=True)
@@ -77,8 +107,9 @@ ROLES = tuple(f.name for f in dataclasses.fields(TargetsConfig))
 class AuthConfig:
     # Roles where a human identity (a user, not a service principal) may deploy.
     allow_human_identity: list[str] = field(default_factory=lambda: ["dev"])
-    # How long databricks-sdk retries an unreachable or overloaded workspace (its default: 300 s).
-    retry_timeout_seconds: int = 300
+    # How long databricks-sdk retries an unreachable or overloaded workspace (its default: 300 s);
+    # also the time limit of a `databricks bundle validate|summary` child.
+    retry_timeout_seconds: int = bounded(300, 1, 3600, "seconds")
 
 
 @dataclass(frozen=True)
@@ -86,14 +117,17 @@ class DeployConfig:
     # The project opts in to destructive changes (deleting or recreating schemas, volumes, ...).
     auto_approve: bool = False
     # A deploy lock older than this was left by a killed CI job and is taken over with --force-lock.
-    lock_takeover_minutes: int = 60
+    # At least 5: a younger lock belongs to a deploy that is still running.
+    lock_takeover_minutes: int = bounded(60, 5, 10080, "minutes")
+    # The time limit of the `databricks bundle deploy` child (it is stopped with SIGTERM after it).
+    timeout_minutes: int = bounded(30, 1, 1440, "minutes")
 
 
 @dataclass(frozen=True)
 class TestConfig:
     # Resource key of the integration-test job; default `<bundle name>_test_job`.
     job: str | None = None
-    timeout_minutes: int = 60
+    timeout_minutes: int = bounded(60, 1, 1440, "minutes")
 
 
 @dataclass(frozen=True)
@@ -107,22 +141,22 @@ class SonarConfig:
     # SonarQube server; the SONAR_HOST_URL environment variable wins when set.
     host_url: str | None = None
     # How long `bundleops quality-gate` waits for the analysis and the gate (exit 3 after).
-    timeout_seconds: int = 300
+    timeout_seconds: int = bounded(300, 1, 86400, "seconds")
     # How long the scanner (pysonar, which has no network time-out of its own) may run before
     # `bundleops publish --sonar` stops it and its child processes (exit 3).
-    scanner_timeout_seconds: int = 900
+    scanner_timeout_seconds: int = bounded(900, 1, 86400, "seconds")
 
 
 @dataclass(frozen=True)
 class PublishConfig:
     # Failed tests annotated on the file and line (GitHub shows at most 10 error annotations per step).
-    max_annotations: int = 10
+    max_annotations: int = bounded(10, 0, 1000, "annotations")
 
 
 @dataclass(frozen=True)
 class ProjectConfig:
     default_branch: str = "main"
-    release_tag_pattern: str = r"^v\d+\.\d+\.\d+$"
+    release_tag_pattern: str = regex(r"^v\d+\.\d+\.\d+$")
     # Further environment variables whose values must never be printed.
     secret_variables: list[str] = field(default_factory=list)
     # Replaces the whole default promotion table (see bundleops.plan.rules).
@@ -144,6 +178,12 @@ def load(project_root: Path | str = ".") -> ProjectConfig:
         return ProjectConfig()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BundleopsError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})",
+            fix=f"save {path.name} as UTF-8 (for example `iconv -f latin1 -t utf-8`)",
+            code=ExitCode.BAD_INPUT,
+        ) from None
     except yaml.YAMLError as exc:
         raise BundleopsError(f"{path}: not valid YAML ({exc})", fix="fix the YAML syntax at the line named") from None
     if data is None:
@@ -170,8 +210,33 @@ def _build(cls: type, data: Any, source: str, path: str) -> Any:
             fix=f"use one of: {', '.join(sorted(known))} (see docs/configuration.md)",
             code=ExitCode.BAD_INPUT,
         )
-    values = {name: _convert(hints[name], value, source, f"{path}.{name}" if path else name) for name, value in data.items()}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for name, value in data.items():
+        key = f"{path}.{name}" if path else name
+        values[name] = _check(fields[name], _convert(hints[name], value, source, key), source, key)
     return cls(**values)
+
+
+def _check(spec: dataclasses.Field[Any], value: Any, source: str, path: str) -> Any:
+    """The field's declared constraint (`bounded`, `regex`) applied to a value already of the right type."""
+    check = spec.metadata.get(_CHECK)
+    if isinstance(check, Range) and value is not None and check.refuses(value):
+        raise BundleopsError(
+            f"{source}: {path} is {value}, outside the allowed range",
+            fix=f"set {path} in {source} to {check.describe()}, or remove it for the default {spec.default} (see docs/configuration.md)",
+            code=ExitCode.BAD_INPUT,
+        )
+    if check is re.compile and value is not None:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise BundleopsError(
+                f"{source}: {path} {value!r} is not a regular expression ({error})",
+                fix=f"fix {path} in {source}: a Python regular expression, for example {spec.default!r}",
+                code=ExitCode.BAD_INPUT,
+            ) from None
+    return value
 
 
 def _convert(hint: Any, value: Any, source: str, path: str) -> Any:

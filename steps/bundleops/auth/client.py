@@ -1,10 +1,14 @@
 """A databricks-sdk WorkspaceClient from the environment (unified auth), with its failures
-turned into errors that say what to fix. Imported only by steps that call the SDK: importing
-databricks-sdk takes seconds."""
+sorted into the exit classes: a bad host or wrong credentials is exit 2 (change something), a
+workspace that stays unavailable for auth.retry_timeout_seconds is exit 3 (try again later).
+Imported only by steps that call the SDK: importing databricks-sdk takes seconds."""
 
 from __future__ import annotations
 
+import os
+import time
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from bundleops.auth.policy import Identity
 from bundleops.errors import BundleopsError, ExitCode
@@ -16,53 +20,103 @@ CREDENTIALS_FIX = (
     "check DATABRICKS_HOST and the credentials of DATABRICKS_AUTH_TYPE (oauth-m2m: DATABRICKS_CLIENT_ID and "
     "DATABRICKS_CLIENT_SECRET; OIDC: the federation policy's issuer, subject and audience)"
 )
+HOST_ENV = "DATABRICKS_HOST"
+# Plain http is for a workspace on this machine (the local workspace, a tunnel); anything else is https.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Every workspace answers OAuth discovery without credentials: what it answers tells an outage from bad credentials.
+DISCOVERY_PATH = "/oidc/.well-known/oauth-authorization-server"
+SCIM_ME = "GET /api/2.0/preview/scim/v2/Me"
+MAX_BACKOFF_SECONDS = 10.0
 
 
-def _is_unreachable(error: BaseException) -> bool:
-    import requests
-
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, (requests.ConnectionError, requests.Timeout, ConnectionError)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _answers(host: str | None) -> bool:
-    """Whether anything answers HTTP at the host: the SDK reports an unreachable host as an auth
-    configuration problem (its OIDC discovery fails first), which sends people to the wrong fix."""
-    import requests
-
-    if not host:
-        return True
+def check_host(host: str) -> str:
+    """The workspace URL, refused (exit 2, the URL never echoed with a password) unless it is https://<host>."""
     try:
-        requests.get(host, timeout=5)
+        parts = urlsplit(host.strip())
+        hostname = parts.hostname
+    except ValueError:
+        parts, hostname = None, None
+    if parts is not None and (parts.username or parts.password):
+        from bundleops.output import current
+
+        current().mask(parts.password or parts.username or "")
+        raise BundleopsError(
+            f"{HOST_ENV} carries a user name or password (https://***@{hostname or '...'}): credentials never go into the URL",
+            fix=f"set {HOST_ENV} to https://{hostname or '<workspace host>'} and the credentials in the variables DATABRICKS_AUTH_TYPE names; rotate the exposed password",
+        )
+    if parts is None or not hostname or " " in host.strip() or parts.scheme not in ("https", "http") or (parts.scheme == "http" and hostname not in LOOPBACK):
+        raise BundleopsError(
+            f"{HOST_ENV} {host!r} is not a workspace URL (https://<workspace host>)",
+            fix=f"set {HOST_ENV} to the workspace URL as the browser shows it, e.g. https://adb-1234567890123456.7.azuredatabricks.net",
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _discovery_answers(host: str) -> bool:
+    """Whether the workspace answers OAuth discovery now (False: connection failure, 429 or 5xx)."""
+    import requests
+
+    try:
+        status = requests.get(host + DISCOVERY_PATH, timeout=10).status_code
     except requests.RequestException:
         return False
-    return True
+    return status != 429 and status < 500
 
 
-def _failure(error: BaseException, host: str | None) -> BundleopsError:
-    if _is_unreachable(error) or not _answers(host):
-        return BundleopsError(f"cannot reach the workspace {host or ''}: {error}", fix="check DATABRICKS_HOST and the network path from the CI runner", code=ExitCode.EXTERNAL_FAILURE)
-    return BundleopsError(f"authentication to {host or 'the workspace'} failed: {error}", fix=CREDENTIALS_FIX)
+def _unavailable(host: str, waited: float, detail: str) -> BundleopsError:
+    return BundleopsError(
+        f"cannot reach the workspace {host}: it stayed unavailable for {waited:.0f} s ({detail})",
+        fix="check the workspace's status and the network path from the CI runner, then re-run; auth.retry_timeout_seconds in bundleops.yml sets how long bundleops retries",
+        code=ExitCode.EXTERNAL_FAILURE,
+    )
+
+
+def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceClient, Identity]:
+    """A client and its identity; OAuth discovery and token failures are retried while the workspace is down.
+
+    The SDK reports every credential-provider failure (discovery, token) as ValueError, at
+    configuration or at the first call; whether the workspace answers discovery tells which it
+    was. Without a host the SDK finds one itself (a ~/.databrickscfg profile) and a failure is
+    configuration."""
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    started = time.monotonic()
+    backoff = 1.0
+    while True:
+        try:
+            client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=retry_timeout_seconds))
+            return client, _identity(client, retry_timeout_seconds)
+        except ValueError as error:
+            if host is None or _discovery_answers(host):
+                raise BundleopsError(f"authentication to {host or 'the workspace'} failed: {error}", fix=CREDENTIALS_FIX) from None
+            waited = time.monotonic() - started
+            if waited + backoff > retry_timeout_seconds:
+                raise _unavailable(host, waited, f"{DISCOVERY_PATH} did not answer: {error}") from None
+            time.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def _identity(client: WorkspaceClient, retry_timeout_seconds: int) -> Identity:
+    """SCIM Me, a GET and so retried on what the SDK does not retry (a 500, a gateway page) within the window.
+
+    The token is fetched first, outside the retries: its failures are ValueErrors that _connect sorts."""
+    from bundleops.testjob.calls import Calls
+    from bundleops.testjob.signals import Guard
+
+    client.config.authenticate()
+    me = Calls(Guard(), retry_timeout_seconds, client.config.host or "").call(SCIM_ME, client.current_user.me)
+    return Identity(me.user_name or "", me.display_name or "")
 
 
 def connect(host: str | None = None, *, retry_timeout_seconds: int = 300) -> tuple[WorkspaceClient, Identity]:
     """A client and the identity it authenticates as (SCIM Me); DATABRICKS_HOST wins over `host`."""
-    import os
+    chosen = os.environ.get(HOST_ENV) or host
+    return _connect(check_host(chosen) if chosen else None, retry_timeout_seconds)
 
-    import requests
-    from databricks.sdk import WorkspaceClient
-    from databricks.sdk.config import Config
-    from databricks.sdk.errors import DatabricksError
 
-    host = os.environ.get("DATABRICKS_HOST") or host
-    try:
-        client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=retry_timeout_seconds))
-        me = client.current_user.me()
-    except (ValueError, DatabricksError, requests.RequestException, OSError, TimeoutError) as error:
-        # Config and the token endpoint raise ValueError; API calls DatabricksError; the network requests'
-        raise _failure(error, host) from None
-    return client, Identity(me.user_name or "", me.display_name or "")
+def verify_environment(*, retry_timeout_seconds: int) -> Identity | None:
+    """The identity DATABRICKS_HOST and the credentials give (None without DATABRICKS_HOST); exit 2 or 3 as connect()."""
+    if not os.environ.get(HOST_ENV):
+        return None
+    return connect(retry_timeout_seconds=retry_timeout_seconds)[1]

@@ -14,7 +14,9 @@ DESCRIPTION = (
     "github-oidc, azure-devops-oidc, env-oidc, file-oidc; pat only for the targets auth.allow_human_identity\n"
     "names) and prints which identity it is. In CI the auth type must be pinned: the CLI and the SDK try\n"
     "auth methods in different orders. A user identity is refused for staging and prod.\n"
-    "Exit codes: 0 authenticated, 2 missing or refused credentials, 3 the workspace is unreachable."
+    "DATABRICKS_HOST must be https://<host> (plain http only for a loopback address), without a password.\n"
+    "Exit codes: 0 authenticated, 2 a bad host or missing or refused credentials, 3 the workspace stayed\n"
+    "unavailable for auth.retry_timeout_seconds, or SCIM Me kept failing with a server error."
 )
 EXAMPLE = "bundleops auth --target staging    # with DATABRICKS_AUTH_TYPE=oauth-m2m and the client id and secret in the environment"
 

@@ -4,12 +4,19 @@ handled as a team needs, and a deployment record."""
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bundleops import bundle_cli, step
 from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.deploy import same_version
 from bundleops.errors import BundleopsError, ExitCode
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+    from bundleops.deploy.leftover import LockStatus
 
 NAME = "deploy"
 HELP = "databricks bundle deploy + lock takeover rules + a deployment record (test-results/deployment-<bundle target>.json)"
@@ -23,8 +30,11 @@ DESCRIPTION = (
     "A bundle that declares the variable bundleops_version gets this bundleops' version (--var), and\n"
     "one whose job environment names a wheel under .bundleops/wheels/ gets the wheel of the running\n"
     "bundleops written there first, so the test job in the workspace runs the same version.\n"
+    "After the CLI ends (done, failed, stopped at deploy.timeout_minutes, or cancelled: SIGTERM/SIGINT are\n"
+    "forwarded to it), the lock is checked: one this deploy's CLI left behind is deleted, and a lock that\n"
+    "cannot be is reported with the command that clears it.\n"
     "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in), 2 bad configuration or\n"
-    "credentials, 3 the deploy failed or the lock is held by a running deploy."
+    "credentials, 3 the deploy failed, timed out or was cancelled, or the lock is held by a running deploy."
 )
 EXAMPLE = "bundleops deploy --target staging --project-root examples/orders_pipeline"
 
@@ -44,13 +54,21 @@ def run(args: argparse.Namespace) -> int:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
         before = cli.summary(root, run.bundle_target)
-        check_identity(Identity.of_bundle(before), run.target, run.config)
+        deployer = Identity.of_bundle(before)
+        check_identity(deployer, run.target, run.config)
         flags = same_version.prepare(before, root, run.out) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
-        result = cli.bundle(["deploy", "-t", run.bundle_target, *flags], root)
-        if result.returncode != 0:
+        started = datetime.now(timezone.utc)
+        result = _deploy(run, cli, root, flags)
+        if result.returncode != 0 and not result.stopped:
             result = _retry_after_stale_lock(run, cli, root, flags, result)
+        lock = _check_lock(run, before, deployer.user_name, started)
+        stopped = result.stop_error("raise deploy.timeout_minutes in bundleops.yml if the deploy needs longer; otherwise look at where the CLI's output above stopped")
+        if stopped:
+            raise BundleopsError(f"{stopped.message}; {lock.sentence}", fix=stopped.fix, code=stopped.code)
         if result.returncode != 0:
-            return _explain_failure(run, result.stderr)
+            return _explain_failure(run, result.stderr, lock)
+        if lock.left:
+            run.out.warning(lock.sentence, title="deploy lock left behind")
         record = DeploymentRecord.build(cli.summary(root, run.bundle_target), run.target_ref, run.context, cli.version_text)
         path = record.write(root / report_dir())
         run.out.summary(record.markdown())
@@ -58,6 +76,26 @@ def run(args: argparse.Namespace) -> int:
         run.out.info(f"deployed {record.bundle} to {run.target_label}: " + ", ".join(f"{key}={job.get('id')}" for key, job in record.jobs.items()))
         run.out.info(f"deployment record: {path}")
     return int(ExitCode.OK)
+
+
+def _deploy(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str]) -> CliResult:
+    """`databricks bundle deploy`, stopped after deploy.timeout_minutes."""
+    return cli.bundle(["deploy", "-t", run.bundle_target, *flags], root, time_limit=run.config.deploy.timeout_minutes * 60)
+
+
+def _check_lock(run: step.StepRun, resolved: dict, deployer: str, cli_started: datetime) -> LockStatus:
+    """Whether the deploy lock outlived the CLI (deleted when it was this deploy's); said in the log."""
+    from bundleops.auth.client import connect
+    from bundleops.deploy import leftover
+
+    workspace = resolved.get("workspace") or {}
+
+    def client() -> WorkspaceClient:
+        return connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+
+    status = leftover.check(client, str(workspace.get("state_path")), run.bundle_target, deployer, cli_started)
+    run.out.info(status.sentence)
+    return status
 
 
 def _retry_after_stale_lock(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str], failed: CliResult) -> CliResult:
@@ -71,15 +109,17 @@ def _retry_after_stale_lock(run: step.StepRun, cli: DatabricksCli, root: Path, f
     if not is_stale(lock, minutes):
         raise BundleopsError(
             f"the deploy lock of {run.target_label} is {lock.describe()}: another deployment is probably running",
-            fix=f"wait for it and re-run this job; a lock older than {minutes} min (deploy.lock_takeover_minutes) is taken over automatically",
+            fix=f"wait for it and re-run this job; a lock older than {minutes} min (deploy.lock_takeover_minutes) is taken over "
+            f"automatically. If no deploy of {run.target_label} is running (a killed job left the lock), "
+            f"run `databricks bundle deploy -t {run.bundle_target} --force-lock` in the project folder with the same credentials",
             code=ExitCode.EXTERNAL_FAILURE,
         )
     run.out.warning(f"TAKING OVER the deploy lock of {run.target_label}, {lock.describe()}: older than {minutes} min, so left by a killed deploy; deploying with --force-lock", title="deploy lock taken over")
     run.out.summary(f"> [!WARNING]\n> The deploy lock of {run.target_label} ({lock.describe()}) was taken over with --force-lock.\n")
-    return cli.bundle(["deploy", "-t", run.bundle_target, "--force-lock", *flags], root)
+    return _deploy(run, cli, root, ["--force-lock", *flags])
 
 
-def _explain_failure(run: step.StepRun, stderr: str) -> int:
+def _explain_failure(run: step.StepRun, stderr: str, lock: LockStatus) -> int:
     if DESTRUCTIVE in stderr:
         actions = [line.strip() for line in stderr.splitlines() if line.startswith("  ") and line.strip().split(" ")[0] in ("delete", "recreate")]
         run.out.error(
@@ -88,4 +128,5 @@ def _explain_failure(run: step.StepRun, stderr: str) -> int:
         )
         run.out.info("fix: review these changes; if they are intended, opt in with `deploy: {auto_approve: true}` in bundleops.yml")
         return int(ExitCode.CHECK_FAILED)
-    raise BundleopsError(f"`databricks bundle deploy -t {run.bundle_target}` failed (its diagnostics are above)", fix="fix what the CLI reported; the deploy lock was released by the CLI", code=ExitCode.EXTERNAL_FAILURE)
+    raise BundleopsError(f"`databricks bundle deploy -t {run.bundle_target}` failed (its diagnostics are above); {lock.sentence}",
+                         fix="fix what the CLI reported, then re-run", code=ExitCode.EXTERNAL_FAILURE)

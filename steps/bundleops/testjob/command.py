@@ -18,17 +18,22 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.jobs import Run
 
+    from bundleops.testjob.calls import Calls
+    from bundleops.testjob.signals import Guard
+
 NAME = "test"
 HELP = "run the bundle's integration-test job in the workspace, wait, and download JUnit + coverage"
 DESCRIPTION = (
     "Finds the test job (test.job in bundleops.yml, default <bundle>_test_job) by its id in `databricks\n"
     "bundle summary`, starts it with databricks-sdk (an idempotency token from the CI run; parameters\n"
-    "report_folder and commit), prints progress, cancels the run on timeout (test.timeout_minutes) or when\n"
-    "the CI job is cancelled (SIGTERM/SIGINT), then downloads junit.xml and coverage.xml from the report\n"
+    "report_folder and commit), prints progress, then downloads junit.xml and coverage.xml from the report\n"
     "folder into .bundleops/reports/integration/ and prints the failing task's error and log tail.\n"
+    "Workspace calls are retried on 500s, gateway pages and broken bodies within auth.retry_timeout_seconds.\n"
+    "From run-now on, a failure, the timeout (test.timeout_minutes) or a CI cancel (SIGTERM/SIGINT) cancels\n"
+    "the run within seconds and names its URL (docs/reliability.md).\n"
     "--local runs the integration tests in this process on local Spark (pip install 'bundleops[local]').\n"
     "Exit codes: 0 tests passed, 1 tests failed, 2 bad configuration (no test job, not deployed,\n"
-    "credentials), 3 the run broke, timed out or was cancelled."
+    "credentials refused), 3 the run broke, timed out or was cancelled, or the workspace kept failing."
 )
 EXAMPLE = "bundleops test --target staging --project-root examples/orders_pipeline"
 
@@ -44,26 +49,46 @@ def run(args: argparse.Namespace) -> int:
         return _run_local(args)
     if not args.target:
         raise BundleopsError("`bundleops test` needs --target (or --local)", fix="pass --target staging (the plan's target), or --local to run on local Spark")
+    from bundleops.testjob.signals import guarded
+
+    with guarded() as guard, step.begin(NAME, args) as run:
+        return _run_remote(run, guard, args.timeout_minutes)
+
+
+def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) -> int:
+    """Find and start the test job, wait, fetch the reports; the run is never left running (owned.py)."""
     from bundleops.auth.client import connect
     from bundleops.auth.policy import check_identity
     from bundleops.testjob import reports, start, waiting
+    from bundleops.testjob.calls import Calls
+    from bundleops.testjob.owned import OwnedRun, never_left_running
 
-    with step.begin(NAME, args) as run:
-        root = run.project_root.resolve()
-        summary = bundle_cli.for_step(run).summary(root, run.bundle_target)
-        job_key, job_id = _test_job(summary, run.config.test.job, run.target_ref)
-        client, identity = connect((summary.get("workspace") or {}).get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
-        check_identity(identity, run.target, run.config)
-        settings = client.jobs.get(job_id).settings
-        token = start.idempotency_token(run.context, run.bundle_target, job_id)
-        parameters = start.job_parameters(settings, run.context, token, job_key)
-        run_id = client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id
-        run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {run_id}, reports in {parameters[start.REPORT_FOLDER]}")
-        timeout = (args.timeout_minutes or run.config.test.timeout_minutes) * 60
-        finished = waiting.wait(client, run_id, timeout, run.out)
-        folder = reports.clear(root)
-        fetched = reports.download(client, parameters[start.REPORT_FOLDER], folder)
-        return _conclude(run, client, finished, fetched)
+    root = run.project_root.resolve()
+    summary = bundle_cli.for_step(run).summary(root, run.bundle_target)
+    job_key, job_id = _test_job(summary, run.config.test.job, run.target_ref)
+    window = run.config.auth.retry_timeout_seconds
+    client, identity = connect((summary.get("workspace") or {}).get("host"), retry_timeout_seconds=window)
+    check_identity(identity, run.target, run.config)
+    calls = Calls(guard, window, client.config.host or "")
+    settings = calls.call("GET jobs/get", lambda: client.jobs.get(job_id).settings)
+    token = start.idempotency_token(run.context, run.bundle_target, job_id)
+    parameters = start.job_parameters(settings, run.context, token, job_key)
+    owned = OwnedRun(job_id, parameters[start.REPORT_FOLDER], calls.host)
+    folder = reports.clear(root)  # before the run: a step that fails leaves no earlier run's report to publish
+    with never_left_running(client, calls, owned, run.out):
+        # Safe to repeat: the token makes a re-sent run-now answer the run already started.
+        owned.run_id = calls.call("POST jobs/run-now", lambda: client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id)
+        run.out.info(f"started {job_key} (job {job_id}) as {identity.describe()}: run {owned.describe()}, reports in {owned.report_folder}")
+        finished = waiting.wait(client, calls, owned, (timeout_minutes or run.config.test.timeout_minutes) * 60, run.out)
+    try:
+        fetched = reports.download(client, calls, owned.report_folder, folder)
+    except BundleopsError as failure:
+        raise BundleopsError(
+            f"the test run {owned.describe()} ended {waiting.result_of(finished)}, but its reports could not be downloaded: {failure.message}",
+            fix=f"the reports are still in {owned.report_folder}: download them from there, or rerun the CI job once the workspace answers",
+            code=ExitCode.EXTERNAL_FAILURE,
+        ) from None
+    return _conclude(run, client, calls, finished, fetched, owned.report_folder)
 
 
 def _run_local(args: argparse.Namespace) -> int:
@@ -92,7 +117,7 @@ def _test_job(summary: dict[str, Any], configured: str | None, target: TargetRef
     return key, int(jobs[key]["id"])
 
 
-def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched: list[Path]) -> int:
+def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
     from bundleops.testjob import reports, waiting
 
     life_cycle = waiting.state_of(finished)
@@ -105,27 +130,33 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, finished: Run, fetched
     )
     if result == "SUCCESS":
         if not junit:
-            run.out.error("the test job succeeded but wrote no junit.xml into its report_folder", title="test reports missing")
+            run.out.error(f"the test job succeeded but wrote no junit.xml into its report folder {remote_folder}", title="test reports missing")
             return int(ExitCode.EXTERNAL_FAILURE)
         run.out.info(f"integration tests passed ({totals.describe() if totals else 'no totals'}); reports: {', '.join(str(path) for path in fetched)}")
         return int(ExitCode.OK)
-    _show_failed_tasks(run, client, finished)
+    _show_failed_tasks(run, client, calls, finished)
     if result == "FAILED" and totals and (totals.failures + totals.errors):
         run.out.error(f"integration tests failed: {totals.describe()} (`bundleops publish` annotates each failure)", title="integration tests failed")
         return int(ExitCode.CHECK_FAILED)
-    run.out.error(f"the test run ended {life_cycle}/{result}: {finished.state.state_message if finished.state else ''}".rstrip(": "), title="test run broke")
+    ended = f"the test run ended {life_cycle}/{result}: {finished.state.state_message if finished.state else ''}".rstrip(": ")
+    run.out.error(ended + ("" if fetched else f" (it wrote no reports into {remote_folder})"), title="test run broke")
     return int(ExitCode.EXTERNAL_FAILURE)
 
 
 LOG_TAIL_LINES = 40
 
 
-def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, finished: Run) -> None:
+def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run) -> None:
     for task in finished.tasks or []:
         state = task.state.result_state.value if task.state and task.state.result_state else None
         if state in (None, "SUCCESS") or task.run_id is None:
             continue
-        output = client.jobs.get_run_output(task.run_id)
+        task_run_id = task.run_id
+        try:
+            output = calls.call("GET jobs/runs/get-output", lambda: client.jobs.get_run_output(task_run_id))
+        except BundleopsError as failure:
+            run.out.warning(f"task {task.task_key} {state}; its output could not be fetched: {failure.message}")
+            continue
         tail = "\n".join((output.logs or output.error_trace or "").splitlines()[-LOG_TAIL_LINES:])
         with run.out.group(f"task {task.task_key}: {state}: last {LOG_TAIL_LINES} log lines"):
             run.out.info(tail or "(no log output)")

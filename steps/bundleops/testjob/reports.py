@@ -3,6 +3,9 @@
 They go to `.bundleops/reports/integration/`, where `bundleops publish` merges them into
 `test-results/`. They stay out of `test-results/` themselves: Bitbucket reads every JUnit file
 under that folder, and would count the integration tests twice.
+
+Each download is a retried `Calls.call`, and a report must parse as XML before it is written:
+a body cut off in transit is fetched again instead of being published as the run's result.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from bundleops.output.redact import redact_file
 from bundleops.publish.junit import Totals
+from bundleops.testjob.calls import Calls
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -29,19 +34,30 @@ def clear(project_root: Path) -> Path:
     return folder
 
 
-def download(client: WorkspaceClient, remote_folder: str, local_folder: Path) -> list[Path]:
-    from databricks.sdk.errors import NotFound
-
+def download(client: WorkspaceClient, calls: Calls, remote_folder: str, local_folder: Path) -> list[Path]:
+    """The reports the run wrote (a missing one is skipped); BundleopsError when one cannot be fetched intact."""
     found = []
     for name in FILES:
-        try:
-            content = client.files.download(f"{remote_folder}/{name}").contents.read()
-        except NotFound:
+        remote = f"{remote_folder}/{name}"
+        content = calls.call(f"GET fs/files{remote}", lambda: _intact(client, remote), retry_on=(ElementTree.ParseError,))
+        if content is None:
             continue
         (local_folder / name).write_bytes(content)
         redact_file(local_folder / name)  # written in the workspace, where bundleops' redaction did not run
         found.append(local_folder / name)
     return found
+
+
+def _intact(client: WorkspaceClient, remote: str) -> bytes | None:
+    """The file's bytes once they parse as XML; None when the run did not write it."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        content = client.files.download(remote).contents.read()
+    except NotFound:
+        return None
+    ElementTree.fromstring(content)
+    return content
 
 
 def totals(junit: Path) -> Totals | None:

@@ -16,8 +16,10 @@ DESCRIPTION = (
     "and checks the resolved configuration: staging and prod use `mode: production` and run as a service\n"
     "principal, no path points into a person's folder, the integration-test job exists where the plan runs\n"
     "tests, and the jobs carry permissions. One finding per key written, at its file and line.\n"
+    "The CLI is stopped after auth.retry_timeout_seconds + 30 s, and when the step is cancelled.\n"
     "Exit codes: 0 valid, 1 a policy check found a problem, 2 the CLI rejected the configuration (its\n"
-    "message is quoted), or no usable CLI or credentials."
+    "message is quoted), no usable CLI, a bad host or wrong credentials, 3 the workspace stayed\n"
+    "unavailable, or the CLI was stopped (time limit, cancel)."
 )
 EXAMPLE = "bundleops validate --target staging --project-root examples/orders_pipeline"
 
@@ -35,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
         result = cli.bundle(["validate", "-o", "json", "-t", run.bundle_target], root)
+        result.raise_if_stopped()
         try:
             resolved = json.loads(result.stdout)
         except ValueError:

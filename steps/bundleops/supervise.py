@@ -1,0 +1,86 @@
+"""A child process bounded by a time limit and stopped together with bundleops.
+
+A cancelled CI job sends the step SIGTERM (GitLab, Azure, Jenkins, Bitbucket) or SIGINT then
+SIGTERM (GitHub), and SIGKILL a few seconds later. Python's default for SIGTERM ends bundleops at
+once and leaves its child running: a `databricks bundle deploy` would go on deploying with nobody
+watching. Here SIGTERM and SIGINT are forwarded to the child as SIGTERM, the child gets
+STOP_GRACE_SECONDS to exit and is killed after that, and the caller learns what ended it, so it can
+clean up after it (the deploy lock) and exit with a named error. A time limit ends it the same way:
+no child, however stuck (a YAML alias bomb, a hung connection), outlives its step.
+
+SIGKILL cannot be caught: a killed bundleops leaves its child to the CI runner, which kills the
+job's process group with it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+STOP_GRACE_SECONDS = 5.0
+_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a supervised child ended: its exit code, and whether a time limit or a signal ended it."""
+
+    returncode: int
+    timed_out: bool = False
+    signal_name: str | None = None
+
+
+@contextmanager
+def _forwarding(process: subprocess.Popen[str], received: list[int]) -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGINT to us stop the child (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def forward(signum: int, frame: object) -> None:
+        received.append(signum)
+        if process.poll() is None:
+            process.terminate()
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop(process: subprocess.Popen[str]) -> int:
+    """SIGTERM, then SIGKILL after STOP_GRACE_SECONDS; the child's exit code."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        return process.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def supervise(process: subprocess.Popen[str], time_limit: float) -> Ending:
+    """Wait for the child until it exits, the time limit passes, or bundleops is told to stop."""
+    received: list[int] = []
+    deadline = time.monotonic() + time_limit
+    timed_out = False
+    with _forwarding(process, received):
+        while True:
+            try:
+                return_code = process.wait(timeout=_POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                timed_out = time.monotonic() >= deadline
+                if received or timed_out:
+                    return_code = stop(process)
+                    break
+    if received:
+        return Ending(return_code, signal_name=signal.Signals(received[0]).name)
+    return Ending(return_code, timed_out=timed_out)

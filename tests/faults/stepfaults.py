@@ -1,0 +1,121 @@
+"""What every fault case of auth, validate and deploy checks, and how it runs the real console script.
+
+Each case asserts the exit code, that no traceback was printed, that no deploy lock is left in
+the local workspace, and that no secret reached the console or any file the step wrote.
+Fixtures are imported by the test modules (`from tests.faults.stepfaults import ...`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.steps.project import step_env
+from tests.support.console import BIN
+
+STAGING_STATE = "/Workspace/Shared/.bundle/shop/staging/state"
+LOCK = f"{STAGING_STATE}/deploy.lock"
+
+
+@pytest.fixture
+def workspace(fresh_local_workspace: Any) -> Any:
+    """A local workspace of this test's own: locks and jobs never leak between cases."""
+    return fresh_local_workspace
+
+
+@pytest.fixture
+def shim_dir(tmp_path: Path) -> Path:
+    from bundleops.localcli.shim import write_shim
+
+    return write_shim(tmp_path / "bin").parent
+
+
+@pytest.fixture
+def env(workspace: Any, shim_dir: Path) -> dict[str, str]:
+    return step_env(workspace.env(), shim_dir)
+
+
+@pytest.fixture
+def sdk(workspace: Any) -> Iterator[Any]:
+    from databricks.sdk import WorkspaceClient
+
+    yield WorkspaceClient(host=workspace.host, client_id=workspace.client_id, client_secret=workspace.client_secret, auth_type="oauth-m2m")
+
+
+def lock_exists(client: Any, path: str = LOCK) -> bool:
+    from databricks.sdk.errors import NotFound
+
+    try:
+        client.workspace.get_status(path)
+    except NotFound:
+        return False
+    return True
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + result.stderr
+
+
+def assert_outcome(result: subprocess.CompletedProcess[str], code: int, client: Any, project: Path, secrets: tuple[str, ...] = ()) -> str:
+    """The exit code, no traceback, no lock left, no secret printed or written; the output, for more asserts."""
+    output = output_of(result)
+    assert result.returncode == code, output
+    assert "Traceback" not in output, output
+    assert not lock_exists(client), f"{LOCK} was left behind\n{output}"
+    for secret in secrets:
+        assert secret not in output, f"a secret was printed\n{output}"
+        for path in project.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), f"a secret was written to {path}"
+    return output
+
+
+def start(args: list[str], project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """The real `bundleops` console script in a session of its own, as a CI runner starts a step."""
+    return subprocess.Popen([str(BIN / "bundleops"), *args, "--project-root", str(project)], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def children(pid: int, running: str = "") -> list[int]:
+    """The direct child processes of `pid` whose command line contains `running` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found += [int(child) for child in text.split()]
+    return [child for child in found if running in _command_line(child)]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for(condition: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+def signal_step(process: subprocess.Popen[str], signum: int, *, group: bool) -> None:
+    """The signal to the step alone (a runner that signals its direct child) or to its whole process group."""
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
