@@ -64,6 +64,7 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
     from bundleops.testjob.owned import OwnedRun, never_left_running
 
     root = run.project_root.resolve()
+    folder = reports.clear(root)  # first: a step that fails leaves no earlier run's report to publish
     summary = bundle_cli.for_step(run).summary(root, run.bundle_target)
     job_key, job_id = _test_job(summary, run.config.test.job, run.target_ref)
     window = run.config.auth.retry_timeout_seconds
@@ -74,7 +75,6 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
     token = start.idempotency_token(run.context, run.bundle_target, job_id)
     parameters = start.job_parameters(settings, run.context, token, job_key)
     owned = OwnedRun(job_id, parameters[start.REPORT_FOLDER], calls.host)
-    folder = reports.clear(root)  # before the run: a step that fails leaves no earlier run's report to publish
     with never_left_running(client, calls, owned, run.out):
         # Safe to repeat: the token makes a re-sent run-now answer the run already started.
         owned.run_id = calls.call("POST jobs/run-now", lambda: client.jobs.run_now(job_id=job_id, job_parameters=parameters, idempotency_token=token).run_id)
