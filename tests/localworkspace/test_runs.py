@@ -115,7 +115,7 @@ def test_environment_dependencies_must_already_be_installed(client: Any) -> None
 
 def _wheel_job(client: Any, wheel: str) -> int:
     upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
-    return _job(client, [{"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py"}}],
+    return create_job(client, [{"task_key": "t", "environment_key": "e", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py"}}],
                 environments=[{"environment_key": "e", "spec": {"environment_version": "2", "dependencies": [wheel]}}])
 
 
