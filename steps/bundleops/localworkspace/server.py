@@ -4,7 +4,7 @@ Routing is a flat list of `Route`s from each API module. A path no module serves
 501 NOT_IMPLEMENTED naming the method and path, so a client feature the local workspace lacks
 fails loudly instead of receiving a plausible but empty answer.
 
-`Dispatcher.record()` turns on a request log (off by default): every request with its answer,
+`Dispatcher.record()` turns on a request log (off by default, `stop_recording()` ends it): every request with its answer,
 in arrival order, as the real CLI's acceptance tests record `out.requests.txt` on their fake
 server. Tests compare the CLI stand-in's calls with the real CLI's through it.
 """
@@ -46,6 +46,12 @@ class Dispatcher:
         with self._log_lock:
             self._log = []
             return self._log
+
+    def stop_recording(self) -> list[Exchange]:
+        """Stop logging; the requests logged since `record()` (empty when it was off)."""
+        with self._log_lock:
+            log, self._log = self._log or [], None
+            return log
 
     def handle(self, request: Request) -> Response:
         response = self._answer(request)
