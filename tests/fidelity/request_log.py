@@ -1,7 +1,8 @@
 """The CLI stand-in's REST calls against the real CLI's, as one line per call.
 
 `requests/*.yml` holds, per operation, the calls the real CLI makes (written by hand from its
-recorded request logs; the file names them). The local workspace's request log
+recorded request logs; each file names them), and optionally `only`: the filter the recorded
+log was made with (a path substring and the methods kept). The local workspace's request log
 (`Dispatcher.record()`) is reduced to the same shape: method and unescaped path, the query, the
 body fields the expected log names for that call, and the answer (status, and `error_code` for
 a failure). Auth discovery and token calls are left out of both: they depend on the auth type,
@@ -21,10 +22,10 @@ import yaml
 if TYPE_CHECKING:
     from bundleops.localworkspace.server import Exchange
 
-EXPECTED = Path(__file__).parent / "requests" / "jobs_lifecycle.yml"
+EXPECTED = sorted((Path(__file__).parent / "requests").glob("*.yml"))
 
 
-def load(path: Path = EXPECTED) -> dict[str, Any]:
+def load(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -60,11 +61,20 @@ def _body(raw: bytes, wanted: set[str]) -> dict[str, Any] | None:
     return {key: document[key] for key in sorted(wanted) if key in document}
 
 
-def actual_lines(log: list[Exchange], fields: dict[str, set[str]], user: str, job_id: str | None) -> list[str]:
+def _kept(request: Any, only: dict[str, Any] | None) -> bool:
+    if not request.path.startswith("/api/"):
+        return False
+    if not only:
+        return True
+    return only["contains"] in request.path and request.method in only["methods"]
+
+
+def actual_lines(log: list[Exchange], document: dict[str, Any], user: str, job_id: str | None) -> list[str]:
+    fields = body_fields(document)
     lines = []
     for exchange in log:
         request = exchange.request
-        if not request.path.startswith("/api/"):
+        if not _kept(request, document.get("only")):
             continue
         call = _placeholders(f"{request.method} {unquote(request.path)}", user, job_id)
         answer = f"{exchange.status} {exchange.error_code}" if exchange.status >= 400 and exchange.error_code else str(exchange.status)
