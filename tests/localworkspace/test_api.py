@@ -104,3 +104,22 @@ def test_jobs_crud_and_permissions(client: Any, local_workspace) -> None:  # noq
     client.jobs.delete(job_id)
     with pytest.raises(NotFound, match=f"Job {job_id} does not exist"):
         client.jobs.get(job_id)
+
+
+def test_the_request_log_records_each_call_and_its_answer_once_turned_on(client: Any, local_workspace) -> None:  # noqa: ANN001
+    from databricks.sdk.errors import NotFound
+
+    client.workspace.mkdirs("/Workspace/Shared/logged")
+    log = local_workspace.dispatcher.record()
+    with pytest.raises(NotFound):
+        client.workspace.get_status("/Workspace/Shared/logged/missing.txt")
+    client.api_client.do("POST", "/api/2.0/workspace-files/import-file/Workspace/Shared/logged/a.txt", query={"overwrite": "false"}, data=b"a")
+    assert local_workspace.dispatcher.stop_recording() is log
+    client.workspace.get_status("/Workspace/Shared/logged/a.txt")
+    calls = [(e.request.method, e.request.path, e.request.query, e.request.body, e.status, e.error_code) for e in log if e.request.path.startswith("/api/")]
+    assert calls == [
+        ("GET", "/api/2.0/workspace/get-status", {"path": "/Workspace/Shared/logged/missing.txt"}, b"", 404, "RESOURCE_DOES_NOT_EXIST"),
+        ("POST", "/api/2.0/workspace-files/import-file/Workspace/Shared/logged/a.txt", {"overwrite": "false"}, b"a", 200, None),
+    ]
+    assert local_workspace.dispatcher.record() == [], "a new recording starts empty"
+    assert local_workspace.dispatcher.stop_recording() == []

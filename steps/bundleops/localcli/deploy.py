@@ -1,12 +1,14 @@
 """`bundle deploy`: lock, sync files, create/reset/delete jobs, permissions, state, unlock.
 
-The order and the messages follow the real CLI (direct engine): optional active-run check,
-lock (not in development mode), `Uploading bundle files to ...`, plan against the deployment
-state, approval for deletions, apply, state and metadata upload, lock release (also on
-failure). A job whose key is in the state is reset in place, never created twice. One stand-in
-difference, on purpose: deleting a job removed from the configuration needs `--auto-approve`
-(the real CLI asks only for schemas, pipelines, volumes and the like) so CI can prove that
-destructive changes are held back.
+The order of the REST calls follows the real CLI's direct engine (see docs/cli-standin.md,
+"Requests"): read the resource state and `deployment.json` (and, when asked, check for active
+runs), lock (not in development mode), clean `<artifact_path>/.internal`, upload libraries,
+`Uploading bundle files to ...`, write `deployment.json`, plan against the state (a get per
+known job), approval for deletions, apply, state and metadata upload, lock release (also on
+failure). A job whose key is in the state is reset in place, never created twice; job
+permissions are sent only for jobs that declare some. One stand-in difference, on purpose:
+deleting a job removed from the configuration needs `--auto-approve` (the real CLI asks only for
+schemas, pipelines, volumes and the like) so CI can prove that destructive changes are held back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from bundleops.localcli import interpolation, jobs, libraries, lock, state, sync
+from bundleops.localcli import deployment_file, interpolation, jobs, libraries, lock, state, sync
 from bundleops.localcli.context import Context
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
@@ -67,8 +69,8 @@ def _job_refs(jobs_config: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     return refs
 
 
-def _check_active_runs(context: Context) -> None:
-    for key, job_id in state.load(context.client, context.bundle.workspace["state_path"]).job_ids().items():
+def _check_active_runs(context: Context, deployed: state.DeploymentState) -> None:
+    for key, job_id in deployed.job_ids().items():
         if key in context.bundle.jobs and jobs.has_active_runs(context.client, job_id):
             raise CliError(f"job {job_id} is running")
 
@@ -97,8 +99,10 @@ def _apply_job(context: Context, deployed: state.DeploymentState, key: str, know
     else:
         outcome.actions[key] = "unchanged"
     deployed.set_job(key, job_id, desired)
-    acl = jobs.access_control_list(bundle.jobs[key], context.user_name)
     permissions_key = f"resources.jobs.{key}.permissions"
+    if not bundle.jobs[key].get("permissions") and permissions_key not in deployed.resources:
+        return  # the real CLI has no permissions resource for a job that declares none
+    acl = jobs.access_control_list(bundle.jobs[key], context.user_name)
     if outcome.actions[key] == "created" or deployed.resources.get(permissions_key, {}).get("state") != acl:
         jobs.set_permissions(context.client, job_id, acl)
         deployed.resources[permissions_key] = {"__id__": f"/jobs/{job_id}", "state": acl}
@@ -143,15 +147,29 @@ def _write_metadata(context: Context, deployed: state.DeploymentState) -> None:
     wsfs.write(context.client, f"{workspace['state_path']}/metadata.json", json.dumps(metadata, indent=2).encode(), overwrite=True)
 
 
-def _deploy_locked(context: Context, args: argparse.Namespace, local_libraries: list[libraries.Library]) -> None:
+def _clean_artifacts(context: Context) -> None:
+    """`<artifact_path>/.internal` emptied and recreated before libraries go there, as the real CLI does."""
+    from bundleops.localcli import wsfs
+
+    artifact_path = context.bundle.workspace["artifact_path"]
+    if artifact_path.startswith("/Volumes/"):
+        return  # libraries in volumes are refused by name at upload
+    internal = f"{artifact_path}/{libraries.INTERNAL_DIR}"
+    wsfs.delete(context.client, internal, recursive=True)
+    context.client.workspace.mkdirs(internal)
+
+
+def _deploy_locked(context: Context, args: argparse.Namespace, local_libraries: list[libraries.Library],
+                   deployed: state.DeploymentState, synced: deployment_file.DeploymentFile) -> None:
     from bundleops.localcli import wsfs
 
     bundle = context.bundle
     workspace = bundle.workspace
+    _clean_artifacts(context)
     libraries.upload(local_libraries, bundle.jobs, workspace["artifact_path"], lambda path, content: wsfs.write(context.client, path, content), say)
     say(f"Uploading bundle files to {workspace['file_path']}...")
     files = sync.upload(context.client, bundle.root, bundle.target, workspace["file_path"], list((bundle.config.get("sync") or {}).get("exclude") or []))
-    deployed = state.load(context.client, workspace["state_path"])
+    deployment_file.save(context.client, workspace["state_path"], synced, bundle.root, files.files)
     deletions = sorted(key for key in deployed.job_ids() if key not in bundle.jobs)
     if deletions and not args.auto_approve:
         try:
@@ -174,15 +192,17 @@ def run_deploy(context: Context, args: argparse.Namespace) -> int:
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
+    deployed = state.load(context.client, bundle.workspace["state_path"])
+    synced = deployment_file.load(context.client, bundle.workspace["state_path"])
     deployment = bundle.config["bundle"].get("deployment") or {}
     if args.fail_on_active_runs or deployment.get("fail_on_active_runs") is True:
-        _check_active_runs(context)
+        _check_active_runs(context, deployed)
     local_libraries = libraries.expand(bundle.jobs, bundle.root)
     held = None
     if bundle.lock_enabled:
         held = lock.acquire(context.client, bundle.workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
-        _deploy_locked(context, args, local_libraries)
+        _deploy_locked(context, args, local_libraries, deployed, synced)
     finally:
         if held is not None:
             lock.release(held)

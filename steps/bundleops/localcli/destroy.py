@@ -1,9 +1,10 @@
 """`bundle destroy`: delete the bundle's jobs and its whole workspace folder.
 
 Without a terminal the real CLI refuses to destroy unless `--auto-approve` is given (the
-stand-in never prompts, so it always behaves as without a terminal). With no deployment folder
-it says so and succeeds. Otherwise: lock, list what goes, delete the jobs in the state, delete
-`root_path` recursively (the lock with it), `Destroy: N deleted`.
+stand-in never prompts, so it always behaves as without a terminal). The calls come in the real
+CLI's order: read the resource state, check the deployment folder (none: it says so and
+succeeds), lock, list what goes, get each job in the state (the plan), delete those that still
+exist, delete `root_path` recursively (the lock with it), `Destroy: N deleted`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
             f"{DATA_LOSS_WARNING}\nTo proceed, use --auto-approve."
         )
     workspace = bundle.workspace
+    deployed = state.load(context.client, workspace["state_path"]).job_ids()
     if not wsfs.exists(context.client, workspace["root_path"]):
         say("No active deployment found to destroy!")
         return 0
@@ -35,7 +37,6 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
     if bundle.lock_enabled:
         held = lock.acquire(context.client, workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
-        deployed = state.load(context.client, workspace["state_path"]).job_ids()
         if deployed:
             say("The following resources will be deleted:")
             for key in sorted(deployed):
@@ -43,7 +44,8 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
             say("")
         say(f"All files and directories at the following location will be deleted: {workspace['root_path']}")
         say("")
-        for key in sorted(deployed):
+        existing = [key for key in sorted(deployed) if jobs.exists(context.client, deployed[key])]
+        for key in existing:
             jobs.delete(context.client, deployed[key])
         wsfs.delete(context.client, workspace["root_path"], recursive=True)
         sync.forget(bundle.root, bundle.target, str(context.client.config.host), workspace["file_path"])

@@ -3,7 +3,8 @@
 Every job is created or reset with `deployment: {kind: BUNDLE, metadata_file_path:
 <state_path>/metadata.json}`, `edit_mode: UI_LOCKED`, `format: MULTI_TASK` and a queue
 (the real CLI's direct engine sends the same), through `POST /api/2.2/jobs/create|reset|delete`.
-Permissions go to `PUT /api/2.0/permissions/jobs/<id>` with the deployer as IS_OWNER.
+Permissions go to `PUT /api/2.0/permissions/jobs/<id>`: the declared entries in their order, then
+the deployer as IS_OWNER, as the real CLI sends them.
 """
 
 from __future__ import annotations
@@ -39,14 +40,14 @@ def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
 
 
 def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, str]]:
-    """The job's permissions with the deployer first as IS_OWNER (entries naming the deployer dropped)."""
+    """The job's permissions, then the deployer as IS_OWNER (entries naming the deployer dropped)."""
     owner_key = "service_principal_name" if is_service_principal(deployer) else "user_name"
-    acl = [{owner_key: deployer, "permission_level": "IS_OWNER"}]
+    acl = []
     for entry in job.get("permissions") or []:
         principal = {key: value for key, value in entry.items() if key != "level"}
         if deployer not in principal.values():
             acl.append({**principal, "permission_level": entry["level"]})
-    return acl
+    return [*acl, {owner_key: deployer, "permission_level": "IS_OWNER"}]
 
 
 def exists(client: WorkspaceClient, job_id: str) -> bool:

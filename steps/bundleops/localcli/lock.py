@@ -4,6 +4,7 @@ The file is JSON `{"ID", "AcquisitionTime", "IsForced", "User"}` written with
 `overwrite=false`, so of two deploys only one creates it; the other reads it back, sees a
 different ID and fails with the holder and time. `--force-lock` (or `bundle.deployment.lock.force`)
 writes it with `overwrite=true`. The lock is deleted at the end; a killed deploy leaves it behind.
+Reading it back is a get-status and an export, as the real filer reads it.
 Times are printed as Go prints a time.Time, because that is the text CI logs will show.
 """
 
@@ -91,8 +92,11 @@ def acquire(client: WorkspaceClient, state_path: str, user: str, *, force: bool)
 
 
 def release(lock: Lock) -> None:
-    """Delete the lock if it is still ours; a lock already gone (destroy removed the folder) is fine."""
-    if _active(lock.client, lock.path) is None:
+    """Delete the lock if it is still ours; a lock already gone (destroy removed the folder) is fine.
+
+    As the real locker: a Stat first, then the read-back that checks the holder, then the delete.
+    """
+    if not wsfs.stat(lock.client, lock.path):
         return
     _assert_held(lock)
     wsfs.delete(lock.client, lock.path)

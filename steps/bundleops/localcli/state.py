@@ -4,6 +4,10 @@ Same shape as the real direct engine's file (`state_version`, `lineage`, `serial
 `state["resources.jobs.<key>"] = {"__id__": "<id>", "state": <settings sent>}`). It is read at
 the start of a deploy and written back at the end, also after a partial failure, so a redeploy
 resets the same jobs instead of creating duplicates.
+
+Loading asks for `resources.json` and `terraform.tfstate` first (as the real CLI does to pick
+the engine) and only then reads the state. A bundle with only a terraform state was deployed by
+the terraform engine, which the stand-in does not have: that is refused by name.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 FILE_NAME = "resources.json"
+TERRAFORM_FILE = "terraform.tfstate"
 
 
 @dataclass
@@ -53,7 +58,13 @@ class DeploymentState:
 
 
 def load(client: WorkspaceClient, state_path: str) -> DeploymentState:
-    raw = wsfs.read(client, f"{state_path}/{FILE_NAME}")
+    direct = wsfs.stat(client, f"{state_path}/{FILE_NAME}")
+    if wsfs.stat(client, f"{state_path}/{TERRAFORM_FILE}") and not direct:
+        raise CliError(
+            f"{state_path}/{TERRAFORM_FILE}: this bundle was deployed with the terraform engine; "
+            "the databricks CLI stand-in has only the direct engine (deploy it with the real CLI, or destroy it first)"
+        )
+    raw = wsfs.export(client, f"{state_path}/{FILE_NAME}") if direct else None
     if raw is None:
         return DeploymentState()
     try:

@@ -1,6 +1,9 @@
 """Upload the project files to `<workspace.file_path>`, as `bundle deploy` does before touching jobs.
 
-Each file goes through `workspace-files/import-file` (overwrite=true). Like the real CLI, a
+First the remote folder is made usable as the real CLI's sync does it: get-status, and when it
+is missing, mkdirs and get-status again. Each file then goes through
+`workspace-files/import-file` (overwrite=true), in path order (the real CLI uploads in
+parallel, so its order varies). Like the real CLI, a
 local snapshot under `.databricks/bundle/<target>/sync-snapshots/` remembers what was uploaded
 (with a content hash), so unchanged files are not sent again and files deleted locally are
 deleted remotely. A fresh checkout has no snapshot and uploads everything.
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bundleops.localcli import wsfs
+from bundleops.localcli.diagnostics import CliError
 from bundleops.localcli.ignore import Matcher
 from bundleops.localcli.paths import is_notebook
 
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 class SyncResult:
     uploaded: int
     deleted: int
+    files: list[str]  # every local file now in sync, relative posix paths, sorted
 
 
 def project_files(root: Path, excludes: list[str]) -> list[str]:
@@ -52,13 +57,29 @@ def _remote_name(root: Path, relative: str) -> str:
     return relative.rsplit(".", 1)[0] if local.is_file() and is_notebook(local) else relative
 
 
+def _ensure_folder(client: WorkspaceClient, file_path: str) -> None:
+    """The remote folder exists afterwards; a file in its place is the real CLI's error."""
+    from databricks.sdk.errors import NotFound
+    from databricks.sdk.service.workspace import ObjectType
+
+    try:
+        info = client.workspace.get_status(file_path)
+    except NotFound:
+        client.workspace.mkdirs(file_path)
+        info = client.workspace.get_status(file_path)
+    if info.object_type not in (ObjectType.DIRECTORY, ObjectType.REPO):
+        kind = info.object_type.value.lower() if info.object_type else "file"
+        raise CliError(f"{file_path} points to a {kind}")
+
+
 def upload(client: WorkspaceClient, root: Path, target: str, file_path: str, excludes: list[str]) -> SyncResult:
     snapshot_file = snapshot_path(root, target, str(client.config.host), file_path)
     previous: dict[str, str] = json.loads(snapshot_file.read_text(encoding="utf-8"))["files"] if snapshot_file.is_file() else {}
-    client.workspace.mkdirs(file_path)
+    _ensure_folder(client, file_path)
     current: dict[str, str] = {}
     uploaded = 0
-    for relative in project_files(root, excludes):
+    files = project_files(root, excludes)
+    for relative in files:
         content = (root / relative).read_bytes()
         remote = _remote_name(root, relative)
         current[remote] = hashlib.sha256(content).hexdigest()
@@ -68,7 +89,7 @@ def upload(client: WorkspaceClient, root: Path, target: str, file_path: str, exc
     deleted = sum(1 for remote in sorted(set(previous) - set(current)) if wsfs.delete(client, f"{file_path}/{remote}"))
     snapshot_file.parent.mkdir(parents=True, exist_ok=True)
     snapshot_file.write_text(json.dumps({"host": str(client.config.host), "remote_path": file_path, "files": current}, indent=2), encoding="utf-8")
-    return SyncResult(uploaded=uploaded, deleted=deleted)
+    return SyncResult(uploaded=uploaded, deleted=deleted, files=files)
 
 
 def forget(root: Path, target: str, host: str, file_path: str) -> None:

@@ -2,9 +2,10 @@
 
 Writes go to `POST /api/2.0/workspace-files/import-file/<path>?overwrite=true|false` with the
 raw bytes as body (the path URL-escaped, slashes included, as the real CLI sends it); when the
-parent folder is missing the folder is created and the write retried. Reads use
-`GET /api/2.0/workspace/export?direct_download=true`. The lock relies on `overwrite=false`
-failing when the file exists.
+parent folder is missing the folder is created and the write retried. A read first asks
+`GET /api/2.0/workspace/get-status?return_export_info=true` (the filer's Stat, so a missing file
+is one 404) and then `GET /api/2.0/workspace/export?direct_download=true`. The lock relies on
+`overwrite=false` failing when the file exists.
 """
 
 from __future__ import annotations
@@ -47,8 +48,24 @@ def write(client: WorkspaceClient, path: str, content: bytes, *, overwrite: bool
         raise AlreadyExists(path) from error
 
 
+def stat(client: WorkspaceClient, path: str) -> bool:
+    """Whether the file exists, asked as the real CLI's filer asks (`return_export_info=true`)."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        client.api_client.do("GET", "/api/2.0/workspace/get-status", query={"path": path, "return_export_info": "true"})
+    except NotFound:
+        return False
+    return True
+
+
 def read(client: WorkspaceClient, path: str) -> bytes | None:
     """The file's bytes, or None when it does not exist."""
+    return export(client, path) if stat(client, path) else None
+
+
+def export(client: WorkspaceClient, path: str) -> bytes | None:
+    """The file's bytes without the Stat before (the caller has just asked); None when it is gone."""
     from databricks.sdk.errors import NotFound
 
     try:
@@ -58,6 +75,7 @@ def read(client: WorkspaceClient, path: str) -> bytes | None:
 
 
 def exists(client: WorkspaceClient, path: str) -> bool:
+    """Whether a folder or file exists (a plain get-status, as the SDK's GetStatusByPath sends it)."""
     from databricks.sdk.errors import NotFound
 
     try:
@@ -68,11 +86,12 @@ def exists(client: WorkspaceClient, path: str) -> bool:
 
 
 def delete(client: WorkspaceClient, path: str, *, recursive: bool = False) -> bool:
-    """Delete a file or folder; False when it was already gone."""
+    """Delete a file or folder; False when it was already gone. `recursive` is sent only when true,
+    as the real CLI sends it."""
     from databricks.sdk.errors import NotFound
 
     try:
-        client.workspace.delete(path, recursive=recursive)
+        client.api_client.do("POST", "/api/2.0/workspace/delete", body={"path": path, **({"recursive": True} if recursive else {})})
     except NotFound:
         return False
     return True

@@ -3,6 +3,10 @@
 Routing is a flat list of `Route`s from each API module. A path no module serves answers
 501 NOT_IMPLEMENTED naming the method and path, so a client feature the local workspace lacks
 fails loudly instead of receiving a plausible but empty answer.
+
+`Dispatcher.record()` turns on a request log (off by default, `stop_recording()` ends it): every request with its answer,
+in arrival order, as the real CLI's acceptance tests record `out.requests.txt` on their fake
+server. Tests compare the CLI stand-in's calls with the real CLI's through it.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Sequence
 from urllib.parse import parse_qsl, urlsplit
@@ -20,12 +25,43 @@ from bundleops.localworkspace.identity import Directory, Principal, TokenError
 log = logging.getLogger("bundleops.localworkspace")
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One logged request and the status (and `error_code`, for a failure) it was answered with."""
+
+    request: Request
+    status: int
+    error_code: str | None
+
+
 class Dispatcher:
     def __init__(self, routes: Sequence[Route], directory: Directory) -> None:
         self.routes = list(routes)
         self.directory = directory
+        self._log: list[Exchange] | None = None
+        self._log_lock = threading.Lock()
+
+    def record(self) -> list[Exchange]:
+        """Start logging requests (from now on, into a new list, which is returned and filled live)."""
+        with self._log_lock:
+            self._log = []
+            return self._log
+
+    def stop_recording(self) -> list[Exchange]:
+        """Stop logging; the requests logged since `record()` (empty when it was off)."""
+        with self._log_lock:
+            log, self._log = self._log or [], None
+            return log
 
     def handle(self, request: Request) -> Response:
+        response = self._answer(request)
+        if self._log is not None:
+            error_code = response.body.get("error_code") if isinstance(response.body, dict) else None
+            with self._log_lock:
+                self._log.append(Exchange(request, response.status, error_code))
+        return response
+
+    def _answer(self, request: Request) -> Response:
         try:
             for route in self.routes:
                 params = route.match(request.method, request.path)
