@@ -196,13 +196,16 @@ def run_one(checkout: Path, root: Path, target: str, identity: tuple[str, str], 
 
 def table(results: list[Result], command: str) -> str:
     """The Markdown report: counts by outcome, then one row per bundle/target."""
-    counts = {outcome: sum(result.outcome == outcome for result in results) for outcome in OUTCOMES}
-    bundles = {result.bundle for result in results}
+    per_target = [result.outcome for result in results]
+    per_bundle = {result.bundle: "passed" for result in results}
+    for result in results:  # a bundle counts as its worst target: crashed > failed > refused > passed
+        per_bundle[result.bundle] = max(per_bundle[result.bundle], result.outcome, key=OUTCOMES.index)
     lines = [
         f"`{command}`", "",
-        f"{len(bundles)} bundles, {len(results)} bundle/targets.", "",
-        "| " + " | ".join(OUTCOMES) + " |", "|" + "---|" * len(OUTCOMES),
-        "| " + " | ".join(str(counts[outcome]) for outcome in OUTCOMES) + " |", "",
+        "| counted | " + " | ".join(OUTCOMES) + " | all |", "|---|" + "---|" * (len(OUTCOMES) + 1),
+        *(f"| {name} | " + " | ".join(str(outcomes.count(outcome)) for outcome in OUTCOMES) + f" | {len(outcomes)} |"
+          for name, outcomes in (("bundle/targets", per_target), ("bundles (worst target)", list(per_bundle.values())))),
+        "",
         "| bundle | target | outcome | step | detail |", "|---|---|---|---|---|",
     ]
     for result in results:
