@@ -1,0 +1,248 @@
+"""Every bundle of a databricks/bundle-examples checkout through the `databricks` CLI stand-in.
+
+Rerun: .venv/bin/python benchmarks/bundle_examples.py PATH/TO/bundle-examples [--report FILE]
+
+For each bundle (each `databricks.yml`) and each of its targets, against a fresh embedded local
+workspace: `bundle validate`, `bundle deploy`, a second `bundle deploy` (it must change nothing:
+the stand-in's `Resources: 0 created, 0 changed, 0 deleted, N unchanged` line, and the jobs'
+settings read back through databricks-sdk stay the same), `bundle summary -o json` (every job has
+an id), `bundle destroy --auto-approve` (no job is left). Each bundle/target is classified:
+
+- passed: every step did what it should;
+- refused: the stand-in refused a construct by name ("... not supported by the databricks CLI
+  stand-in": Python resources, artifacts, resource types other than jobs, ...);
+- failed: a named error that is not a refusal, or a step that did not do what it should;
+- crashed: a Python traceback in the stand-in's output (a defect: there should be none).
+
+The checkout is never modified: it is copied into a temporary git repository (so `bundle.git`
+is filled as in a clone) and the deploys write their `.databricks/` state there. The identity
+is the one each target is made for: a `mode: development` target is deployed by the local
+workspace's human user (a personal access token), as a developer does from a checkout; any other
+target by its CI service principal, as a pipeline does (the real CLI refuses a user deploying a
+production target without `root_path`). `--identity user|sp` forces one of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bundleops.localworkspace import LocalWorkspace
+
+REFUSAL = re.compile(r"not supported by the databricks CLI stand-in|the databricks CLI stand-in does not support")
+CRASH = "Traceback (most recent call last)"
+NO_CHANGE = re.compile(r"Resources: 0 created, 0 changed, 0 deleted, \d+ unchanged")
+OUTCOMES = ("passed", "refused", "failed", "crashed")
+TIMEOUT_SECONDS = 300
+
+
+@dataclass
+class Result:
+    """The outcome of one bundle/target and, unless it passed, the step and the first error."""
+
+    bundle: str
+    target: str
+    outcome: str = "passed"
+    step: str = ""
+    detail: str = ""
+    crashes: list[str] = field(default_factory=list)
+
+
+class StepFailed(Exception):
+    """A step ended the run of one bundle/target; carries the outcome and the reason."""
+
+    def __init__(self, outcome: str, step: str, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome, self.step, self.detail = outcome, step, detail
+
+
+def find_bundles(checkout: Path) -> list[Path]:
+    """Every folder holding a `databricks.yml`, skipping templates' unrendered trees and state."""
+    roots = [path.parent for path in checkout.rglob("databricks.yml")]
+    return sorted(root for root in roots if not {".databricks", ".git"} & set(root.relative_to(checkout).parts))
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def targets_of(root: Path) -> dict[str, str]:
+    """Target name -> mode, from `databricks.yml` and the files it includes ({'': ''} when none)."""
+    config = _load_yaml(root / "databricks.yml")
+    files = [config]
+    for pattern in config.get("include") or []:
+        if isinstance(pattern, str):
+            files += [_load_yaml(included) for included in sorted(root.glob(pattern))]
+    found: dict[str, str] = {}
+    for loaded in files:
+        for name, body in (loaded.get("targets") or {}).items():
+            mode = body.get("mode") if isinstance(body, dict) else None
+            found[str(name)] = found.get(str(name)) or (mode if isinstance(mode, str) else "")
+    return found or {"": ""}
+
+
+def copy_as_clone(checkout: Path, work: Path) -> Path:
+    """Copy the checkout (without .git) into a fresh one-commit git repository on branch main."""
+    copy = work / "bundle-examples"
+    shutil.copytree(checkout, copy, ignore=shutil.ignore_patterns(".git", ".databricks"))
+    git = ["git", "-c", "user.name=benchmark", "-c", "user.email=benchmark@example.com", "-C", str(copy)]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "bundle-examples"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    return copy
+
+
+def _identity_env(workspace: LocalWorkspace, identity: str, mode: str) -> dict[str, str]:
+    """`auto`: a development target as the human user, any other as the CI service principal."""
+    if identity == "sp" or (identity == "auto" and mode != "development"):
+        return workspace.env()
+    return {"DATABRICKS_HOST": workspace.host, "DATABRICKS_TOKEN": workspace.user_token, "DATABRICKS_AUTH_TYPE": "pat"}
+
+
+class Runner:
+    """Runs the stand-in for one bundle/target and turns its output into outcomes."""
+
+    def __init__(self, root: Path, target: str, env: dict[str, str], result: Result) -> None:
+        self.root, self.target, self.env, self.result = root, target, env, result
+
+    def run(self, step: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`databricks bundle <args> [-t target]`; a traceback is recorded, a failure raised."""
+        argv = [sys.executable, "-m", "bundleops.localcli", "bundle", *args, *(["-t", self.target] if self.target else [])]
+        try:
+            done = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise StepFailed("failed", step, f"no answer after {TIMEOUT_SECONDS} s") from error
+        output = done.stdout + done.stderr
+        if CRASH in output:
+            self.result.crashes.append(f"{step}: {_last_line(output)}")
+            raise StepFailed("crashed", step, _last_line(output))
+        if done.returncode != 0:
+            errors = [line for line in done.stderr.splitlines() if line.startswith("Error: ")]
+            refusals = [line for line in errors if REFUSAL.search(line)]
+            if refusals:
+                raise StepFailed("refused", step, refusals[0])
+            raise StepFailed("failed", step, errors[0] if errors else f"exit {done.returncode}: {_last_line(output)}")
+        return done
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "(no output)"
+
+
+def _job_settings(env: dict[str, str]) -> dict[int, dict[str, Any]]:
+    from databricks.sdk import WorkspaceClient
+
+    client = WorkspaceClient(host=env["DATABRICKS_HOST"], token=env.get("DATABRICKS_TOKEN"),
+                             client_id=env.get("DATABRICKS_CLIENT_ID"), client_secret=env.get("DATABRICKS_CLIENT_SECRET"),
+                             auth_type=env["DATABRICKS_AUTH_TYPE"])
+    return {job.job_id: client.jobs.get(job.job_id).settings.as_dict() for job in client.jobs.list()}
+
+
+def exercise(runner: Runner) -> None:
+    """validate, deploy, redeploy (no change), summary, destroy; raises StepFailed on the first miss."""
+    runner.run("validate", "validate")
+    deployed = False
+    try:
+        runner.run("deploy", "deploy")
+        deployed = True
+        before = _job_settings(runner.env)
+        again = runner.run("redeploy", "deploy")
+        if not NO_CHANGE.search(again.stderr):
+            raise StepFailed("failed", "redeploy", "second deploy changed something: " + _last_line(again.stderr))
+        if _job_settings(runner.env) != before:
+            raise StepFailed("failed", "redeploy", "job settings differ after the second deploy")
+        summary = json.loads(runner.run("summary", "summary", "-o", "json").stdout)
+        jobs = (summary.get("resources") or {}).get("jobs") or {}
+        missing = sorted(key for key, job in jobs.items() if not job.get("id"))
+        if missing or len(jobs) != len(before):
+            raise StepFailed("failed", "summary", f"{len(jobs)} jobs in the summary, {len(before)} deployed, without id: {missing}")
+    finally:
+        if deployed:
+            runner.run("destroy", "destroy", "--auto-approve")
+            left = _job_settings(runner.env)
+            if left:
+                raise StepFailed("failed", "destroy", f"{len(left)} jobs left after destroy")
+
+
+def run_one(checkout: Path, root: Path, target: str, identity: tuple[str, str], state: Path) -> Result:
+    """One bundle/target against a workspace of its own."""
+    result = Result(str(root.relative_to(checkout)), target or "(default)")
+    with LocalWorkspace(state) as workspace:
+        kept = {key: value for key, value in os.environ.items() if not key.startswith(("DATABRICKS_", "BUNDLE_VAR_"))}
+        runner = Runner(root, target, {**kept, **_identity_env(workspace, *identity)}, result)
+        try:
+            exercise(runner)
+        except StepFailed as stop:
+            result.outcome, result.step, result.detail = stop.outcome, stop.step, stop.detail
+    if result.crashes:
+        result.outcome = "crashed"
+    return result
+
+
+def table(results: list[Result], command: str) -> str:
+    """The Markdown report: counts by outcome, then one row per bundle/target."""
+    per_target = [result.outcome for result in results]
+    per_bundle = {result.bundle: "passed" for result in results}
+    for result in results:  # a bundle counts as its worst target: crashed > failed > refused > passed
+        per_bundle[result.bundle] = max(per_bundle[result.bundle], result.outcome, key=OUTCOMES.index)
+    lines = [
+        f"`{command}`", "",
+        "| counted | " + " | ".join(OUTCOMES) + " | all |", "|---|" + "---|" * (len(OUTCOMES) + 1),
+        *(f"| {name} | " + " | ".join(str(outcomes.count(outcome)) for outcome in OUTCOMES) + f" | {len(outcomes)} |"
+          for name, outcomes in (("bundle/targets", per_target), ("bundles (worst target)", list(per_bundle.values())))),
+        "",
+        "| bundle | target | outcome | step | detail |", "|---|---|---|---|---|",
+    ]
+    for result in results:
+        detail = result.detail.replace("|", "\\|")
+        lines.append(f"| {result.bundle} | {result.target} | {result.outcome} | {result.step} | {detail} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkout", type=Path, help="a checkout of databricks/bundle-examples (never modified)")
+    parser.add_argument("--report", type=Path, help="also write the table as Markdown to FILE")
+    parser.add_argument("--identity", choices=("auto", "user", "sp"), default="auto",
+                        help="deploy as the local workspace's human user (PAT) or its CI service principal; "
+                             "auto (default): development targets as the user, the others as the service principal")
+    parser.add_argument("--only", default="", help="only bundles whose path contains this text")
+    args = parser.parse_args(argv)
+    checkout = args.checkout.resolve()
+    if not checkout.is_dir():
+        parser.error(f"{checkout} is not a folder")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bundle-examples-") as work:
+        copy = copy_as_clone(checkout, Path(work))
+        for index, root in enumerate(find_bundles(copy)):
+            if args.only not in str(root.relative_to(copy)):
+                continue
+            for number, (target, mode) in enumerate(targets_of(root).items()):
+                result = run_one(copy, root, target, (args.identity, mode), Path(work) / "workspaces" / f"{index}-{number}")
+                print(f"{result.outcome:8} {result.bundle} [{result.target}] {result.step} {result.detail}", file=sys.stderr, flush=True)
+                results.append(result)
+    command = "python benchmarks/bundle_examples.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    report = table(results, command)
+    print(report)
+    if args.report:
+        args.report.write_text(report, encoding="utf-8")
+    return 1 if any(result.outcome == "crashed" for result in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
