@@ -101,8 +101,8 @@ def _identity(client: WorkspaceClient, retry_timeout_seconds: int) -> Identity:
     """SCIM Me, a GET and so retried on what the SDK does not retry (a 500, a gateway page) within the window.
 
     The token is fetched first, outside the retries: its failures are ValueErrors that _connect sorts."""
-    from bundleops.testjob.calls import Calls
-    from bundleops.testjob.signals import Guard
+    from bundleops.workspace_calls import Calls
+    from bundleops.cancel_signals import Guard
 
     client.config.authenticate()
     me = Calls(Guard(), retry_timeout_seconds, client.config.host or "").call(SCIM_ME, client.current_user.me)

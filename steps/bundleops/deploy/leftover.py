@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 LOCK_FILE = "deploy.lock"
-# Reading and deleting the lock are retried (testjob.calls) this long: it runs after a cancel too,
+# Reading and deleting the lock are retried (workspace_calls) this long: it runs after a cancel too,
 # within the few seconds a CI system waits before SIGKILL.
 CLEANUP_WINDOW_SECONDS = 4.0
 # The CLI stamps AcquisitionTime with the runner's clock, as we do; this covers rounding only.
@@ -73,8 +73,8 @@ def _failure(error: Exception) -> str:
 
 def check(connect: Callable[[], WorkspaceClient], state_path: str, target: str, deployer: str, cli_started: datetime) -> LockStatus:
     """Look for the lock; delete it when this deploy's (ended) CLI left it. Never raises: a failed check is said."""
-    from bundleops.testjob.calls import Calls
-    from bundleops.testjob.signals import Guard
+    from bundleops.workspace_calls import Calls
+    from bundleops.cancel_signals import Guard
 
     path = f"{state_path}/{LOCK_FILE}"
     try:

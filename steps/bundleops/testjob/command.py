@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.jobs import Run
 
-    from bundleops.testjob.calls import Calls
-    from bundleops.testjob.signals import Guard
+    from bundleops.workspace_calls import Calls
+    from bundleops.cancel_signals import Guard
 
 NAME = "test"
 HELP = "run the bundle's integration-test job in the workspace, wait, and download JUnit + coverage"
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_local(args)
     if not args.target:
         raise BundleopsError("`bundleops test` needs --target (or --local)", fix="pass --target staging (the plan's target), or --local to run on local Spark")
-    from bundleops.testjob.signals import guarded
+    from bundleops.cancel_signals import guarded
 
     with guarded() as guard, step.begin(NAME, args) as run:
         return _run_remote(run, guard, args.timeout_minutes)
@@ -60,7 +60,7 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
     from bundleops.auth.client import connect
     from bundleops.auth.policy import check_identity
     from bundleops.testjob import reports, start, waiting
-    from bundleops.testjob.calls import Calls
+    from bundleops.workspace_calls import Calls
     from bundleops.testjob.owned import OwnedRun, never_left_running
 
     root = run.project_root.resolve()

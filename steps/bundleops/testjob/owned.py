@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter
-from bundleops.testjob.calls import Calls
-from bundleops.testjob.signals import Interrupted
+from bundleops.workspace_calls import Calls
+from bundleops.cancel_signals import Interrupted
 from bundleops.testjob.start import REPORT_FOLDER
 
 if TYPE_CHECKING:

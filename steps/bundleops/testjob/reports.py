@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 from bundleops.output.redact import redact_file
 from bundleops.publish.junit import Totals
-from bundleops.testjob.calls import Calls
+from bundleops.workspace_calls import Calls
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

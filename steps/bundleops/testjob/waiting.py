@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import CIWriter
-from bundleops.testjob.calls import Calls
+from bundleops.workspace_calls import Calls
 from bundleops.testjob.owned import TERMINAL, OwnedRun
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Every workspace call of `bundleops test` goes through `Calls.call`: one discipline for all of them.
+"""Workspace calls under one discipline (`Calls.call`): every call of `bundleops test`, and the
+deploy lock check and credential check of `deploy`, `validate` and `auth`.
 
 - Each attempt runs in a worker thread and the step waits on it in short slices, so a CI cancel
   is answered at once even while a request is stalled (a blocked socket cannot be interrupted).
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.testjob.signals import Guard
+from bundleops.cancel_signals import Guard
 from bundleops.workspace_errors import is_transient, to_error
 
 T = TypeVar("T")

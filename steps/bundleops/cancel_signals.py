@@ -1,4 +1,5 @@
-"""The test step's answer to a CI cancel (SIGTERM, SIGINT, repeated), for the whole step.
+"""A step's answer to a CI cancel (SIGTERM, SIGINT, repeated), for the whole step (`bundleops test`;
+`Guard()` alone gives other steps' workspace calls the same bounded, interruptible waits).
 
 Before run-now is sent there is nothing to clean up, so a signal ends the step at once. From
 then on (`armed`), a signal only sets `stop`: every wait of the step watches it (workspace calls
