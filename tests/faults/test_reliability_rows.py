@@ -1,4 +1,5 @@
-"""docs/reliability.md prints the auth, validate and deploy matrices: every row is a test here, with the same exit."""
+"""docs/reliability.md prints the matrices of auth, validate, deploy, unit, publish and quality-gate: every row is a test here, with the same exit
+(the test step's matrix is held by test_testjob_faults.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import pytest
 
 from tests.faults import test_bad_config, test_deploy_faults, test_exit_classes
+from tests.publish import test_redaction, test_sonar_faults
 from tests.faults.test_testjob_faults import DOC, _table_rows
 
 # Each row of the page: the test that holds it (its asserted exit code is the one given here).
@@ -32,6 +34,21 @@ ROWS = {
         "SIGTERM to the step": (test_deploy_faults.test_a_signal_during_the_deploy_stops_the_cli_and_leaves_no_lock, 3),
         "SIGINT to the step": (test_deploy_faults.test_a_signal_during_the_deploy_stops_the_cli_and_leaves_no_lock, 3),
         "SIGTERM to the group": (test_deploy_faults.test_a_signal_during_the_deploy_stops_the_cli_and_leaves_no_lock, 3),
+    },
+    "bundleops unit": {
+        "secret in a failing assertion": (test_redaction.test_secret_in_a_failing_assertion_stays_out_of_every_file_and_the_console, 1),
+    },
+    "bundleops publish": {
+        "scanner on a stalled server": (test_sonar_faults.test_publish_stops_a_scanner_stuck_on_a_stalled_server, 3),
+        "scanner limit from bundleops.yml": (test_sonar_faults.test_the_scanner_limit_comes_from_bundleops_yml, 3),
+    },
+    "bundleops quality-gate": {
+        "stalled server": (test_sonar_faults.test_a_stalled_server_ends_the_gate_at_its_timeout, 3),
+        "stall after answering": (test_sonar_faults.test_a_server_that_stalls_after_answering_still_ends_at_the_timeout, 3),
+        "unreachable server": (test_sonar_faults.test_an_unreachable_server_is_retried_with_backoff_then_named, 3),
+        "outage longer than the timeout": (test_sonar_faults.test_an_outage_longer_than_the_timeout_stops_retrying_at_it, 3),
+        "unexpected JSON shape": (test_sonar_faults.test_an_unexpected_json_shape_is_a_named_error, 3),
+        "answer that is not JSON": (test_sonar_faults.test_an_answer_that_is_not_json_is_a_named_error, 2),
     },
 }
 
