@@ -45,7 +45,8 @@ def _bundleops_errors(result: subprocess.CompletedProcess[str]) -> None:
 
 def test_one_500_on_the_lock_delete_is_said_and_the_lock_removed(tmp_path: Path, env: dict[str, str], sdk: Any, workspace: Any) -> None:
     project = shop_project(tmp_path / "p")
-    with FaultProxy(workspace.host, [Rule("POST", DELETE, Status(500), last=1)]) as proxy:
+    # The deploy's first workspace/delete empties artifacts/.internal (as the real CLI does); the second releases the lock.
+    with FaultProxy(workspace.host, [Rule("POST", DELETE, Status(500), first=2, last=2)]) as proxy:
         failed = bundleops(DEPLOY, project, {**env, "DATABRICKS_HOST": proxy.host})
         output = failed.stdout + failed.stderr
         _bundleops_errors(failed)
@@ -138,9 +139,11 @@ def test_sigterm_to_validate_stops_the_cli_at_once(tmp_path: Path, env: dict[str
 
 
 def _alias_bomb(folder: Path) -> Path:
-    """The shop bundle with a billion-laughs anchor chain: nine levels of nine aliases (9^10 nodes)."""
-    lines = ["x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    lines += [f"x{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]" for level in range(1, 10)]
+    """The shop bundle with a billion-laughs anchor chain in complex variables: nine levels of nine
+    aliases (9^10 nodes). The real CLI's YAML loader expands every alias it meets (libs/dyn/yamlloader
+    loadAlias), and the stand-in walks them when it resolves references: both run until stopped."""
+    lines = ["variables:", "  x0: {type: complex, default: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}"]
+    lines += [f"  x{level}: {{type: complex, default: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]}" for level in range(1, 10)]
     project = shop_project(folder, changes={"bundleops.yml": "auth:\n  retry_timeout_seconds: 1\n"})
     databricks_yml = project / "databricks.yml"
     databricks_yml.write_text(databricks_yml.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")

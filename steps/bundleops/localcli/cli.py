@@ -85,6 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return closed_pipe.exit_code_of(lambda: _run(list(sys.argv[1:] if argv is None else argv)))
 
 
+def _is_workspace_error(error: Exception) -> bool:
+    """An answer of the workspace (a 500, a refused call): the real CLI prints it as one `Error:` line."""
+    from databricks.sdk.errors import DatabricksError
+
+    return isinstance(error, DatabricksError)
+
+
 def _run(argv: list[str]) -> int:
     try:
         _refuse_unsupported(argv)
@@ -104,8 +111,9 @@ def _run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Error: interrupted\n")
         return 1
-    except Exception as error:  # noqa: BLE001 - the real CLI exits 1 for every failure; keep the trace for debugging
-        traceback.print_exc()
+    except Exception as error:  # noqa: BLE001 - the real CLI exits 1 for every failure
+        if not _is_workspace_error(error):
+            traceback.print_exc()  # a stand-in bug: keep the trace for debugging
         sys.stderr.write(f"Error: {error}\n")
         return 1
     finally:
