@@ -77,8 +77,9 @@ def test_the_local_workspace_runs_jobs_through_the_sdk(base: Install, workspace:
     for job_id in (plain, environment):
         run = client.jobs.run_now(job_id).result()
         assert run.state.result_state.value == "SUCCESS", run.state.state_message
-        logs = client.jobs.get_run_output(run.tasks[0].run_id).logs
-        assert logs.startswith(f"ran in {base.root} with yaml ") and logs.strip().endswith(f"['{run.run_id}']")
+        # the environment check's lines come first (one per dependency), then the script's own line
+        last = client.jobs.get_run_output(run.tasks[0].run_id).logs.strip().splitlines()[-1]
+        assert last.startswith(f"ran in {base.root} with yaml ") and last.endswith(f"['{run.run_id}']")
 
 
 def test_validate_deploy_and_test_a_bundle_on_staging(base: Install, workspace: dict[str, str], tmp_path: Path) -> None:
