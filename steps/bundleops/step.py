@@ -36,20 +36,24 @@ BUNDLE_STEPS = ("validate", "deploy", "test")
 @dataclass(frozen=True)
 class StepRun:
     name: str
-    # The role (dev, staging, prod): what policies and the guard decide on.
-    target: str | None
+    # The role (dev, staging, prod) and the bundle's own name for it (bundleops.yml `targets:`).
+    target_ref: roles.TargetRef | None
     project_root: Path
     config: ProjectConfig
     context: CIContext
     out: CIWriter
-    # The bundle's own name for the role (bundleops.yml `targets:`): what `-t` and records use.
-    bundle_target: str | None = None
+    # The targets the bundle defines, read once when the step began (None: no readable databricks.yml).
+    bundle_targets: list[str] | None = None
 
     @property
-    def target_ref(self) -> roles.TargetRef | None:
-        if self.target is None:
-            return None
-        return roles.TargetRef(self.target, self.bundle_target or self.target)
+    def target(self) -> str | None:
+        """The role: what policies and the guard decide on."""
+        return self.target_ref.role if self.target_ref else None
+
+    @property
+    def bundle_target(self) -> str | None:
+        """The bundle's own name for the role: what `-t` and records use."""
+        return self.target_ref.bundle_target if self.target_ref else None
 
     @property
     def target_label(self) -> str:
@@ -108,22 +112,23 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
-    target = _guarded_target(getattr(args, "target", None), project_root, config, context, break_glass, out)
+    requested: str | None = getattr(args, "target", None)
+    names = bundle_targets(project_root) if requested else None
+    target = _guarded_target(requested, names, config, context, break_glass, out)
     if name in BUNDLE_STEPS and target:
         require_bundle(project_root)
-    role, bundle_target = (target.role, target.bundle_target) if target else (None, None)
-    trace.record(name, role, context.vendor)
+    trace.record(name, target.role if target else None, context.vendor)
     with out.group(f"bundleops {name}" + (f" --target {target.describe()}" if target else "")):
-        yield StepRun(name, role, project_root, config, context, out, bundle_target)
+        yield StepRun(name, target, project_root, config, context, out, names)
 
 
 def _guarded_target(
-    requested: str | None, project_root: Path, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
+    requested: str | None, names: list[str] | None, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
 ) -> roles.TargetRef | None:
     """`--target` as a role, which the prod guard allows."""
     if not requested:
         return None
-    target = roles.resolve(requested, config, bundle_targets(project_root))
+    target = roles.resolve(requested, config, names)
     warning = check_target(target.role, context, config, break_glass)
     if warning:
         out.warning(warning, title="break-glass")
@@ -143,4 +148,4 @@ def check_bundle_target(run: StepRun) -> None:
     Only steps that hand the target to the CLI check it; `unit` and `publish` use the role as a label.
     """
     if run.target_ref:
-        roles.check_in_bundle(run.target_ref, run.config, bundle_targets(run.project_root))
+        roles.check_in_bundle(run.target_ref, run.config, run.bundle_targets)
