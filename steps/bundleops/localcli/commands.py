@@ -17,7 +17,7 @@ def validate(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) ->
     bundle = context.bundle
     bundle.diagnostics.print(sys.stderr)
     if args.output == "json":
-        sys.stdout.write(render.as_json(render.output_config(bundle)) + "\n")
+        sys.stdout.write(render.as_json(bundle.config) + "\n")
     else:
         sys.stdout.write(render.validate_text(bundle))
     return 1 if bundle.diagnostics.has_errors else 0

@@ -17,11 +17,6 @@ def as_json(config: dict[str, Any]) -> str:
     return json.dumps(config, indent=2, sort_keys=True)
 
 
-def output_config(bundle: Bundle) -> dict[str, Any]:
-    """The configuration as `-o json` shows it."""
-    return dict(bundle.config)
-
-
 def header(bundle: Bundle) -> list[str]:
     workspace = bundle.config.get("workspace") or {}
     lines = [f"Name: {bundle.name}", f"Target: {bundle.target}", "Workspace:"]

@@ -19,7 +19,7 @@ def job_url(host: str, job_id: str) -> str:
 
 
 def with_deployment(context: Context) -> dict[str, Any]:
-    config = copy.deepcopy(render.output_config(context.bundle))
+    config = copy.deepcopy(context.bundle.config)
     deployed = state.load(context.client, context.bundle.workspace["state_path"]).job_ids()
     jobs = config.setdefault("resources", {}).setdefault("jobs", {})
     for key, job in jobs.items():
