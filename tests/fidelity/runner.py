@@ -105,13 +105,20 @@ def _select(document: Any, path: str) -> Any:
 
 
 def diagnostics_of(stderr: str) -> list[str]:
-    """The first line of every diagnostic (`Error: ...`, `Warning: ...`), in order."""
-    return [line for line in stderr.splitlines() if line.startswith(("Error: ", "Warning: ", "Recommendation: "))]
+    """Every diagnostic (`Error: ...`, `Warning: ...`, `Recommendation: ...`) in order: its first
+    line, then its `at <path>` and `in <file>:<line>:<column>` lines, joined by newlines."""
+    found: list[str] = []
+    for line in stderr.splitlines():
+        if line.startswith(("Error: ", "Warning: ", "Recommendation: ")):
+            found.append(line)
+        elif found and line.startswith(("  at ", "  in ", "     ")) and found[-1].count("\n") < 8:
+            found[-1] += "\n" + line
+    return found
 
 
 def run_case(case: Case, identity: Identity, folder: Path) -> Outcome:
     folder.mkdir(parents=True, exist_ok=True)
-    replacements = {"[USERNAME]": identity.user_name, "[SHORT_NAME]": identity.short_name, **_write_project(case, folder)}
+    replacements = {"[USERNAME]": identity.user_name, "[SHORT_NAME]": identity.short_name, "[PROJECT]": str(folder.resolve()), **_write_project(case, folder)}
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(folder),

@@ -3,7 +3,7 @@
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
 `run_as`/`permissions` into jobs, apply the mode and the presets, resolve references,
-merge job lists by key, give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
+merge job lists by key, translate task paths written as a variable reference, give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import defaults, git, interpolation, loader, merge, modes, normalize, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import defaults, git, interpolation, loader, merge, modes, normalize, paths, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -91,7 +91,7 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             diagnostics.error(problem, path="bundle.databricks_cli_version")
     engine = block.get("engine")
     if engine not in (None, "direct", "terraform"):
-        diagnostics.error(f'invalid value "{engine}" for bundle.engine (expected "terraform" or "direct")', path="bundle.engine")
+        diagnostics.error(f'invalid value "{engine}" for bundle.engine (expected "terraform" or "direct")', locate="bundle.engine")
     elif engine == "terraform":
         diagnostics.error("bundle.engine 'terraform' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
 
@@ -132,6 +132,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     loaded = loader.load(root, diagnostics)
     _check_bundle_block(loaded.config, diagnostics)
     target_name = targets.select_target(loaded.config, options.target)
+    diagnostics.locations.target = target_name
     config = targets.apply_target(loaded.config, target_name, diagnostics)
     git.apply(config, root)
     _check_host(config, diagnostics)
@@ -147,6 +148,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     presets.apply(config)
     interpolation.resolve(config, diagnostics)
     merge.merge_job_lists(config)
+    paths.translate_deferred(config, loaded.deferred_paths, root, diagnostics)
     defaults.apply(config)
     normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

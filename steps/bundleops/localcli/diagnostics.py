@@ -1,5 +1,9 @@
 """Diagnostics as the real CLI prints them: `Error: ...` / `Warning: ...` on stderr.
 
+Below the summary, `at <path>` names the configuration value when the real CLI names it, and
+`in <file>:<line>:<column>` says where that value was written (see locations.py); a diagnostic
+about a value the real CLI only locates (run_as, a preset) gives `locate` instead of `path`.
+
 The real CLI keeps going after most configuration problems so that one `validate` run shows
 all of them (and `validate -o json` can still print the configuration); only problems that make
 the rest meaningless stop it. `Diagnostics` collects the former, `CliError` is the latter.
@@ -10,6 +14,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
+
+from bundleops.localcli.locations import Locations
 
 Severity = Literal["error", "warning", "recommendation"]
 
@@ -25,13 +31,16 @@ class Diagnostic:
     detail: str = ""
     path: str = ""
     location: str = ""
+    locate: str = ""
 
-    def render(self) -> str:
+    def render(self, locations: Locations | None = None) -> str:
         lines = [f"{self.severity.capitalize()}: {self.summary}"]
-        if self.path:
-            lines.append(f"  at {self.path}")
-        if self.location:
-            lines.append(f"  in {self.location}")
+        for number, path in enumerate(self.path.splitlines()):
+            lines.append(f"  {'at' if number == 0 else '  '} {path}")
+        located = self.locate or self.path
+        where = self.location or (locations.value(located) if locations is not None and located else "")
+        for number, location in enumerate(where.splitlines()):
+            lines.append(f"  {'in' if number == 0 else '  '} {location}")
         if self.detail:
             lines.extend(["", self.detail])
         return "\n".join(lines) + "\n"
@@ -40,12 +49,13 @@ class Diagnostic:
 @dataclass
 class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
+    locations: Locations = field(default_factory=Locations)
 
-    def error(self, summary: str, *, detail: str = "", path: str = "", location: str = "") -> None:
-        self.items.append(Diagnostic("error", summary, detail, path, location))
+    def error(self, summary: str, *, detail: str = "", path: str = "", location: str = "", locate: str = "") -> None:
+        self.items.append(Diagnostic("error", summary, detail, path, location, locate))
 
-    def warning(self, summary: str, *, detail: str = "", path: str = "", location: str = "") -> None:
-        self.items.append(Diagnostic("warning", summary, detail, path, location))
+    def warning(self, summary: str, *, detail: str = "", path: str = "", location: str = "", locate: str = "") -> None:
+        self.items.append(Diagnostic("warning", summary, detail, path, location, locate))
 
     def recommendation(self, summary: str, *, detail: str = "") -> None:
         self.items.append(Diagnostic("recommendation", summary, detail))
@@ -62,7 +72,7 @@ class Diagnostics:
 
     def print(self, stream: TextIO = sys.stderr) -> None:
         for item in self.items:
-            stream.write(item.render() + "\n")
+            stream.write(item.render(self.locations) + "\n")
 
     def tally(self) -> str:
         """`Found 1 error and 1 warning` as the text output ends with; empty when there is nothing."""

@@ -71,7 +71,7 @@ class _Resolver:
         if value is _MISSING and not (parts and parts[0] == "variables" and _lookup(self.tree, parts[:2]) is not _MISSING):
             if reference not in self.reported:
                 self.reported.add(reference)
-                self.diagnostics.error(f"reference does not exist: ${{{reference}}}", path=where)
+                self.diagnostics.error(f"reference does not exist: ${{{reference}}}")
         return value
 
     def string(self, text: str, where: str) -> Any:

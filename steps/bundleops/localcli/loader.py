@@ -17,8 +17,9 @@ import yaml
 
 from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
+from bundleops.localcli.locations import Locations
 from bundleops.localcli.merge import merge_into
-from bundleops.localcli.paths import translate_job_paths
+from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
 SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets")
@@ -32,6 +33,7 @@ class LoadedBundle:
     root: Path
     config: dict[str, Any]
     files: list[Path] = field(default_factory=list)
+    deferred_paths: list[DeferredPath] = field(default_factory=list)
 
 
 def find_root(start: Path) -> Path:
@@ -51,54 +53,67 @@ def relative_name(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
 
 
-def _read_yaml(path: Path, root: Path) -> dict[str, Any]:
+@dataclass
+class ConfigFile:
+    """One YAML file of the bundle: its parsed content and where each of its values was written."""
+
+    path: Path
+    relative: str
+    text: str
+    data: dict[str, Any]
+    locations: Locations
+
+
+def _read_yaml(path: Path, root: Path) -> ConfigFile:
+    relative = relative_name(path, root)
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise CliError(f"failed to load {relative_name(path, root)}: {error}") from error
+        raise CliError(f"failed to load {relative}: {error}") from error
     if data is None:
-        return {}
+        data = {}
     if not isinstance(data, dict):
-        raise CliError(f"failed to load {relative_name(path, root)}: expected a map at the top level, found {type(data).__name__}")
-    return data
+        raise CliError(f"failed to load {relative}: expected a map at the top level, found {type(data).__name__}")
+    locations = Locations()
+    locations.add_file(text, relative)
+    return ConfigFile(path, relative, text, data, locations)
 
 
-def _check_top_level(data: dict[str, Any], path: Path, relative: str, diagnostics: Diagnostics, *, is_root: bool) -> None:
+def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: bool) -> None:
     """Refuse what the stand-in lacks by name; drop unknown keys as the real CLI does, with its
-    `unknown field` warning unless the key only holds YAML anchors."""
+    `unknown field` warning (located at the key) unless the key only holds YAML anchors."""
+    data = file.data
     unknown = [key for key in data if key not in SUPPORTED_TOP_LEVEL and key not in REAL_BUT_UNSUPPORTED_TOP_LEVEL]
-    anchor_keys = anchor_only_keys(path.read_text(encoding="utf-8")) if unknown else frozenset()
+    anchor_keys = anchor_only_keys(file.text) if unknown else frozenset()
     for key in unknown:
         if key not in anchor_keys:
-            diagnostics.warning(f"unknown field: {key}", location=relative)
+            diagnostics.warning(f"unknown field: {key}", location=file.locations.key(str(key)))
         data.pop(key)
     for key in data:
         if key in REAL_BUT_UNSUPPORTED_TOP_LEVEL:
-            diagnostics.error(f"'{key}' is not supported by the databricks CLI stand-in", path=key, location=relative)
+            diagnostics.error(f"'{key}' is not supported by the databricks CLI stand-in", path=key, location=file.locations.value(key))
         elif key == "include" and not is_root:
             diagnostics.warning(
                 "Include section is defined outside root file",
                 detail="An include section is defined in a file that is not databricks.yml.\nOnly includes defined in databricks.yml are applied.",
                 path="include",
-                location=relative,
+                location=file.locations.value("include"),
             )
 
 
-def _translate_file_paths(data: dict[str, Any], file: Path, root: Path, diagnostics: Diagnostics) -> None:
-    """Rewrite relative task paths in the resources this file defines (top level and per target)."""
-    sections = [data.get("resources")]
-    sections += [target.get("resources") for target in (data.get("targets") or {}).values() if isinstance(target, dict)]
-    for resources in sections:
+def _translate_file_paths(data: dict[str, Any], file: Path, loaded: LoadedBundle, diagnostics: Diagnostics) -> None:
+    """Rewrite relative task paths in the resources this file defines (top level and per target);
+    paths written as a variable reference are kept in `loaded.deferred_paths` for later."""
+    sections: list[tuple[str | None, Any]] = [(None, data.get("resources"))]
+    sections += [(name, target.get("resources")) for name, target in (data.get("targets") or {}).items() if isinstance(target, dict)]
+    for target, resources in sections:
         if not isinstance(resources, dict):
             continue
+        translator = JobPaths(file.parent, loaded.root, diagnostics, loaded.deferred_paths, target)
         for key, job in (resources.get("jobs") or {}).items():
             if isinstance(job, dict):
-                translate_job_paths(job, file.parent, root, f"resources.jobs.{key}", diagnostics)
-
-
-def _resource_keys(data: dict[str, Any]) -> set[str]:
-    resources = data.get("resources") or {}
-    return {key for group in resources.values() if isinstance(group, dict) for key in group}
+                translator.job(key, job)
 
 
 def _include_files(patterns: Any, root: Path, diagnostics: Diagnostics) -> list[Path]:
@@ -122,24 +137,57 @@ def _include_files(patterns: Any, root: Path, diagnostics: Diagnostics) -> list[
     return files
 
 
+def _resource_locations(file: ConfigFile) -> dict[str, tuple[str, str]]:
+    """Each resource key of a file with its path and location (`jobs.x` -> `resources.jobs.x`)."""
+    resources = file.data.get("resources") or {}
+    return {
+        key: (f"resources.{kind}.{key}", file.locations.value(f"resources.{kind}.{key}"))
+        for kind, group in resources.items()
+        if isinstance(group, dict)
+        for key in group
+    }
+
+
+def _check_unique_keys(definitions: list[dict[str, tuple[str, str]]], diagnostics: Diagnostics) -> None:
+    """The real CLI's check (bundle/config/validate/unique_resource_keys.go): a resource key
+    defined in two files is an error at every definition, paths and locations sorted."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for defined in definitions:
+        for key, where in defined.items():
+            found.setdefault(key, []).append(where)
+    for key, places in sorted(found.items()):
+        if len(places) > 1:
+            paths = sorted({path for path, _ in places})
+            locations = sorted((location for _, location in places), key=_location_order)
+            diagnostics.error(
+                f"multiple resources or scripts have been defined with the same key: {key}",
+                path="\n".join(paths),
+                location="\n".join(locations),
+            )
+
+
+def _location_order(location: str) -> tuple[str, int, int]:
+    name, line, column = location.rsplit(":", 2)
+    return name, int(line), int(column)
+
+
 def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
     """Read the root file and every included file into one merged tree."""
-    root_file = next(root / name for name in ROOT_FILE_NAMES if (root / name).is_file())
-    config = _read_yaml(root_file, root)
-    _check_top_level(config, root_file, root_file.name, diagnostics, is_root=True)
-    _translate_file_paths(config, root_file, root, diagnostics)
-    loaded = LoadedBundle(root=root, config=config, files=[root_file])
-    seen_keys = _resource_keys(config)
+    root_file = _read_yaml(next(root / name for name in ROOT_FILE_NAMES if (root / name).is_file()), root)
+    _check_top_level(root_file, diagnostics, is_root=True)
+    config = root_file.data
+    loaded = LoadedBundle(root=root, config=config, files=[root_file.path])
+    _translate_file_paths(config, root_file.path, loaded, diagnostics)
+    diagnostics.locations.update(root_file.locations)
+    definitions = [_resource_locations(root_file)]
     for path in _include_files(config.get("include"), root, diagnostics):
-        data = _read_yaml(path, root)
-        relative = relative_name(path, root)
-        _check_top_level(data, path, relative, diagnostics, is_root=False)
-        _translate_file_paths(data, path, root, diagnostics)
-        duplicates = seen_keys & _resource_keys(data)
-        for key in sorted(duplicates):
-            diagnostics.error(f"multiple resources have been defined with the same key: {key}", location=relative)
-        seen_keys |= _resource_keys(data)
-        data.pop("include", None)
-        merge_into(config, data)
+        included = _read_yaml(path, root)
+        _check_top_level(included, diagnostics, is_root=False)
+        _translate_file_paths(included.data, path, loaded, diagnostics)
+        diagnostics.locations.update(included.locations)
+        definitions.append(_resource_locations(included))
+        included.data.pop("include", None)
+        merge_into(config, included.data)
         loaded.files.append(path)
+    _check_unique_keys(definitions, diagnostics)
     return loaded

@@ -43,10 +43,10 @@ def fill_for_development(config: dict[str, Any], user: dict[str, Any], diagnosti
     presets = _presets(config)
     short = user["short_name"]
     if presets.get("trigger_pause_status") == "UNPAUSED":
-        diagnostics.error("target with 'mode: development' cannot set trigger pause status to UNPAUSED by default", path="presets.trigger_pause_status")
+        diagnostics.error("target with 'mode: development' cannot set trigger pause status to UNPAUSED by default", locate="presets.trigger_pause_status")
     prefix = presets.get("name_prefix")
     if prefix and not any(name and name in prefix for name in (user["userName"], short, user.get("domain_friendly_name"), "${workspace.current_user.short_name}")):
-        diagnostics.error("prefix should contain the current username or ${workspace.current_user.short_name} to ensure uniqueness when using 'mode: development'", path="presets.name_prefix")
+        diagnostics.error("prefix should contain the current username or ${workspace.current_user.short_name} to ensure uniqueness when using 'mode: development'", locate="presets.name_prefix")
     if not prefix:
         presets["name_prefix"] = f"[dev {short}] "
     presets["tags"] = {"dev": short, **(presets.get("tags") or {})}

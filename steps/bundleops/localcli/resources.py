@@ -35,11 +35,11 @@ def _check_run_as(run_as: Any, where: str, diagnostics: Diagnostics) -> None:
     """The real CLI's words (bundle/config/mutator/resourcemutator/run_as.go)."""
     named = [key for key in RUN_AS_KEYS if isinstance(run_as, dict) and run_as.get(key)]
     if not named:
-        diagnostics.error("run_as section must specify exactly one identity. Neither service_principal_name nor user_name is specified", path=where)
+        diagnostics.error("run_as section must specify exactly one identity. Neither service_principal_name nor user_name is specified", locate=where)
     elif len(named) > 1:
-        diagnostics.error("run_as section cannot specify both user_name and service_principal_name", path=where)
+        diagnostics.error("run_as section cannot specify both user_name and service_principal_name", locate=where)
     elif set(run_as) - set(RUN_AS_KEYS):
-        diagnostics.error(f"run_as key '{sorted(set(run_as) - set(RUN_AS_KEYS))[0]}' is not supported by the databricks CLI stand-in", path=where)
+        diagnostics.error(f"run_as key '{sorted(set(run_as) - set(RUN_AS_KEYS))[0]}' is not supported by the databricks CLI stand-in", locate=where)
 
 
 def _bundle_permissions(config: dict[str, Any], diagnostics: Diagnostics) -> list[dict[str, str]]:
@@ -60,7 +60,7 @@ def _bundle_permissions(config: dict[str, Any], diagnostics: Diagnostics) -> lis
 def _check_job(key: str, job: dict[str, Any], known: frozenset[str], diagnostics: Diagnostics) -> None:
     for field in job:
         if field not in known and field not in BUNDLE_ONLY_JOB_KEYS:
-            diagnostics.warning(f"unknown field: {field}", path=f"resources.jobs.{key}")
+            diagnostics.warning(f"unknown field: {field}", path=f"resources.jobs.{key}", location=diagnostics.locations.key(f"resources.jobs.{key}.{field}"))
     if "run_as" in job:
         _check_run_as(job["run_as"], f"resources.jobs.{key}.run_as", diagnostics)
     for number, entry in enumerate(job.get("permissions") or []):

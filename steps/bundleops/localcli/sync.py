@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bundleops.localcli import wsfs
 from bundleops.localcli.diagnostics import CliError
 from bundleops.localcli.ignore import Matcher
-from bundleops.localcli.paths import is_notebook
+from bundleops.localcli.paths import is_notebook, notebook_remote_name
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -52,9 +52,9 @@ def snapshot_path(root: Path, target: str, host: str, file_path: str) -> Path:
 
 
 def _remote_name(root: Path, relative: str) -> str:
-    """The workspace imports a notebook source file without its extension."""
+    """The workspace imports a notebook source file without its extension (a designer notebook keeps it)."""
     local = root / relative
-    return relative.rsplit(".", 1)[0] if local.is_file() and is_notebook(local) else relative
+    return notebook_remote_name(relative) if local.is_file() and is_notebook(local) else relative
 
 
 def _ensure_folder(client: WorkspaceClient, file_path: str) -> None:
