@@ -135,6 +135,8 @@ def run_case(case: Case, identity: Identity, folder: Path) -> Outcome:
         differences.append(f"exit code {result.returncode}, recorded {expect['exit']}")
     if "diagnostics" in expect and diagnostics_of(result.stderr) != expect["diagnostics"]:
         differences.append(f"diagnostics {diagnostics_of(result.stderr)}, recorded {expect['diagnostics']}")
+    if "stderr" in expect and result.stderr != expect["stderr"]:
+        differences.append(f"stderr {result.stderr!r}, recorded {expect['stderr']!r}")
     if "stdout" in expect and result.stdout != expect["stdout"]:
         differences.append(f"stdout {result.stdout!r}, recorded {expect['stdout']!r}")
     for path, recorded in (expect.get("json") or {}).items():

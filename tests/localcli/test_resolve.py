@@ -92,7 +92,7 @@ def test_missing_required_variable_and_lookup_are_reported(tmp_path: Path) -> No
     errors = _errors(bundle)
     assert errors[0].startswith("no value assigned to required variable warehouse.")
     assert "BUNDLE_VAR_warehouse" in errors[0]
-    assert "variable cluster uses 'lookup' (cluster: shared-cluster), which the databricks CLI stand-in does not support" in errors[1]
+    assert "variable cluster uses 'lookup' (cluster: shared-cluster), which is not supported by the databricks CLI stand-in" in errors[1]
     assert bundle.jobs["j"]["name"] == "j-${var.warehouse}"
 
 
@@ -186,4 +186,7 @@ def test_resource_id_reference_waits_for_deploy_and_task_paths_are_checked(tmp_p
 
 def test_duplicate_resource_keys_across_includes(tmp_path: Path) -> None:
     root = orders_bundle(tmp_path, {"resources/again.yml": "resources:\n  jobs:\n    orders_job:\n      name: twice\n"})
-    assert "multiple resources have been defined with the same key: orders_job" in _errors(_resolve(root))
+    duplicate = next(item for item in _resolve(root).diagnostics.items if item.summary.startswith("multiple resources"))
+    assert duplicate.summary == "multiple resources or scripts have been defined with the same key: orders_job"
+    assert duplicate.path == "resources.jobs.orders_job"
+    assert sorted(duplicate.location.splitlines()) == ["resources/again.yml:4:7", "resources/jobs.yml:4:7"]

@@ -140,7 +140,7 @@ class JobPaths:
             for kind in ("whl", "jar", "requirements"):
                 if isinstance(library, dict) and is_local_relative(library.get(kind)):
                     self.diagnostics.error(
-                        f"local library {kind}: {library[kind]} needs the artifact upload, which the databricks CLI stand-in does not support "
+                        f"local library {kind}: {library[kind]} needs the artifact upload, which is not supported by the databricks CLI stand-in "
                         "(use an absolute /Workspace or /Volumes path, or a package already installed)",
                         path=f"{where}.libraries[{number}].{kind}",
                     )

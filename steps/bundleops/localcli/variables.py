@@ -91,7 +91,7 @@ def assign(
         elif "lookup" in definition:
             kind = ", ".join(f"{key}: {value}" for key, value in (definition["lookup"] or {}).items())
             diagnostics.error(
-                f"variable {name} uses 'lookup' ({kind}), which the databricks CLI stand-in does not support; "
+                f"variable {name} uses 'lookup' ({kind}), which is not supported by the databricks CLI stand-in; "
                 f"give it a default or pass --var {name}=<value>",
                 path=f"variables.{name}.lookup",
             )
