@@ -130,9 +130,26 @@ class DatabricksCli:
         return result.returncode != 0 and result.stdout.lstrip().startswith("{")
 
 
+def cli_errors(stderr: str) -> list[str]:
+    """The summaries of the CLI's `Error:` diagnostics, each with the first place it names
+    (`  in databricks.yml:6:3` below it) in brackets, so the message says where to look."""
+    errors: list[str] = []
+    located = True
+    for line in stderr.splitlines():
+        if line.startswith("Error: "):
+            errors.append(line.removeprefix("Error: ").strip())
+            located = False
+        elif line.startswith(("Warning: ", "Recommendation: ")) or not line.strip():
+            located = True
+        elif not located and line.startswith("  in "):
+            errors[-1] += f" ({line.removeprefix('  in ').strip()})"
+            located = True
+    return errors
+
+
 def configuration_error(command: str, stderr: str) -> BundleopsError:
     """Exit 2 quoting the CLI's own `Error:` lines (e.g. `cycle detected in field resolution: ...`)."""
-    errors = [line.removeprefix("Error: ").strip() for line in stderr.splitlines() if line.startswith("Error: ")]
+    errors = cli_errors(stderr)
     return BundleopsError(
         f"`databricks {command}` rejected the bundle configuration: " + ("; ".join(errors) or "see its diagnostics above"),
         fix="correct databricks.yml (or the file the CLI names) as the CLI says, then run `bundleops validate` again",
