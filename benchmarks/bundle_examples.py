@@ -11,7 +11,10 @@ an id), `bundle destroy --auto-approve` (no job is left). Each bundle/target is 
 - passed: every step did what it should;
 - refused: the stand-in refused a construct by name ("... not supported by the databricks CLI
   stand-in": Python resources, artifacts, resource types other than jobs, ...);
-- failed: a named error that is not a refusal, or a step that did not do what it should;
+- rejected: `bundle validate` reported an error in the bundle itself (not a refusal): the
+  bundle is not accepted, so nothing is deployed (e.g. a reference to an undeclared variable,
+  which the real CLI rejects with the same `reference does not exist` error);
+- failed: a bundle that validates but a later step failed or did not do what it should;
 - crashed: a Python traceback in the stand-in's output (a defect: there should be none).
 
 The checkout is never modified: it is copied into a temporary git repository (so `bundle.git`
@@ -43,7 +46,7 @@ from bundleops.localworkspace import LocalWorkspace
 REFUSAL = re.compile(r"not supported by the databricks CLI stand-in|the databricks CLI stand-in does not support")
 CRASH = "Traceback (most recent call last)"
 NO_CHANGE = re.compile(r"Resources: 0 created, 0 changed, 0 deleted, \d+ unchanged")
-OUTCOMES = ("passed", "refused", "failed", "crashed")
+OUTCOMES = ("passed", "refused", "rejected", "failed", "crashed")
 TIMEOUT_SECONDS = 300
 
 
@@ -135,7 +138,7 @@ class Runner:
             refusals = [line for line in errors if REFUSAL.search(line)]
             if refusals:
                 raise StepFailed("refused", step, refusals[0])
-            raise StepFailed("failed", step, errors[0] if errors else f"exit {done.returncode}: {_last_line(output)}")
+            raise StepFailed("rejected" if step == "validate" else "failed", step, errors[0] if errors else f"exit {done.returncode}: {_last_line(output)}")
         return done
 
 
@@ -198,7 +201,7 @@ def table(results: list[Result], command: str) -> str:
     """The Markdown report: counts by outcome, then one row per bundle/target."""
     per_target = [result.outcome for result in results]
     per_bundle = {result.bundle: "passed" for result in results}
-    for result in results:  # a bundle counts as its worst target: crashed > failed > refused > passed
+    for result in results:  # a bundle counts as its worst target: crashed > failed > rejected > refused > passed
         per_bundle[result.bundle] = max(per_bundle[result.bundle], result.outcome, key=OUTCOMES.index)
     lines = [
         f"`{command}`", "",

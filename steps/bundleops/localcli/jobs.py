@@ -3,8 +3,9 @@
 Every job is created or reset with `deployment: {kind: BUNDLE, metadata_file_path:
 <state_path>/metadata.json}`, `edit_mode: UI_LOCKED`, `format: MULTI_TASK` and a queue
 (the real CLI's direct engine sends the same), through `POST /api/2.2/jobs/create|reset|delete`.
-Permissions go to `PUT /api/2.0/permissions/jobs/<id>`: the declared entries in their order, then
-the deployer as IS_OWNER, as the real CLI sends them.
+Permissions go to `PUT /api/2.0/permissions/jobs/<id>` as permissions.py resolves them: the
+declared entries in their order, one per principal, and the deployer as owner (or CAN_MANAGE when
+someone else owns the job), as the real CLI sends them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli.user import is_service_principal
+from bundleops.localcli import permissions
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -40,14 +41,11 @@ def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
 
 
 def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, str]]:
-    """The job's permissions, then the deployer as IS_OWNER (entries naming the deployer dropped)."""
-    owner_key = "service_principal_name" if is_service_principal(deployer) else "user_name"
-    acl = []
-    for entry in job.get("permissions") or []:
-        principal = {key: value for key, value in entry.items() if key != "level"}
-        if deployer not in principal.values():
-            acl.append({**principal, "permission_level": entry["level"]})
-    return [*acl, {owner_key: deployer, "permission_level": "IS_OWNER"}]
+    """The job's resolved permissions in the Permissions API's shape (`level` is `permission_level`)."""
+    return [
+        {**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]}
+        for entry in permissions.resolve(job.get("permissions") or [], deployer)
+    ]
 
 
 def exists(client: WorkspaceClient, job_id: str) -> bool:

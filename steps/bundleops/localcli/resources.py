@@ -1,4 +1,5 @@
-"""Resources: jobs only, with the bundle-wide `run_as` and `permissions` folded into each job.
+"""Resources: jobs only, with the bundle-wide `run_as` and `permissions` folded into each job
+(and each job's permissions resolved as the real CLI does: permissions.py).
 
 Every other resource type of the real CLI (pipelines, schemas, volumes, ...) is an error naming
 it. Job fields are checked against the Jobs API's JobSettings (from databricks-sdk) so a typo is
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bundleops.localcli import permissions
 from bundleops.localcli.diagnostics import Diagnostics
 
 RUN_AS_KEYS = ("service_principal_name", "user_name")
@@ -93,3 +95,6 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
         if shared:
             existing = job.setdefault("permissions", [])
             existing.extend(entry for entry in shared if entry not in existing)
+        declared = job.get("permissions")
+        if isinstance(declared, list) and declared and all(isinstance(entry, dict) for entry in declared):
+            job["permissions"] = permissions.resolve(declared, str(config["workspace"]["current_user"]["userName"]))

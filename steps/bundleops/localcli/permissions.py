@@ -1,0 +1,55 @@
+"""A job's permissions as the real CLI resolves them before it shows or deploys them.
+
+The real CLI's FixPermissions (bundle/config/mutator/resourcemutator/fix_permissions.go):
+the deployer gets IS_OWNER (its CAN_MANAGE is upgraded in place, else an IS_OWNER entry is
+appended) unless someone already owns the job, in which case it gets CAN_MANAGE; then every
+principal keeps one entry, at its first position, with the highest level it was given. So
+`validate -o json` shows what deploy sends (acceptance validate/permissions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bundleops.localcli.user import is_service_principal
+
+# The job levels in the real CLI's order (bundle/config/resources/permission.go PermissionOrder).
+LEVEL_ORDER = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
+PRINCIPAL_KEYS = ("user_name", "service_principal_name", "group_name")
+
+
+def _rank(level: str) -> tuple[int, str]:
+    return (LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1, level)
+
+
+def _principal(entry: dict[str, Any]) -> tuple[str, str] | None:
+    return next(((key, str(entry[key])) for key in PRINCIPAL_KEYS if entry.get(key)), None)
+
+
+def _with_owner(entries: list[dict[str, Any]], deployer: str) -> list[dict[str, Any]]:
+    def names_deployer(entry: dict[str, Any]) -> bool:
+        return deployer in (entry.get("user_name"), entry.get("service_principal_name"))
+
+    if any(entry.get("level") == "IS_OWNER" and names_deployer(entry) for entry in entries):
+        return entries
+    owned = any(entry.get("level") == "IS_OWNER" for entry in entries)
+    manages = next((number for number, entry in enumerate(entries) if names_deployer(entry) and entry.get("level") == "CAN_MANAGE"), None)
+    if not owned and manages is not None:
+        return [*entries[:manages], {**entries[manages], "level": "IS_OWNER"}, *entries[manages + 1:]]
+    if owned and manages is not None:
+        return entries
+    owner_key = "service_principal_name" if is_service_principal(deployer) else "user_name"
+    return [*entries, {"level": "CAN_MANAGE" if owned else "IS_OWNER", owner_key: deployer}]
+
+
+def resolve(entries: list[dict[str, Any]], deployer: str) -> list[dict[str, Any]]:
+    """The permissions a job is shown and deployed with: the deployer's ownership, one level per principal."""
+    highest: dict[tuple[str, str], str] = {}
+    for entry in _with_owner(entries, deployer):
+        principal = _principal(entry)
+        level = entry.get("level")
+        if principal is None or not level:
+            continue
+        current = highest.get(principal)
+        highest[principal] = level if current is None or _rank(level) >= _rank(current) else current
+    return [{"level": level, key: value} for (key, value), level in highest.items()]
