@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from bundleops.localcli import suggest
 from bundleops.localcli.diagnostics import Diagnostics
 
 REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+|\[[0-9]+\])*)\}")
@@ -71,7 +72,8 @@ class _Resolver:
         if value is _MISSING and not (parts and parts[0] == "variables" and _lookup(self.tree, parts[:2]) is not _MISSING):
             if reference not in self.reported:
                 self.reported.add(reference)
-                self.diagnostics.error(f"reference does not exist: ${{{reference}}}")
+                options = suggest.suggestions(self.tree, parts, reference)
+                self.diagnostics.error(f"reference does not exist: ${{{reference}}}", detail=suggest.detail(options))
         return value
 
     def string(self, text: str, where: str) -> Any:
