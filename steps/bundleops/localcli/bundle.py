@@ -89,9 +89,14 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             problem = str(error)
         if problem:
             diagnostics.error(problem, path="bundle.databricks_cli_version")
-    engine = block.get("engine")
+
+
+def _check_engine(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """After the target is applied, as a target may set its own engine (acceptance validate/invalid-engine-target)."""
+    engine = config["bundle"].get("engine")
     if engine not in (None, "direct", "terraform"):
         diagnostics.error(f'invalid value "{engine}" for bundle.engine (expected "terraform" or "direct")', locate="bundle.engine")
+        diagnostics.before_workspace = True
     elif engine == "terraform":
         diagnostics.error("bundle.engine 'terraform' is not supported by the databricks CLI stand-in (only 'direct')", path="bundle.engine")
 
@@ -134,6 +139,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     target_name = targets.select_target(loaded.config, options.target)
     diagnostics.locations.target = target_name
     config = targets.apply_target(loaded.config, target_name, diagnostics)
+    _check_engine(config, diagnostics)
     git.apply(config, root)
     _check_host(config, diagnostics)
     cli_values = variables.parse_assignments(options.variables)

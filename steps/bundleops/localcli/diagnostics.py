@@ -50,6 +50,9 @@ class Diagnostic:
 class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     locations: Locations = field(default_factory=Locations)
+    # Set by an error the real CLI reports before it resolves the workspace (an invalid
+    # bundle.engine): its text block then has no Workspace lines (acceptance validate/invalid-engine-*).
+    before_workspace: bool = False
 
     def error(self, summary: str, *, detail: str = "", path: str = "", location: str = "", locate: str = "") -> None:
         self.items.append(Diagnostic("error", summary, detail, path, location, locate))

@@ -19,6 +19,8 @@ def as_json(config: dict[str, Any]) -> str:
 
 def header(bundle: Bundle) -> list[str]:
     workspace = bundle.config.get("workspace") or {}
+    if bundle.diagnostics.before_workspace:
+        return [f"Name: {bundle.name}", f"Target: {bundle.target}"]
     lines = [f"Name: {bundle.name}", f"Target: {bundle.target}", "Workspace:"]
     if workspace.get("host"):
         lines.append(f"  Host: {workspace['host']}")
