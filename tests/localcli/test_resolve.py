@@ -53,7 +53,8 @@ def test_prod_target_overrides_variables_root_run_as_and_permissions(tmp_path: P
     assert job["name"] == "orders_job"
     assert "tags" not in job
     assert job["run_as"] == {"service_principal_name": "11111111-2222-3333-4444-555555555555"}
-    assert job["permissions"] == [{"level": "CAN_VIEW", "group_name": "data-team"}]
+    # the deployer is added as owner, as the real CLI's FixPermissions does (acceptance validate/permissions)
+    assert job["permissions"] == [{"level": "CAN_VIEW", "group_name": "data-team"}, {"level": "IS_OWNER", "service_principal_name": PRINCIPAL["userName"]}]
     assert bundle.config["variables"]["catalog"]["value"] == "prod_cat"
     assert bundle.jobs["orders_test_job"]["schedule"]["pause_status"] == "UNPAUSED"  # the real CLI's default (resource_mutator.go)
     assert bundle.lock_enabled is True
