@@ -2,7 +2,7 @@
 
 Real CLI: bundle/config/mutator/resourcemutator/apply_target_mode.go (development mode fills the
 presets the user left empty: name prefix `[dev <short_name>] `, tag `dev`, 4 concurrent runs,
-triggers paused), validate_target_mode.go (a development prefix must name the user; triggers
+triggers paused, pipelines_development, which has no effect on jobs), validate_target_mode.go (a development prefix must name the user; triggers
 may not be unpaused by default) and apply_presets.go (prefix, missing tags, max_concurrent_runs
 when unset, pause status where the job has none).
 """
@@ -14,6 +14,7 @@ from typing import Any
 from bundleops.localcli.diagnostics import Diagnostics
 
 SUPPORTED = ("name_prefix", "tags", "jobs_max_concurrent_runs", "trigger_pause_status", "pipelines_development")
+STRING_PRESETS = ("name_prefix", "trigger_pause_status")
 PAUSE_STATUSES = ("PAUSED", "UNPAUSED")
 DEVELOPMENT_CONCURRENT_RUNS = 4
 PAUSABLE = ("schedule", "trigger", "continuous")
@@ -33,6 +34,11 @@ def check(config: dict[str, Any], diagnostics: Diagnostics) -> None:
     for key in presets:
         if key not in SUPPORTED:
             diagnostics.error(f"presets key '{key}' is not supported by the databricks CLI stand-in", path=f"presets.{key}")
+    for key in STRING_PRESETS:
+        if key in presets and presets[key] is None:
+            # The real CLI's type normalisation warns and drops the empty value (validate/presets_name_prefix_dev).
+            diagnostics.warning("expected a string value, found null", path=f"presets.{key}")
+            presets.pop(key)
     status = presets.get("trigger_pause_status")
     if status not in (None, "", *PAUSE_STATUSES):
         diagnostics.error(f"invalid value for trigger_pause_status: '{status}'. Supported values are PAUSED or UNPAUSED", path="presets.trigger_pause_status")
@@ -51,6 +57,8 @@ def fill_for_development(config: dict[str, Any], user: dict[str, Any], diagnosti
         presets["name_prefix"] = f"[dev {short}] "
     presets["tags"] = {"dev": short, **(presets.get("tags") or {})}
     presets.setdefault("jobs_max_concurrent_runs", DEVELOPMENT_CONCURRENT_RUNS)
+    if presets.get("pipelines_development") is not False:
+        presets["pipelines_development"] = True
     if not presets.get("trigger_pause_status"):
         presets["trigger_pause_status"] = "PAUSED"
 
