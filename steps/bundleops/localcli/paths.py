@@ -76,6 +76,7 @@ class PathField:
         node: Any = task
         for part in self.route[:-1]:
             node = node.get(part) if isinstance(node, dict) else None
+        # A notebook or Python file task with `source: GIT` names a path in the repository, not a local one.
         if not isinstance(node, dict) or (len(self.route) == 2 and node.get("source") == "GIT"):
             return None
         return node
