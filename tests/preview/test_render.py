@@ -10,6 +10,7 @@ import pytest
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output.redact import register_secret
 from bundleops.preview import gate, plan_json, render, staleness
+from tests.preview.plans import big_plan
 
 RECORDED = Path(__file__).resolve().parents[1] / "fidelity" / "recorded" / "plan"
 
@@ -131,23 +132,3 @@ def test_staleness_names_another_deploy_and_drift() -> None:
     assert staleness.refused_by_cli(cli_text.split("\n")[1], "plan.json") is not None
     assert staleness.refused_by_cli(cli_text.split("\n")[3], "plan.json") is not None
 
-
-def big_plan(resources: int) -> dict:
-    """A plan of `resources` jobs: every tenth deleted, the rest updated in three fields (one a long SQL text)."""
-    entries = {}
-    for index in range(resources):
-        key = f"resources.jobs.job_{index:03d}" if index != resources - 1 else f"resources.jobs.job_{index}"
-        if index % 10 == 9:
-            entries[key] = {"action": "delete", "remote_state": {"name": f"job {index}", "job_id": 1000 + index}}
-            continue
-        entries[key] = {
-            "action": "update",
-            "new_state": {"value": {"name": f"job {index}"}},
-            "changes": {
-                "name": {"action": "update", "old": f"job {index}", "new": f"job {index} v2"},
-                "tasks[task_key='main'].notebook_task.notebook_path": {"action": "update", "old": f"/Workspace/src/n{index}", "new": f"/Workspace/src/n{index}_v2"},
-                "tasks[task_key='sql'].sql_task.query.text": {"action": "update", "old": "SELECT " + ", ".join(f"c{i}" for i in range(60)), "new": "SELECT *"},
-                "timeout_seconds": {"action": "skip", "reason": "empty", "remote": 0},
-            },
-        }
-    return {"plan_version": 2, "cli_version": "1.13.0", "lineage": "6f1c2a0e-3b7d-4c39-9a51-2d8e4f0b7c11", "serial": 7, "plan": entries}

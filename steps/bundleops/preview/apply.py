@@ -27,12 +27,13 @@ def plan_for_deploy(run: StepRun, cli: DatabricksCli, root: Path, flags: list[st
     Raises PlanOutOfDate when the workspace moved on since the reviewed plan, and the gate's error
     (exit 1) when the plan deletes or recreates resources without deploy.auto_approve.
     """
+    reviewed = planning.load(reviewed_file) if reviewed_file is not None else None
     fresh = planning.make(cli, root, run.bundle_target, flags, deploy_plan_path(root, run.bundle_target))
     with run.out.group(f"plan of this deploy ({fresh.path.name})"):
         for line in render.text_lines(fresh.plan):
             run.out.info(line)
-    if reviewed_file is not None:
-        staleness.check(planning.load(reviewed_file), fresh.plan, str(reviewed_file))
+    if reviewed is not None:
+        staleness.check(reviewed, fresh.plan, str(reviewed_file))
         run.out.info(f"the reviewed plan {reviewed_file} still holds: the workspace has not changed since it was made")
     verdict = gate.judge(fresh.plan, run.config.deploy.auto_approve)
     if verdict.held:
