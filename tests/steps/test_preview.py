@@ -15,20 +15,11 @@ from typing import Any, Iterator
 import pytest
 
 from tests.context import snapshots
-from tests.steps.project import bundleops, shop_project
+from tests.steps.project import ROOT, bundleops, shop_project
 from tests.support.pr_comments_standin import PullRequestComments
 
-PROD_TARGET = """
-  prod:
-    mode: production
-    workspace:
-      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
-    run_as:
-      service_principal_name: 11111111-2222-3333-4444-555555555555
-    permissions:
-      - level: CAN_VIEW
-        group_name: data-team
-"""
+# prod as the bundle's staging target is: production mode, a shared root, a service principal.
+PROD_TARGET = ROOT[ROOT.index("  staging:"):].replace("  staging:", "  prod:", 1)
 
 
 def orders_jobs(ingest_name: str = "orders ingest", export_parameter: str = "full", legacy: bool = True) -> str:
@@ -60,8 +51,6 @@ resources:
 
 
 def orders_project(folder: Path) -> Path:
-    from tests.steps.project import ROOT
-
     return shop_project(folder, changes={"databricks.yml": ROOT + PROD_TARGET, "resources/orders.yml": orders_jobs()})
 
 
