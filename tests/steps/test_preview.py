@@ -75,6 +75,7 @@ def ci_env(env: dict[str, str], vendor: str, scenario: str, tmp: Path, comments:
         "github": {"GITHUB_STEP_SUMMARY": str(tmp / "step-summary.md"), "GITHUB_API_URL": comments.url, "GITHUB_TOKEN": comments.token},
         "gitlab": {"CI_API_V4_URL": f"{comments.url}/api/v4", "CI_PROJECT_ID": "77", "BUNDLEOPS_GITLAB_TOKEN": comments.token},
         "azure": {"SYSTEM_COLLECTIONURI": f"{comments.url}/acme/", "BUILD_REPOSITORY_ID": "repo-1", "SYSTEM_ACCESSTOKEN": comments.token},
+        "bitbucket": {"BUNDLEOPS_BITBUCKET_REPORTS_PROXY": comments.url},  # the Pipelines proxy for Code Insights reports
     }.get(vendor, {})
     return {**env, **snapshots.environment(vendor, scenario, tmp), **extra}
 
@@ -116,6 +117,9 @@ def test_a_pull_request_shows_rename_task_change_and_deletion_and_is_held_back(
         assert comments.token not in preview.stdout + preview.stderr
     else:
         assert "no pull-request comment" in preview.stdout
+    if vendor == "bitbucket":
+        [report] = comments.reports.values()
+        assert report["result"] == "FAILED" and report["details"].startswith("Plan: 0 to add, 2 to change, 2 to delete, 4 unchanged. Deletes or recreates: delete jobs.legacy_export")
 
     held = bundleops(["deploy", "--target", "staging"], project, pr_env)
     assert held.returncode == 1, held.stdout + held.stderr
