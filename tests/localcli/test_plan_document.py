@@ -83,3 +83,14 @@ def test_prevent_destroy_refuses_every_guarded_deletion_at_once() -> None:
         "To avoid this error, disable lifecycle.prevent_destroy for resources.jobs.legacy_export"
     )  # ingest is only updated
     plan.check_prevent_destroy(mixed, {"legacy_export": {"lifecycle": {"prevent_destroy": False}}})
+
+
+def test_remote_drift_is_an_update_but_a_field_the_api_never_returns_is_not() -> None:
+    """The real CLI updates a job changed in the workspace; a field jobs/get cannot return is `missing_in_remote`."""
+    assert plan_diff.changes({"name": "a"}, {"name": "a"}, {"name": "edited in the UI"}) == {
+        "name": {"action": "update", "old": "a", "new": "a", "remote": "edited in the UI"},
+    }
+    sent = {"name": "a", "tasks": [{"task_key": "x", "not_an_api_field": 1}]}
+    assert plan_diff.changes(sent, sent, {"name": "a", "tasks": [{"task_key": "x"}]}) == {
+        "tasks[task_key='x'].not_an_api_field": {"action": "skip", "reason": "missing_in_remote", "old": 1, "new": 1},
+    }
