@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, interpolation, jobs, plan_diff
+from bundleops.localcli import VERSION, interpolation, jobs, libraries, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -228,6 +228,7 @@ def print_plan(context: Context, output: str) -> int:
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
+    libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.root), bundle.jobs, bundle.workspace["artifact_path"])
     computed = compute(context, state.load(context.client, bundle.workspace["state_path"]))
     sys.stdout.write(json.dumps(computed.to_json(), indent=2) + "\n" if output == "json" else computed.text())
     return 0
