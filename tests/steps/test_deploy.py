@@ -63,6 +63,8 @@ def test_a_stale_lock_is_taken_over_loudly(tmp_path: Path, env: dict[str, str], 
 
 
 def test_destructive_changes_need_the_projects_opt_in(tmp_path: Path, env: dict[str, str], client: Any) -> None:
+    """The real CLI deletes a job without asking (it asks only for data assets); bundleops reads the
+    deletion from `bundle plan` and holds it back until bundleops.yml opts in."""
     project = shop_project(tmp_path / "p")
     assert bundleops(["deploy", "--target", "staging"], project, env).returncode == 0
     (project / "resources" / "jobs.yml").write_text("resources:\n  jobs: {}\n")
