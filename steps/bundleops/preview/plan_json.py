@@ -32,6 +32,11 @@ class FieldChange:
     new: Any = None
     remote: Any = None
 
+    @property
+    def before(self) -> Any:
+        """The value a reviewer compares with `new`: the deployed one (`old`), or the workspace's own when a field goes away."""
+        return self.old if self.old is not None or self.new is not None else self.remote
+
 
 @dataclass(frozen=True)
 class PlanEntry:

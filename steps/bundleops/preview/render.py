@@ -65,8 +65,7 @@ def _code(text: str) -> str:
 
 
 def _change_row(change: FieldChange) -> str:
-    old = change.old if change.old is not None else change.remote if change.new is None else None
-    return f"| {_code(change.path)} | {_code(value_text(change.path, old))} | {_code(value_text(change.path, change.new))} |"
+    return f"| {_code(change.path)} | {_code(value_text(change.path, change.before))} | {_code(value_text(change.path, change.new))} |"
 
 
 def resource_section(entry: PlanEntry) -> str:
@@ -116,8 +115,7 @@ def text_lines(plan: BundlePlan) -> list[str]:
     for entry in plan.changed():
         lines.append(f"{entry.action} {entry.label}" + (f"  (destructive: {entry.why()})" if entry.destructive else ""))
         for change in entry.shown_changes()[:FIELDS_PER_RESOURCE]:
-            old = change.old if change.old is not None else change.remote if change.new is None else None
-            lines.append(f"    {change.path}: {value_text(change.path, old)} → {value_text(change.path, change.new)}")
+            lines.append(f"    {change.path}: {value_text(change.path, change.before)} → {value_text(change.path, change.new)}")
     return [*lines, heading(plan)]
 
 
