@@ -1,7 +1,7 @@
 """A plan as a reviewer reads it: counts per action, then per resource the fields that change, old → new.
 
 The same plan is shown in places with different size limits (a GitHub step summary holds 1 MiB, a
-GitHub comment 65,536 characters, an Azure DevOps pull-request comment 150,000): `markdown(plan,
+GitHub comment 65,536 characters, a GitLab note 1,000,000): `markdown(plan,
 limit)` always keeps the counts and every destructive resource, then adds resources, most severe
 first, while they fit, and ends with a line that says how many were left out and where the whole
 plan is. Values are cut to `VALUE_CHARS` characters, a field whose name says secret (password,
