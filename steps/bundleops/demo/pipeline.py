@@ -84,7 +84,7 @@ def run(event: Event, project: Path, workspace_env: Mapping[str, str]) -> Pipeli
     if plan["requires_approval"]:
         print(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", flush=True)
     for name in plan["steps"]:
-        args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else [])
+        args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else []) + _reviewed_plan(name, plan)
         started = time.monotonic()
         completed = _bundleops(args, project, env)
         result.steps.append(StepResult(name, completed.returncode, time.monotonic() - started))
@@ -92,3 +92,10 @@ def run(event: Event, project: Path, workspace_env: Mapping[str, str]) -> Pipeli
             print(f"step {name} failed (exit {completed.returncode}): the pipeline stops here", flush=True)
             break
     return result
+
+
+def _reviewed_plan(step: str, plan: dict) -> list[str]:
+    """Behind an approval the deploy applies the plan the preview showed the approver, as the templates do."""
+    if step == "deploy" and plan["requires_approval"] and "preview" in plan["steps"]:
+        return ["--plan-file", "test-results/bundle-plan.json"]
+    return []

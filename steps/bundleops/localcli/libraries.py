@@ -91,8 +91,18 @@ def upload(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_p
     if libraries and artifact_path.startswith("/Volumes/"):
         raise CliError(f"artifact_path {artifact_path} is a volume: the databricks CLI stand-in uploads libraries to workspace folders only")
     for library in libraries:
-        remote = f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
         say(f"Uploading {library.shown}...")
-        write(remote, library.source.read_bytes())
+        write(remote_path(library, artifact_path), library.source.read_bytes())
+    point_at_remote(libraries, jobs, artifact_path)
+
+
+def remote_path(library: Library, artifact_path: str) -> str:
+    return f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
+
+
+def point_at_remote(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str) -> None:
+    """The dependencies as the deploy will set them: `bundle plan` shows the uploaded path too
+    (databricks/cli acceptance/bundle/artifacts/whl_dynamic, out.plan_create.direct.json), uploading nothing."""
+    for library in libraries:
         for key, number, index in library.places:
-            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote
+            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote_path(library, artifact_path)
