@@ -190,7 +190,16 @@ def test_removed_job_is_deleted_without_approval_and_prevent_destroy_guards_dest
     )
     assert client.jobs.get(int(ids["ingest"])).job_id == int(ids["ingest"]) and client.jobs.get(int(ids["export"])).job_id == int(ids["export"])
 
-    (project / "databricks.yml").write_text((project / "databricks.yml").read_text().split("    export:")[0], encoding="utf-8")
+    configured = (project / "databricks.yml").read_text(encoding="utf-8")
+    (project / "databricks.yml").write_text(configured.split("    export:")[0], encoding="utf-8")
+    _save_plan(project, databricks_env, "delete.json")
+    (project / "databricks.yml").write_text(configured.replace("      name: orders export\n", "      name: orders export\n      lifecycle:\n        prevent_destroy: true\n"), encoding="utf-8")
+    kept = databricks(["bundle", "deploy", "--plan", "delete.json"], project, databricks_env)
+    assert kept.returncode == 1
+    assert "Error: resources.jobs.export has lifecycle.prevent_destroy set, but the plan calls for this resource to be recreated or destroyed." in kept.stderr
+    assert client.jobs.get(int(ids["export"])).job_id == int(ids["export"])
+
+    (project / "databricks.yml").write_text(configured.split("    export:")[0], encoding="utf-8")
     planned = databricks(["bundle", "plan"], project, databricks_env)
     assert planned.stdout == "delete jobs.export\n\nPlan: 0 to add, 0 to change, 1 to delete, 1 unchanged\n"
     deleted = databricks(["bundle", "deploy"], project, databricks_env)
