@@ -1,0 +1,83 @@
+"""`bundleops sweep --target staging --older-than 7d`: destroy the pull-request deployments an event missed."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from bundleops import step
+from bundleops.deployments import naming
+from bundleops.errors import BundleopsError, ExitCode
+
+NAME = "sweep"
+HELP = "destroy pull-request deployments older than an age, or replaced by a newer one of the same pull request"
+DESCRIPTION = (
+    "Lists the folders under the target's pull-request folder (<shared root>-pull-requests/) and reads\n"
+    "each one's deployment record (bundleops/deployment.json, written by `bundleops deploy`). A deployment\n"
+    "deployed longer ago than --older-than, or replaced by a newer deployment of the same pull request, is\n"
+    "destroyed with `databricks bundle destroy`, one after the other. A folder without a record of ours is\n"
+    "left alone, and the shared deployment is never a candidate. --dry-run reports without destroying.\n"
+    "Runs from a scheduled pipeline (docs/pull-request-deployments.md has one per CI system); it covers\n"
+    "pull requests whose CI gives no close event, and close jobs that failed.\n"
+    "Exit codes: 0 swept, 2 bad input or configuration, 3 a destroy or a workspace call failed (the others still ran)."
+)
+EXAMPLE = "bundleops sweep --target staging --older-than 7d --dry-run"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    step.add_target_argument(parser)
+    parser.add_argument("--older-than", default="7d", metavar="AGE", help="age of a deployment record past which it goes: 30m, 12h, 7d, 2w (default: 7d)")
+    parser.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bundleops import bundle_cli
+    from bundleops.auth.client import connect
+    from bundleops.deployments import age, store
+    from bundleops.deployments.naming import Deployment
+    from bundleops.deployments.teardown import destroy
+
+    older_than = age.parse_duration(args.older_than)
+    with step.begin(NAME, args) as run:
+        if run.target != naming.PULL_REQUEST_ROLE:
+            raise BundleopsError(
+                f"bundleops sweep removes pull-request deployments of {naming.PULL_REQUEST_ROLE} only, not of {run.target_label}",
+                fix=f"run it with --target {naming.PULL_REQUEST_ROLE}",
+            )
+        root = run.project_root.resolve()
+        cli = replace(bundle_cli.for_step(run), variables=())  # the shared deployment tells where its pull requests live
+        shared = cli.summary(root, str(run.bundle_target))
+        workspace = shared.get("workspace") or {}
+        folder = naming.pull_request_folder(str(workspace.get("root_path")))
+        client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+        decisions = age.decide(store.list_deployments(client, folder), datetime.now(timezone.utc), older_than)
+        run.out.info(f"{len(decisions)} folder(s) under {folder}")
+        for decision in decisions:
+            run.out.info(f"  {'remove' if decision.remove else 'keep  '} {decision.found.name}: {decision.reason}")
+        doomed = [decision for decision in decisions if decision.remove]
+        failures: list[str] = []
+        removed: list[str] = []
+        for decision in [] if args.dry_run else doomed:
+            try:
+                destroy(cli, root, str(run.bundle_target), Deployment(decision.found.name), run.config.deploy.timeout_minutes * 60, run.out)
+                removed.append(decision.found.name)
+            except BundleopsError as error:
+                run.out.error(f"{decision.found.name}: {error.message}", title="sweep: destroy failed")
+                failures.append(decision.found.name)
+        run.out.summary(_markdown(folder, decisions, removed, args.dry_run))
+        verb = "would remove" if args.dry_run else "removed"
+        names = [d.found.name for d in doomed] if args.dry_run else removed
+        run.out.info(f"sweep {verb} {len(names)} pull-request deployment(s): {', '.join(names) or '-'}")
+        if failures:
+            raise BundleopsError(f"the sweep could not destroy {', '.join(failures)} (errors above)", fix="fix what is named above and run the sweep again",
+                                 code=ExitCode.EXTERNAL_FAILURE)
+    return int(ExitCode.OK)
+
+
+def _markdown(folder: str, decisions: list, removed: list[str], dry_run: bool) -> str:
+    rows = "\n".join(
+        f"| `{d.found.name}` | {('would remove' if dry_run else ('removed' if d.found.name in removed else 'failed')) if d.remove else 'kept'} | {d.reason} |"
+        for d in decisions
+    )
+    return f"### bundleops sweep of `{folder}`\n\n| deployment | outcome | why |\n|---|---|---|\n{rows or '| - | - | nothing there |'}\n"
