@@ -118,16 +118,22 @@ class DatabricksCli:
 
     def summary(self, project_root: Path, target: str) -> dict[str, Any]:
         """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
-        result = self.bundle(["summary", "-o", "json", "-t", target], project_root)
+        return json.loads(self.json_output(["summary", "-o", "json", "-t", target], project_root, target))
+
+    def json_output(self, args: Sequence[str], project_root: Path, target: str) -> str:
+        """The JSON a read-only `bundle <args> -o json` prints (summary, plan): exit 2 when the bundle is at fault, 3 otherwise."""
+        result = self.bundle(args, project_root)
         result.raise_if_stopped()
+        command = f"bundle {args[0]} -t {target}"
         if result.returncode != 0:
             if self.rejects_configuration(project_root, target):
-                raise configuration_error(f"bundle summary -t {target}", result.stderr)
-            raise BundleopsError(f"`databricks bundle summary -t {target}` failed (exit {result.returncode}; its diagnostics are above)", fix="fix what the CLI reported", code=ExitCode.EXTERNAL_FAILURE)
+                raise configuration_error(command, result.stderr)
+            raise BundleopsError(f"`databricks {command}` failed (exit {result.returncode}; its diagnostics are above)", fix="fix what the CLI reported", code=ExitCode.EXTERNAL_FAILURE)
         try:
-            return json.loads(result.stdout)
+            json.loads(result.stdout)
         except ValueError as error:
-            raise BundleopsError(f"`databricks bundle summary -o json` printed no JSON: {error}", fix="check the CLI version", code=ExitCode.EXTERNAL_FAILURE) from error
+            raise BundleopsError(f"`databricks bundle {args[0]} -o json` printed no JSON: {error}", fix="check the CLI version", code=ExitCode.EXTERNAL_FAILURE) from error
+        return result.stdout
 
     def rejects_configuration(self, project_root: Path, target: str) -> bool:
         """Whether the bundle, not the workspace, is at fault: the CLI exits 1 for every failure, but

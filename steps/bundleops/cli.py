@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.unit.command",
     "bundleops.auth.command",
     "bundleops.validate.command",
+    "bundleops.preview.command",
     "bundleops.deploy.command",
     "bundleops.testjob.command",
     "bundleops.publish.command",

@@ -43,12 +43,12 @@ def expected_context(vendor: str, scenario: str) -> dict:
 
 
 EXPECTED_PLAN = {
-    "pull_request": ("staging", ["unit", "validate", "deploy", "test", "publish"], False, "pull-request-to-default"),
+    "pull_request": ("staging", ["unit", "validate", "preview", "deploy", "test", "publish"], False, "pull-request-to-default"),
     "fork_pull_request": (None, ["unit"], False, "fork-pull-request"),
-    "push_default": ("prod", ["unit", "validate", "deploy", "publish"], True, "default-branch"),
+    "push_default": ("prod", ["unit", "validate", "preview", "deploy", "publish"], True, "default-branch"),
     "push_other": ("dev", ["unit", "validate"], False, "other-branch"),
-    "tag": ("prod", ["unit", "validate", "deploy", "publish"], True, "release-tag"),
-    "manual": ("prod", ["unit", "validate", "deploy", "publish"], True, "default-branch"),
+    "tag": ("prod", ["unit", "validate", "preview", "deploy", "publish"], True, "release-tag"),
+    "manual": ("prod", ["unit", "validate", "preview", "deploy", "publish"], True, "default-branch"),
 }
 PROD_ALLOWED = {"push_default", "tag", "manual"}
 
@@ -156,5 +156,5 @@ def test_plan_json_from_the_console_script(tmp_path: Path) -> None:
     result = run_bundleops(["plan", "--format", "json"], env=s.environment("gitlab", "pull_request", tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
-    assert plan["target"] == "staging" and plan["steps"] == ["unit", "validate", "deploy", "test", "publish"]
+    assert plan["target"] == "staging" and plan["steps"] == ["unit", "validate", "preview", "deploy", "test", "publish"]
     assert plan["requires_approval"] is False and "pull-request-to-default" in plan["reason"]

@@ -62,7 +62,7 @@ def test_context_and_plan(base: Install) -> None:
     plan = _bundleops(base, "plan", "--format", "json", env=MERGE_REQUEST)
     assert plan.returncode == 0, plan.stderr
     planned = json.loads(plan.stdout)
-    assert (planned["target"], planned["steps"]) == ("staging", ["unit", "validate", "deploy", "test", "publish"])
+    assert (planned["target"], planned["steps"]) == ("staging", ["unit", "validate", "preview", "deploy", "test", "publish"])
 
 
 def test_the_local_workspace_runs_jobs_through_the_sdk(base: Install, workspace: dict[str, str]) -> None:

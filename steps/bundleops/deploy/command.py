@@ -25,8 +25,11 @@ HELP = "databricks bundle deploy + lock takeover rules + a deployment record (te
 DESCRIPTION = (
     "Runs `databricks bundle deploy -t T`. A lock held by another deploy is reported with its holder and\n"
     "age; one older than deploy.lock_takeover_minutes (a killed CI job leaves its lock behind) is taken\n"
-    "over with --force-lock, loudly. Destructive changes (deletions, recreations) need the project's\n"
-    "opt-in, deploy.auto_approve: true in bundleops.yml; otherwise the deploy stops and lists them.\n"
+    "over with --force-lock, loudly. It plans first (`databricks bundle plan -o json`): deleting or\n"
+    "recreating any resource needs the project's opt-in, deploy.auto_approve: true in bundleops.yml;\n"
+    "otherwise the deploy stops and lists them. With --plan-file (the plan `bundleops preview` showed\n"
+    "at the approval) the deploy checks that the workspace has not changed since and applies exactly\n"
+    "that plan (`databricks bundle deploy --plan`, direct engine); a changed workspace stops it.\n"
     "Writes the deployment record (commit, PR, author, run URL, bundle, target, job ids, CLI version,\n"
     "UTC time) to test-results/deployment-<bundle target>.json and the job summary.\n"
     "A bundle that declares the variable bundleops_version gets this bundleops' version (--var), and\n"
@@ -35,22 +38,23 @@ DESCRIPTION = (
     "After the CLI ends (done, failed, stopped at deploy.timeout_minutes, or cancelled: SIGTERM/SIGINT are\n"
     "forwarded to it), the lock is checked: one this deploy's CLI left behind is deleted, and a lock that\n"
     "cannot be is reported with the command that clears it.\n"
-    "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in), 2 bad configuration or\n"
+    "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in; plan out of date), 2 bad configuration or\n"
     "credentials, 3 the deploy failed, timed out or was cancelled, or the lock is held by a running deploy."
 )
-EXAMPLE = "bundleops deploy --target staging --project-root examples/orders_pipeline"
-
-DESTRUCTIVE = "the deployment requires destructive actions"
+EXAMPLE = "bundleops deploy --target prod --plan-file test-results/bundle-plan.json --project-root examples/orders_pipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     step.add_target_argument(parser)
+    parser.add_argument("--plan-file", type=Path, default=None, metavar="PATH",
+                        help="apply this reviewed plan (from `bundleops preview`); stop if the workspace changed since it was made")
 
 
 def run(args: argparse.Namespace) -> int:
     from bundleops.auth.policy import Identity, check_identity
     from bundleops.deploy.record import DeploymentRecord
     from bundleops.output.writers import report_dir
+    from bundleops.preview.apply import plan_for_deploy
 
     with step.begin(NAME, args) as run:
         cli = bundle_cli.for_step(run)
@@ -61,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
             run.out.info(f"pull-request deployment {deployment.id}: {naming.check_resolved_root(before, deployment)}")
         deployer = Identity.of_bundle(before)
         check_identity(deployer, run.target, run.config)
-        flags = same_version.prepare(before, root, run.out) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
+        variables = same_version.prepare(before, root, run.out)
+        flags = variables + plan_for_deploy(run, cli, root, variables, args.plan_file) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
         started = datetime.now(timezone.utc)
         result = _deploy(run, cli, root, flags)
         if result.returncode != 0 and not result.stopped:
@@ -71,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if stopped:
             raise BundleopsError(f"{stopped.message}; {lock.sentence}", fix=stopped.fix, code=stopped.code)
         if result.returncode != 0:
-            return _explain_failure(run, result.stderr, lock)
+            raise _failure(run, result.stderr, lock, args.plan_file)
         if lock.left:
             run.out.warning(lock.sentence, title="deploy lock left behind")
         after = cli.summary(root, run.bundle_target)
@@ -137,14 +142,10 @@ def _retry_after_stale_lock(run: step.StepRun, cli: DatabricksCli, root: Path, f
     return _deploy(run, cli, root, ["--force-lock", *flags])
 
 
-def _explain_failure(run: step.StepRun, stderr: str, lock: LockStatus) -> int:
-    if DESTRUCTIVE in stderr:
-        actions = [line.strip() for line in stderr.splitlines() if line.startswith("  ") and line.strip().split(" ")[0] in ("delete", "recreate")]
-        run.out.error(
-            f"the deploy to {run.target_label} would " + "; ".join(actions or ["delete or recreate resources"]) + ". Nothing was changed.",
-            title="destructive changes held back",
-        )
-        run.out.info("fix: review these changes; if they are intended, opt in with `deploy: {auto_approve: true}` in bundleops.yml")
-        return int(ExitCode.CHECK_FAILED)
-    raise BundleopsError(f"`databricks bundle deploy -t {run.bundle_target}` failed (its diagnostics are above); {lock.sentence}",
-                         fix="fix what the CLI reported, then re-run", code=ExitCode.EXTERNAL_FAILURE)
+def _failure(run: step.StepRun, stderr: str, lock: LockStatus, plan_file: Path | None) -> BundleopsError:
+    """The CLI failed: a reviewed plan it found stale (another deploy landed after bundleops' check) is PlanOutOfDate."""
+    from bundleops.preview.staleness import refused_by_cli
+
+    stale = refused_by_cli(stderr, str(plan_file)) if plan_file else None
+    return stale or BundleopsError(f"`databricks bundle deploy -t {run.bundle_target}` failed (its diagnostics are above); {lock.sentence}",
+                                   fix="fix what the CLI reported, then re-run", code=ExitCode.EXTERNAL_FAILURE)

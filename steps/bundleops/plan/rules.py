@@ -7,10 +7,10 @@ A rule's target is a role (dev, staging, prod); `targets:` in bundleops.yml name
 | local-shell              | a developer's shell                         | dev     | unit, validate                          | no       |
 | pull-request-closed      | a pull request (not a fork's) closed/merged | staging | destroy                                 | no       |
 | fork-pull-request        | pull request from a fork                    | -       | unit                                    | no       |
-| pull-request-to-default  | pull request into the default branch        | staging | unit, validate, deploy, test, publish   | no       |
+| pull-request-to-default  | pull request into the default branch        | staging | unit, validate, preview, deploy, test, publish | no |
 | pull-request             | any other pull request                      | dev     | unit, validate                          | no       |
-| release-tag              | tag matching release_tag_pattern            | prod    | unit, validate, deploy, publish         | yes      |
-| default-branch           | push or manual run on the default branch    | prod    | unit, validate, deploy, publish         | yes      |
+| release-tag              | tag matching release_tag_pattern            | prod    | unit, validate, preview, deploy, publish | yes     |
+| default-branch           | push or manual run on the default branch    | prod    | unit, validate, preview, deploy, publish | yes     |
 | other-branch             | push or manual run on any other branch      | dev     | unit, validate                          | no       |
 | fallback                 | anything else (other tags, schedules)       | -       | unit                                    | no       |
 
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bundleops.config import Rule, RuleCondition
 
-STEP_NAMES = ("unit", "validate", "deploy", "test", "publish", "destroy")
+STEP_NAMES = ("unit", "validate", "preview", "deploy", "test", "publish", "destroy")
 DEFAULT_BRANCH = "@default"
 RELEASE_TAG = "@release"
 
@@ -36,15 +36,15 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "pull-request-to-default",
         RuleCondition(event=["pull_request"], target_branch=DEFAULT_BRANCH),
         "staging",
-        ["unit", "validate", "deploy", "test", "publish"],
+        ["unit", "validate", "preview", "deploy", "test", "publish"],
     ),
     Rule("pull-request", RuleCondition(event=["pull_request"]), "dev", ["unit", "validate"]),
-    Rule("release-tag", RuleCondition(event=["tag"], tag=RELEASE_TAG), "prod", ["unit", "validate", "deploy", "publish"], True),
+    Rule("release-tag", RuleCondition(event=["tag"], tag=RELEASE_TAG), "prod", ["unit", "validate", "preview", "deploy", "publish"], True),
     Rule(
         "default-branch",
         RuleCondition(event=["push", "manual"], branch=DEFAULT_BRANCH),
         "prod",
-        ["unit", "validate", "deploy", "publish"],
+        ["unit", "validate", "preview", "deploy", "publish"],
         True,
     ),
     Rule("other-branch", RuleCondition(event=["push", "manual"]), "dev", ["unit", "validate"]),

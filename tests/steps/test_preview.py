@@ -1,0 +1,187 @@
+"""`bundleops preview` and `bundleops deploy --plan-file` through the CLI stand-in and the local workspace.
+
+A pull request renames a job, changes a task and deletes a job: on each of the five CI systems
+the summary shows the three, the step exits 1 (a deletion without the opt-in), and the deploy is
+held back with nothing changed. Prod applies the reviewed plan, and stops with the named error
+when another deploy landed between the approval and the apply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.context import snapshots
+from tests.steps.project import bundleops, shop_project
+from tests.support.pr_comments_standin import PullRequestComments
+
+PROD_TARGET = """
+  prod:
+    mode: production
+    workspace:
+      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
+    run_as:
+      service_principal_name: 11111111-2222-3333-4444-555555555555
+    permissions:
+      - level: CAN_VIEW
+        group_name: data-team
+"""
+
+
+def orders_jobs(ingest_name: str = "orders ingest", export_parameter: str = "full", legacy: bool = True) -> str:
+    legacy_job = """
+    legacy_export:
+      name: orders legacy export
+      tasks:
+        - task_key: publish
+          spark_python_task:
+            python_file: ../src/fake_tests.py
+""" if legacy else ""
+    return f"""
+resources:
+  jobs:
+    ingest:
+      name: {ingest_name}
+      tasks:
+        - task_key: load
+          spark_python_task:
+            python_file: ../src/fake_tests.py
+    export:
+      name: orders export
+      tasks:
+        - task_key: publish
+          spark_python_task:
+            python_file: ../src/fake_tests.py
+            parameters: ["{export_parameter}"]
+{legacy_job}"""
+
+
+def orders_project(folder: Path) -> Path:
+    from tests.steps.project import ROOT
+
+    return shop_project(folder, changes={"databricks.yml": ROOT + PROD_TARGET, "resources/orders.yml": orders_jobs()})
+
+
+def pull_request_change(project: Path) -> None:
+    """Rename `ingest`, change `export`'s task, delete `legacy_export`."""
+    (project / "resources" / "orders.yml").write_text(orders_jobs("orders ingest v2", "incremental", legacy=False), encoding="utf-8")
+
+
+def job_names(client: Any) -> set[str]:
+    return {job.settings.name for job in client.jobs.list()}
+
+
+@pytest.fixture
+def comments() -> Iterator[PullRequestComments]:
+    standin = PullRequestComments().start()
+    yield standin
+    standin.stop()
+
+
+def ci_env(env: dict[str, str], vendor: str, scenario: str, tmp: Path, comments: PullRequestComments) -> dict[str, str]:
+    extra = {
+        "github": {"GITHUB_STEP_SUMMARY": str(tmp / "step-summary.md"), "GITHUB_API_URL": comments.url, "GITHUB_TOKEN": comments.token},
+        "gitlab": {"CI_API_V4_URL": f"{comments.url}/api/v4", "CI_PROJECT_ID": "77", "BUNDLEOPS_GITLAB_TOKEN": comments.token},
+        "azure": {"SYSTEM_COLLECTIONURI": f"{comments.url}/acme/", "BUILD_REPOSITORY_ID": "repo-1", "SYSTEM_ACCESSTOKEN": comments.token},
+    }.get(vendor, {})
+    return {**env, **snapshots.environment(vendor, scenario, tmp), **extra}
+
+
+def summary_of(vendor: str, project: Path, tmp: Path, stdout: str) -> str:
+    if vendor == "github":
+        return (tmp / "step-summary.md").read_text(encoding="utf-8")
+    path = project / "test-results" / "bundleops-summary.md"
+    if vendor == "azure":
+        assert f"##vso[task.uploadsummary]{path.resolve()}" in stdout
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("vendor", snapshots.VENDORS)
+def test_a_pull_request_shows_rename_task_change_and_deletion_and_is_held_back(
+    vendor: str, tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments
+) -> None:
+    project = orders_project(tmp_path / "p")
+    first = bundleops(["deploy", "--target", "staging"], project, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    pull_request_change(project)
+    pr_env = ci_env(env, vendor, "pull_request", tmp_path, comments)
+
+    preview = bundleops(["preview", "--target", "staging"], project, pr_env)
+    assert preview.returncode == 1, preview.stdout + preview.stderr
+    assert "destructive changes held back: the deploy to staging would delete jobs.legacy_export (removed from the bundle configuration)" in preview.stdout + preview.stderr
+    summary = summary_of(vendor, project, tmp_path, preview.stdout)
+    assert "**Plan: 0 to add, 2 to change, 1 to delete, 1 unchanged**" in summary
+    assert "| `name` | `orders ingest` | `orders ingest v2` |" in summary
+    assert re.search(r"\| `tasks\[task_key='publish'\]\.spark_python_task\.parameters\[0\]` \| `full` \| `incremental` \||\| `tasks\[task_key='publish'\][^|]*` \| `[^|]*full[^|]*` \| `[^|]*incremental[^|]*` \|", summary), summary
+    assert "#### `jobs.legacy_export` (`orders legacy export`): delete" in summary
+    plan = json.loads((project / "test-results" / "bundle-plan.json").read_text(encoding="utf-8"))
+    assert {key: entry["action"] for key, entry in plan["plan"].items()} == {
+        "resources.jobs.ingest": "update", "resources.jobs.export": "update", "resources.jobs.legacy_export": "delete", "resources.jobs.shop_test_job": "skip"}
+    if vendor in ("github", "gitlab", "azure"):
+        [posted] = comments.texts(vendor, snapshots.PR)
+        assert posted.startswith("<!-- bundleops-preview p/staging -->") and "orders ingest v2" in posted and "`jobs.legacy_export`" in posted
+        assert comments.token not in preview.stdout + preview.stderr
+    else:
+        assert "no pull-request comment" in preview.stdout
+
+    held = bundleops(["deploy", "--target", "staging"], project, pr_env)
+    assert held.returncode == 1, held.stdout + held.stderr
+    assert "destructive changes held back: the deploy to staging would delete jobs.legacy_export" in held.stdout + held.stderr
+    assert job_names(client) == {"shop_test_job", "orders ingest", "orders export", "orders legacy export"}
+
+
+def test_a_second_preview_edits_the_same_comment(tmp_path: Path, env: dict[str, str], comments: PullRequestComments) -> None:
+    project = orders_project(tmp_path / "p")
+    pr_env = ci_env(env, "github", "pull_request", tmp_path, comments)
+    assert bundleops(["preview", "--target", "staging"], project, pr_env).returncode == 0
+    pull_request_change(project)
+    (project / "bundleops.yml").write_text("deploy:\n  auto_approve: true\n", encoding="utf-8")
+    again = bundleops(["preview", "--target", "staging"], project, pr_env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "pull-request comment updated in place (github)" in again.stdout
+    [posted] = comments.texts("github", snapshots.PR)
+    assert "**Plan: 3 to add, 0 to change, 0 to delete, 0 unchanged**" in posted  # nothing deployed yet: two jobs and the test job
+
+
+def test_prod_applies_the_reviewed_plan(tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments) -> None:
+    project = orders_project(tmp_path / "p")
+    prod_env = ci_env(env, "github", "push_default", tmp_path, comments)
+    assert bundleops(["deploy", "--target", "prod"], project, prod_env).returncode == 0
+    (project / "resources" / "orders.yml").write_text(orders_jobs("orders ingest v2"), encoding="utf-8")
+    preview = bundleops(["preview", "--target", "prod", "--plan-file", str(tmp_path / "approved.json")], project, prod_env)
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+
+    applied = bundleops(["deploy", "--target", "prod", "--plan-file", str(tmp_path / "approved.json")], project, prod_env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert f"the reviewed plan {tmp_path / 'approved.json'} still holds" in applied.stdout
+    assert "orders ingest v2" in job_names(client)
+
+
+def test_prod_stops_when_another_deploy_landed_after_the_approval(tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments) -> None:
+    project = orders_project(tmp_path / "p")
+    prod_env = ci_env(env, "github", "push_default", tmp_path, comments)
+    assert bundleops(["deploy", "--target", "prod"], project, prod_env).returncode == 0
+    (project / "resources" / "orders.yml").write_text(orders_jobs("orders ingest v2"), encoding="utf-8")
+    assert bundleops(["preview", "--target", "prod", "--plan-file", str(tmp_path / "approved.json")], project, prod_env).returncode == 0
+
+    other = orders_project(tmp_path / "other")  # another pipeline deploys prod in between, with another change
+    (other / "resources" / "orders.yml").write_text(orders_jobs(export_parameter="nightly"), encoding="utf-8")
+    assert bundleops(["deploy", "--target", "prod"], other, prod_env).returncode == 0
+
+    stale = bundleops(["deploy", "--target", "prod", "--plan-file", str(tmp_path / "approved.json")], project, prod_env)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert f"plan out of date: the workspace changed since {tmp_path / 'approved.json'} was made and reviewed (another deploy ran" in stale.stdout + stale.stderr
+    assert "run `bundleops preview` again, review the new plan" in stale.stdout + stale.stderr
+    assert "orders ingest v2" not in job_names(client)
+
+
+def test_a_plan_file_that_is_not_a_plan_is_bad_input(tmp_path: Path, env: dict[str, str], comments: PullRequestComments) -> None:
+    project = orders_project(tmp_path / "p")
+    (tmp_path / "plan.json").write_text("Error: not a plan\n", encoding="utf-8")
+    result = bundleops(["deploy", "--target", "staging", "--plan-file", str(tmp_path / "plan.json")], project, env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"the plan file {tmp_path / 'plan.json'} is not a `databricks bundle plan -o json` plan" in result.stdout + result.stderr
