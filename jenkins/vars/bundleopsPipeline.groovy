@@ -163,7 +163,7 @@ private void runTarget(Settings settings, Plan plan) {
 private void previewBeforeApproval(Settings settings, Plan plan) {
     onAgent(settings) {
         Map scmVars = prepareWorkspace()
-        withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(plan.target)) {
+        withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(plan.target) + ['BUNDLEOPS_PLAN_FILE=' + Settings.REVIEWED_PLAN]) {
             installBundleops(settings)
             withCredentials(databricksCredentials(settings, plan.target)) {
                 if (plan.runs('validate')) {

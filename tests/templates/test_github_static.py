@@ -34,9 +34,7 @@ NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 TAG = f"v{__version__}"
 # Contexts whose values come from whoever pushes a branch or opens a pull request (zizmor's list
 # of dangerous contexts, and more): the templates never read them; bundleops reads the payload.
-# The pull request's number and the event's action are GitHub's own values (an integer, an enum)
-# and route the closed event; nothing else of the payload is read.
-ATTACKER_CONTROLLED = re.compile(r"github\.(head_ref|event\.(?!(action|number)\b)|ref_name)|GITHUB_HEAD_REF")
+ATTACKER_CONTROLLED = re.compile(r"github\.(head_ref|event\.|ref_name)|GITHUB_HEAD_REF")
 # bundleops' own references are pinned to the release tag (the consumer must be able to read which
 # release it runs, and a hash of a tag not yet made cannot be written); everything else to a hash.
 ZIZMOR_POLICY = {"rules": {"unpinned-uses": {"config": {"policies": {"bundleops/*": "ref-pin", "*": "hash-pin"}}}}}
@@ -155,13 +153,13 @@ def test_composite_steps_receive_inputs_only_through_env() -> None:
 
 
 def test_the_plan_outputs_reach_the_target_jobs() -> None:
-    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in (*STEP_NAMES, "preview"))}
+    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in STEP_NAMES)}
     plan_action = load(REPO_ROOT / "github-actions" / "plan" / "action.yml")
     assert set(plan_action["outputs"]) == expected
     workflow = load(WORKFLOW)
     assert set(workflow["jobs"]["plan"]["outputs"]) == expected
     used = set(re.findall(r"needs\.plan\.outputs\.(\w+)", WORKFLOW.read_text(encoding="utf-8")))
-    assert used <= expected and {"target", "run_validate", "run_preview", "run_deploy", "run_test", "run_publish", "run_unit", "deployment"} <= used
+    assert used <= expected and {"target", "run_validate", "run_preview", "run_deploy", "run_test", "run_publish", "run_unit", "run_destroy", "deployment"} <= used
 
 
 def _generic(job: dict[str, Any], target: str) -> str:
@@ -199,7 +197,6 @@ def test_pull_requests_run_in_parallel_and_the_shared_targets_one_at_a_time() ->
             "cancel-in-progress": "${{ needs.plan.outputs.deployment != '' }}",
         }
     assert jobs["prod"]["concurrency"] == {"group": "bundleops-prod", "cancel-in-progress": False}
-    assert jobs["destroy"]["concurrency"] == {"group": "bundleops-staging-pr-${{ github.event.number }}", "cancel-in-progress": False}, "the same group as the pull request's runs, waiting for a deploy in progress"
 
 
 def _step_names(job: dict[str, Any]) -> list[str]:
@@ -229,19 +226,24 @@ def test_the_preview_runs_after_validate_and_before_deploy_and_before_the_prod_g
     assert deploy["with"]["plan-file"] == "${{ needs.prod-preview.result == 'success' && '.bundleops/reviewed-plan/bundle-plan.json' || '' }}"
 
 
-def test_a_closed_pull_request_destroys_its_deployment_and_the_schedule_sweeps() -> None:
+def test_a_closed_pull_request_runs_its_planned_destroy_and_the_schedule_sweeps() -> None:
+    """The closed event is planned like any other (bundleops plans `destroy` for it); the template
+    only routes the schedule, which `bundleops plan` has no step for, to the sweep job."""
     jobs = load(WORKFLOW)["jobs"]
-    assert jobs["plan"]["if"] == "github.event.action != 'closed' && github.event_name != 'schedule'"
-    assert jobs["destroy"]["if"] == "github.event_name == 'pull_request' && github.event.action == 'closed'"
+    assert jobs["plan"]["if"] == "github.event_name != 'schedule'"
     assert jobs["sweep"]["if"] == "github.event_name == 'schedule'"
-    (destroy,) = [step for step in jobs["destroy"]["steps"] if "/destroy@" in step.get("uses", "")]
-    assert destroy["with"] == {"project-root": "${{ inputs.project_root }}", "target": "staging"}
+    for target in ("dev", "staging"):
+        (destroy,) = [step for step in jobs[target]["steps"] if "/destroy@" in step.get("uses", "")]
+        assert destroy["if"] == "needs.plan.outputs.run_destroy == 'true'"
+        assert destroy["with"] == {"project-root": "${{ inputs.project_root }}", "target": target}
+    assert not any("/destroy@" in step.get("uses", "") for step in jobs["prod"]["steps"])
     (sweep,) = [step for step in jobs["sweep"]["steps"] if "/sweep@" in step.get("uses", "")]
     assert sweep["with"]["older-than"] == "${{ inputs.sweep_older_than }}"
     run_lines = {path.parent.name: load(path)["runs"]["steps"][-1].get("run", "") for path in ACTIONS}
-    assert run_lines["destroy"].startswith('bundleops destroy --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET"')
+    assert run_lines["destroy"] == 'bundleops destroy --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET"'
     assert run_lines["sweep"] == 'bundleops sweep --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET" --older-than "$BUNDLEOPS_OLDER_THAN"'
     assert run_lines["deploy"].endswith('${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}')
+    assert run_lines["preview"].endswith('${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}')
 
 
 def test_secrets_reach_only_the_steps_that_need_them() -> None:
@@ -260,7 +262,7 @@ def test_secrets_reach_only_the_steps_that_need_them() -> None:
             assert "secrets." not in yaml.safe_dump(inputs), f"{job_id} {step.get('name')}: a secret as an action input"
             secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
             if secrets:
-                assert job_id in (*ROLES, "prod-preview", "destroy", "sweep"), f"the {job_id} job gets {secrets}"
+                assert job_id in (*ROLES, "prod-preview", "sweep"), f"the {job_id} job gets {secrets}"
                 allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
                 assert re.search(r"/(validate|preview|deploy|test|publish|quality-gate|destroy|sweep)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
         assert setups == 1, f"{job_id} sets up bundleops once"

@@ -32,11 +32,12 @@ case "$command" in
     unit)
         bundleops unit --project-root "$root"
         ;;
-    validate | preview | test)
+    validate | test)
         bundleops "$command" --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}"
         ;;
-    deploy)
-        bundleops deploy --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" ${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}
+    preview | deploy)
+        # BUNDLEOPS_PLAN_FILE: where the preview keeps the plan before the approval, and what deploy applies after it.
+        bundleops "$command" --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" ${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}
         ;;
     sweep)
         bundleops sweep --project-root "$root" --target "${BUNDLEOPS_TARGET:?bundleopsSweep sets BUNDLEOPS_TARGET}" --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:?bundleopsSweep sets BUNDLEOPS_SWEEP_OLDER_THAN}"
