@@ -47,7 +47,8 @@ def test_deploy_then_redeploy_resets_the_same_job(tmp_path: Path, databricks_env
     assert first.returncode == 0, first.stderr
     assert f"Uploading bundle files to {PROD_ROOT}/files..." in first.stderr
     assert "Created jobs.orders_job" in first.stderr and "Created jobs.orders_test_job" in first.stderr
-    assert "Resources: 2 created, 0 changed, 0 deleted, 0 unchanged" in first.stderr
+    assert "Created jobs.orders_job.permissions" in first.stderr  # the real CLI counts a job's permissions as a resource
+    assert "Resources: 4 created, 0 changed, 0 deleted, 0 unchanged" in first.stderr
     ids = _summary_ids(project, databricks_env, "prod")
     assert set(ids) == {"orders_job", "orders_test_job"} and all(isinstance(value, str) for value in ids.values())
 
@@ -67,7 +68,7 @@ def test_deploy_then_redeploy_resets_the_same_job(tmp_path: Path, databricks_env
     second = databricks(["bundle", "deploy", "-t", "prod"], project, databricks_env)
     assert second.returncode == 0, second.stderr
     assert "Updated jobs.orders_job" in second.stderr
-    assert "Resources: 0 created, 1 changed, 0 deleted, 1 unchanged" in second.stderr
+    assert "Resources: 0 created, 1 changed, 0 deleted, 3 unchanged" in second.stderr
     assert _summary_ids(project, databricks_env, "prod") == ids
     parameters = client.jobs.get(int(ids["orders_job"])).settings.tasks[0].spark_python_task.parameters
     assert "--output" in parameters
@@ -111,7 +112,8 @@ def test_development_mode_prefixes_names_and_takes_no_lock(tmp_path: Path, local
     assert settings.tasks[0].notebook_task.notebook_path == f"{dev_root}/files/src/nb"
 
 
-def test_removed_job_needs_auto_approve(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
+def test_removed_job_is_deleted_without_approval(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
+    """As the real CLI (resources/jobs/delete_job): jobs are not in its deployApprovalGroups, so no --auto-approve."""
     from databricks.sdk.errors import NotFound
 
     project = orders_bundle(tmp_path)
@@ -120,20 +122,15 @@ def test_removed_job_needs_auto_approve(tmp_path: Path, databricks_env: dict[str
     jobs_file = project / "resources" / "jobs.yml"
     jobs_file.write_text(jobs_file.read_text().split("    orders_test_job:")[0])
 
-    refused = databricks(["bundle", "deploy", "-t", "prod"], project, databricks_env)
-    assert refused.returncode == 1
-    assert "  delete resources.jobs.orders_test_job\n" in refused.stderr
-    assert "Error: the deployment requires destructive actions, but the current console does not support prompting." in refused.stderr
-    assert "To proceed, use --auto-approve after reviewing the plan above." in refused.stderr
-    assert client.jobs.get(int(ids["orders_test_job"])).job_id == int(ids["orders_test_job"])
-    assert _workspace_text(client, f"{PROD_ROOT}/state/deploy.lock") is None
-
-    approved = databricks(["bundle", "deploy", "-t", "prod", "--auto-approve"], project, databricks_env)
-    assert approved.returncode == 0, approved.stderr
-    assert "Deleted jobs.orders_test_job" in approved.stderr
+    deployed = databricks(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    assert deployed.returncode == 0, deployed.stderr
+    assert "Deleted jobs.orders_test_job\nDeleted jobs.orders_test_job.permissions\n" in deployed.stderr
+    assert "Resources: 0 created, 0 changed, 2 deleted, 2 unchanged" in deployed.stderr
+    assert "destructive" not in deployed.stderr and "approve" not in deployed.stderr
     with pytest.raises(NotFound):
         client.jobs.get(int(ids["orders_test_job"]))
     assert _summary_ids(project, databricks_env, "prod") == {"orders_job": ids["orders_job"]}
+    assert _workspace_text(client, f"{PROD_ROOT}/state/deploy.lock") is None
 
 
 def test_destroy_needs_auto_approve_then_removes_jobs_and_folder(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:

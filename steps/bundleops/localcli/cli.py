@@ -1,4 +1,4 @@
-"""`databricks` (stand-in): `--version` and `bundle init|validate|deploy|summary|destroy`.
+"""`databricks` (stand-in): `--version` and `bundle init|validate|plan|deploy|summary|destroy`.
 
 Exit codes are 0 or 1 only, like the real CLI: every failure (bad flag, invalid configuration,
 held lock, API error) prints `Error: ...` on stderr and exits 1. Output into a closed pipe ends
@@ -19,7 +19,7 @@ from bundleops import closed_pipe
 from bundleops.localcli import VERSION, init
 from bundleops.localcli.diagnostics import CliError
 
-BUNDLE_COMMANDS = ("init", "validate", "deploy", "summary", "destroy")
+BUNDLE_COMMANDS = ("init", "validate", "plan", "deploy", "summary", "destroy")
 EXAMPLE = "databricks bundle deploy -t staging --var catalog=main_staging"
 INIT_EXAMPLE = "databricks bundle init bundle-template --config-file inputs.json --output-dir ."
 
@@ -40,6 +40,7 @@ def _add_bundle_flags(parser: argparse.ArgumentParser, command: str) -> None:
         parser.add_argument("--force-lock", action="store_true", help="force acquisition of deployment lock")
     if command == "deploy":
         parser.add_argument("--fail-on-active-runs", action="store_true", help="fail if there are running jobs or pipelines in the deployment")
+        parser.add_argument("--plan", metavar="FILE", help="path to a JSON plan file to apply instead of planning (direct engine only)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version")
     groups = parser.add_subparsers(dest="group", metavar="<command>", parser_class=_Parser)
     groups.add_parser("version", help="print the version")
-    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (init, validate, deploy, summary, destroy)")
+    bundle = groups.add_parser("bundle", help="Declarative Automation Bundles (init, validate, plan, deploy, summary, destroy)")
     commands = bundle.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
     for command in BUNDLE_COMMANDS:
         example = INIT_EXAMPLE if command == "init" else f"databricks bundle {command} -t dev"

@@ -40,7 +40,14 @@ def summary(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> 
 def deploy(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
     from bundleops.localcli.deploy import run_deploy
 
-    return run_deploy(open_bundle(args, cwd, environ), args)
+    return run_deploy(open_bundle(args, cwd, environ), args, cwd, environ)
+
+
+def plan(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    """What a deploy would do, computed from the state and the jobs as they are; nothing is written."""
+    from bundleops.localcli.plan import print_plan
+
+    return print_plan(open_bundle(args, cwd, environ), args.output)
 
 
 def destroy(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:

@@ -1,14 +1,15 @@
-"""`bundle deploy`: lock, sync files, create/reset/delete jobs, permissions, state, unlock.
+"""`bundle deploy [--plan FILE]`: lock, sync files, plan, create/reset/delete jobs, permissions, state, unlock.
 
 The order of the REST calls follows the real CLI's direct engine (see docs/cli-standin.md,
 "Requests"): read the resource state and `deployment.json` (and, when asked, check for active
 runs), lock (not in development mode), clean `<artifact_path>/.internal`, upload libraries,
 `Uploading bundle files to ...`, write `deployment.json`, plan against the state (a get per
-known job), approval for deletions, apply, state and metadata upload, lock release (also on
-failure). A job whose key is in the state is reset in place, never created twice; job
-permissions are sent only for jobs that declare some. One stand-in difference, on purpose:
-deleting a job removed from the configuration needs `--auto-approve` (the real CLI asks only for
-schemas, pipelines, volumes and the like) so CI can prove that destructive changes are held back.
+known job; with `--plan FILE` the saved plan instead, checked against the state before
+anything is written), apply, state and metadata upload, lock release (also on failure). A job
+whose key is in the state is reset in place, never created twice; job permissions are sent only
+for jobs that declare some. As with the real CLI, deleting a job needs no approval (its
+`deployApprovalGroups` name schemas, pipelines, volumes and other data assets, never jobs), but a
+job with `lifecycle.prevent_destroy: true` is never deleted.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from pathlib import Path
 
-from bundleops.localcli import deployment_file, interpolation, jobs, libraries, lock, state, sync
+from bundleops.localcli import deployment_file, jobs, libraries, lock, plan as planning, state, sync
 from bundleops.localcli.context import Context
-from bundleops.localcli.diagnostics import CliError, Diagnostics
+from bundleops.localcli.diagnostics import CliError
 
 DATA_LOSS_WARNING = (
     "Deleting data assets such as schemas, pipelines, or volumes may cause permanent data loss and should be carefully reviewed."
@@ -32,19 +33,6 @@ def say(text: str) -> None:
     """Progress and results go to stderr, as the real CLI logs them."""
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
-
-
-@dataclass
-class Outcome:
-    actions: dict[str, str] = field(default_factory=dict)
-
-    def count(self, verb: str) -> int:
-        return sum(1 for action in self.actions.values() if action == verb)
-
-    def report(self) -> None:
-        for key, verb in sorted(self.actions.items()):
-            if verb != "unchanged":
-                say(f"{verb.capitalize()} jobs.{key}")
 
 
 def creation_order(job_refs: dict[str, set[str]]) -> list[str]:
@@ -61,12 +49,16 @@ def creation_order(job_refs: dict[str, set[str]]) -> list[str]:
     return order
 
 
-def _job_refs(jobs_config: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+def _job_refs(plan: planning.Plan) -> dict[str, set[str]]:
+    """Job key -> the jobs it depends on, for the jobs the plan creates, updates or keeps."""
     refs = {}
-    for key, job in jobs_config.items():
-        needed = {ref.split(".")[2] for ref in interpolation.references_in(job) if interpolation.is_resource_id(ref)}
-        refs[key] = {name for name in needed if name in jobs_config and name != key}
-    return refs
+    for resource, entry in plan.entries.items():
+        parts = resource.split(".")
+        if len(parts) == 3 and entry.action != "delete":
+            needed = {dependency["node"].split(".")[2] for dependency in entry.depends_on}
+            refs[parts[2]] = {name for name in needed if name != parts[2]}
+    names = set(refs)
+    return {key: needs & names for key, needs in refs.items()}
 
 
 def _check_active_runs(context: Context, deployed: state.DeploymentState) -> None:
@@ -75,61 +67,59 @@ def _check_active_runs(context: Context, deployed: state.DeploymentState) -> Non
             raise CliError(f"job {job_id} is running")
 
 
-def _refuse_deletions(deletions: list[str]) -> None:
-    say("")
-    say("This action will result in the deletion of the following jobs:")
-    for key in deletions:
-        say(f"  delete resources.jobs.{key}")
-    raise CliError(
-        "the deployment requires destructive actions, but the current console does not support prompting.\n"
-        f"{DATA_LOSS_WARNING}\nTo proceed, use --auto-approve after reviewing the plan above."
-    )
-
-
-def _apply_job(context: Context, deployed: state.DeploymentState, key: str, known: bool, outcome: Outcome) -> None:
-    bundle = context.bundle
-    desired = jobs.api_settings(bundle.jobs[key], bundle.workspace["state_path"])
-    job_id = deployed.job_ids().get(key) if known else None
-    if job_id is None:
-        job_id = jobs.create(context.client, desired)
-        outcome.actions[key] = "created"
-    elif deployed.job_settings(key) != desired:
-        jobs.reset(context.client, job_id, desired)
-        outcome.actions[key] = "updated"
-    else:
-        outcome.actions[key] = "unchanged"
-    deployed.set_job(key, job_id, desired)
-    permissions_key = f"resources.jobs.{key}.permissions"
-    if not bundle.jobs[key].get("permissions") and permissions_key not in deployed.resources:
-        return  # the real CLI has no permissions resource for a job that declares none
-    acl = jobs.access_control_list(bundle.jobs[key], context.user_name)
-    if outcome.actions[key] == "created" or deployed.resources.get(permissions_key, {}).get("state") != acl:
-        jobs.set_permissions(context.client, job_id, acl)
-        deployed.resources[permissions_key] = {"__id__": f"/jobs/{job_id}", "state": acl}
-
-
-def _apply(context: Context, deployed: state.DeploymentState, deletions: list[str]) -> Outcome:
-    bundle = context.bundle
-    outcome = Outcome()
-    known_ids = deployed.job_ids()
-    ids: dict[str, str] = {}
-    for key in creation_order(_job_refs(bundle.jobs)):
-        known = key in known_ids and jobs.exists(context.client, known_ids[key])
-        if not known:
-            deployed.forget_job(key)
-            deployed.resources.pop(f"resources.jobs.{key}.permissions", None)
-        references = Diagnostics()
-        interpolation.resolve(bundle.config, references, {f"resources.jobs.{name}.id": job_id for name, job_id in ids.items()})
-        if references.has_errors:
-            raise CliError(references.first_error())
-        _apply_job(context, deployed, key, known, outcome)
-        ids[key] = deployed.job_ids()[key]
-    for key in deletions:
-        jobs.delete(context.client, known_ids[key])
+def _apply_job(context: Context, deployed: state.DeploymentState, key: str, entry: planning.Entry, ids: dict[str, str]) -> None:
+    if entry.action == "skip":
+        return
+    desired = planning.resolved_value(entry.new_state or {}, ids)
+    if entry.action == "create":
         deployed.forget_job(key)
-        deployed.resources.pop(f"resources.jobs.{key}.permissions", None)
-        outcome.actions[key] = "deleted"
-    return outcome
+        deployed.set_job(key, jobs.create(context.client, desired), desired)
+    elif entry.action == "update":
+        job_id = deployed.job_ids()[key]
+        jobs.reset(context.client, job_id, desired)
+        deployed.set_job(key, job_id, desired)
+    else:
+        raise CliError(f"resources.jobs.{key}: action {entry.action} is not supported by the databricks CLI stand-in")
+
+
+def _apply_permissions(context: Context, deployed: state.DeploymentState, key: str, entry: planning.Entry) -> None:
+    resource = f"resources.jobs.{key}.permissions"
+    if entry.action == "delete":
+        deployed.resources.pop(resource, None)
+    elif entry.action in ("create", "update"):
+        job_id = deployed.job_ids()[key]
+        acl = planning.acl_of((entry.new_state or {}).get("value", {}).get("__embed__") or [])
+        jobs.set_permissions(context.client, job_id, acl)
+        deployed.resources[resource] = {"__id__": f"/jobs/{job_id}", "state": acl}
+
+
+def _apply(context: Context, deployed: state.DeploymentState, plan: planning.Plan) -> None:
+    """Create and update in dependency order (ids filled into `vars`), then delete, as the plan says."""
+    ids: dict[str, str] = {}
+    for key in creation_order(_job_refs(plan)):
+        _apply_job(context, deployed, key, plan.entries[f"resources.jobs.{key}"], ids)
+        ids[f"resources.jobs.{key}.id"] = deployed.job_ids()[key]
+        permissions = plan.entries.get(f"resources.jobs.{key}.permissions")
+        if permissions is not None:
+            _apply_permissions(context, deployed, key, permissions)
+    for resource, entry in sorted(plan.entries.items()):
+        key = resource.split(".")[2]
+        if entry.action != "delete" or resource != f"resources.jobs.{key}":
+            continue
+        job_id = deployed.job_ids().get(key)
+        if job_id is not None and not entry.gone:
+            jobs.delete(context.client, job_id)
+        deployed.forget_job(key)
+        deployed.resources.pop(f"{resource}.permissions", None)
+
+
+def report(plan: planning.Plan, files: sync.SyncResult) -> None:
+    """`Created jobs.x` per applied action, the files, then the counts (the real CLI's logDeploySummary)."""
+    for key, action in plan.actions():
+        say(f"{(action.split('_')[0] + 'd').capitalize()} {key}")
+    say(f"Files: {files.uploaded} uploaded, {files.deleted} deleted")
+    counts = plan.counts()
+    say(f"Resources: {counts['add']} created, {counts['change']} changed, {counts['delete']} deleted, {counts['unchanged']} unchanged")
 
 
 def _write_metadata(context: Context, deployed: state.DeploymentState) -> None:
@@ -159,8 +149,8 @@ def _clean_artifacts(context: Context) -> None:
     context.client.workspace.mkdirs(internal)
 
 
-def _deploy_locked(context: Context, args: argparse.Namespace, local_libraries: list[libraries.Library],
-                   deployed: state.DeploymentState, synced: deployment_file.DeploymentFile) -> None:
+def _deploy_locked(context: Context, local_libraries: list[libraries.Library], deployed: state.DeploymentState,
+                   synced: deployment_file.DeploymentFile, saved: planning.Plan | None) -> None:
     from bundleops.localcli import wsfs
 
     bundle = context.bundle
@@ -170,29 +160,38 @@ def _deploy_locked(context: Context, args: argparse.Namespace, local_libraries: 
     say(f"Uploading bundle files to {workspace['file_path']}...")
     files = sync.upload(context.client, bundle.root, bundle.target, workspace["file_path"], list((bundle.config.get("sync") or {}).get("exclude") or []))
     deployment_file.save(context.client, workspace["state_path"], synced, bundle.root, files.files)
-    deletions = sorted(key for key in deployed.job_ids() if key not in bundle.jobs)
-    if deletions and not args.auto_approve:
-        try:
-            _refuse_deletions(deletions)
-        finally:
-            say(f"Files: {files.uploaded} uploaded, {files.deleted} deleted")
     try:
-        outcome = _apply(context, deployed, deletions)
+        plan = saved if saved is not None else planning.compute(context, deployed)
+        planning.check_prevent_destroy(plan, bundle.jobs)
+    except CliError:
+        say(f"Files: {files.uploaded} uploaded, {files.deleted} deleted")
+        raise
+    try:
+        _apply(context, deployed, plan)
     finally:
         state.save(context.client, workspace["state_path"], deployed)
     _write_metadata(context, deployed)
-    outcome.report()
-    say(f"Files: {files.uploaded} uploaded, {files.deleted} deleted")
-    created, updated, deleted, unchanged = (outcome.count(verb) for verb in ("created", "updated", "deleted", "unchanged"))
-    say(f"Resources: {created} created, {updated} changed, {deleted} deleted, {unchanged} unchanged")
+    report(plan, files)
 
 
-def run_deploy(context: Context, args: argparse.Namespace) -> int:
+def _saved_plan(args: argparse.Namespace, cwd: Path, deployed: state.DeploymentState) -> planning.Plan | None:
+    """`--plan FILE`, read and checked against the state before anything is written."""
+    if not args.plan:
+        return None
+    saved = planning.load(args.plan, cwd)
+    planning.check_against_state(saved, deployed)
+    return saved
+
+
+def run_deploy(context: Context, args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
     bundle = context.bundle
+    if args.plan and planning.terraform_engine(bundle.config, environ):
+        raise CliError(planning.TERRAFORM_REFUSAL)
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
     deployed = state.load(context.client, bundle.workspace["state_path"])
+    saved = _saved_plan(args, cwd, deployed)
     synced = deployment_file.load(context.client, bundle.workspace["state_path"])
     deployment = bundle.config["bundle"].get("deployment") or {}
     if args.fail_on_active_runs or deployment.get("fail_on_active_runs") is True:
@@ -202,7 +201,7 @@ def run_deploy(context: Context, args: argparse.Namespace) -> int:
     if bundle.lock_enabled:
         held = lock.acquire(context.client, bundle.workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
-        _deploy_locked(context, args, local_libraries, deployed, synced)
+        _deploy_locked(context, local_libraries, deployed, synced, saved)
     finally:
         if held is not None:
             lock.release(held)

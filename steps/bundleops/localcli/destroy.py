@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bundleops.localcli import jobs, lock, state, sync, wsfs
+from bundleops.localcli import jobs, lock, plan as planning, state, sync, wsfs
 from bundleops.localcli.context import Context
 from bundleops.localcli.deploy import DATA_LOSS_WARNING, say
 from bundleops.localcli.diagnostics import CliError
@@ -37,6 +37,8 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
     if bundle.lock_enabled:
         held = lock.acquire(context.client, workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
+        existing = [key for key in sorted(deployed) if jobs.exists(context.client, deployed[key])]
+        planning.check_prevent_destroy(planning.Plan(entries={f"resources.jobs.{key}": planning.Entry(action="delete") for key in existing}), bundle.jobs)
         if deployed:
             say("The following resources will be deleted:")
             for key in sorted(deployed):
@@ -44,7 +46,6 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
             say("")
         say(f"All files and directories at the following location will be deleted: {workspace['root_path']}")
         say("")
-        existing = [key for key in sorted(deployed) if jobs.exists(context.client, deployed[key])]
         for key in existing:
             jobs.delete(context.client, deployed[key])
         wsfs.delete(context.client, workspace["root_path"], recursive=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
+from bundleops.localcli.resources import BUNDLE_ONLY_JOB_KEYS
 from bundleops.localcli.user import is_service_principal
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def _numeric_job_ids(node: Any) -> Any:
 
 
 def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
-    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key != "permissions"}
+    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_JOB_KEYS}
     settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
     settings["edit_mode"] = "UI_LOCKED"
     settings["format"] = "MULTI_TASK"
@@ -50,14 +51,18 @@ def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, st
     return [*acl, {owner_key: deployer, "permission_level": "IS_OWNER"}]
 
 
-def exists(client: WorkspaceClient, job_id: str) -> bool:
+def get(client: WorkspaceClient, job_id: str) -> dict[str, Any] | None:
+    """The job as `GET /api/2.2/jobs/get` answers, or None when it no longer exists."""
     from databricks.sdk.errors import NotFound
 
     try:
-        client.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id})
+        return dict(client.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id}))
     except NotFound:
-        return False
-    return True
+        return None
+
+
+def exists(client: WorkspaceClient, job_id: str) -> bool:
+    return get(client, job_id) is not None
 
 
 def create(client: WorkspaceClient, settings: dict[str, Any]) -> str:

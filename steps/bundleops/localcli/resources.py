@@ -15,7 +15,7 @@ RUN_AS_KEYS = ("service_principal_name", "user_name")
 PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_TO_JOB_LEVEL = {"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}
 JOB_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
-BUNDLE_ONLY_JOB_KEYS = ("permissions",)
+BUNDLE_ONLY_JOB_KEYS = ("permissions", "lifecycle")  # bundle settings of a job, never sent to the Jobs API
 
 
 def job_setting_names() -> frozenset[str]:

@@ -1,0 +1,233 @@
+"""Field changes of one job, as the real CLI's direct engine lists them in `bundle plan`.
+
+The real CLI (databricks/cli `bundle/direct/bundle_plan.go`, `libs/structs/structdiff`) diffs
+the saved state against the configuration (local) and the job read back against the
+configuration (remote), joins both per field path and gives each change an action:
+`skip` with a reason (`remote_already_set`, `empty`, `backend_default`, or the lifecycle rule of
+`bundle/direct/dresources/resources.yml`) or `update`. Jobs have no `recreate_on_changes`, so a
+job is never recreated. Paths read as the real CLI writes them: `trigger.periodic.unit`,
+`tasks[task_key='load'].notebook_task.notebook_path` (tasks, job clusters, parameters and
+environments matched by their key), `tags['team']` (maps, known from databricks-sdk's
+`JobSettings` types), `libraries[0].whl` (other lists by position when the lengths agree).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+# A list at this path (brackets generalised to [*]) is matched by this key, not by position.
+KEYED_LISTS = {
+    "tasks": "task_key",
+    "parameters": "name",
+    "job_clusters": "job_cluster_key",
+    "environments": "environment_key",
+    "tasks[*].depends_on": "task_key",
+    "tasks[*].for_each_task.task.depends_on": "task_key",
+    **{
+        f"{parent}.{event}": "id"
+        for parent in ("webhook_notifications", "tasks[*].webhook_notifications", "tasks[*].for_each_task.task.webhook_notifications")
+        for event in ("on_start", "on_success", "on_failure", "on_duration_warning_threshold_exceeded", "on_streaming_backlog_exceeded")
+    },
+}
+_CLUSTERS = ("tasks[*].new_cluster", "tasks[*].for_each_task.task.new_cluster", "job_clusters[*].new_cluster")
+IGNORE_LOCAL = {"deployment.version_id": "managed by the deployment metadata service"}
+IGNORE_REMOTE = {
+    "deployment.version_id": "managed by the deployment metadata service",
+    **{f"{cluster}.{cloud}_attributes": "managed" for cluster in _CLUSTERS for cloud in ("aws", "azure", "gcp")},
+    **{f"{cluster}.apply_policy_default_values": "not_returned_by_api" for cluster in _CLUSTERS},
+}
+# Remote values the backend fills in where the configuration is silent (None: any value).
+BACKEND_DEFAULTS: dict[str, tuple[Any, ...] | None] = {
+    **{f"{cluster}.{name}": None for cluster in _CLUSTERS for name in (
+        "enable_elastic_disk", "enable_local_disk_encryption", "node_type_id", "driver_node_type_id",
+        "driver_instance_pool_id", "data_security_mode")},
+    "format": ("MULTI_TASK", "SINGLE_TASK"),
+    "tasks[*].run_if": ("ALL_SUCCESS",),
+    "tasks[*].for_each_task.task.run_if": ("ALL_SUCCESS",),
+    "run_as": None,
+    **{f"{task}.{source}": None for task in ("tasks[*]", "tasks[*].for_each_task.task")
+       for source in ("notebook_task.source", "spark_python_task.source", "sql_task.file.source", "dbt_task.source")},
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One path element: a struct field (`.name`), a map key (`['k']`), a list position or a keyed element."""
+
+    kind: str  # "field" | "key" | "index" | "match"
+    name: str = ""
+    index: int = 0
+    match_field: str = ""
+
+    def render(self) -> str:
+        if self.kind == "field":
+            return f".{self.name}"
+        if self.kind == "key":
+            return f"['{self.name}']"
+        if self.kind == "index":
+            return f"[{self.index}]"
+        return f"[{self.match_field}='{self.name}']"
+
+    def pattern(self) -> str:
+        return f".{self.name}" if self.kind == "field" else "[*]"
+
+
+Path = tuple[Step, ...]
+
+
+def render(path: Path) -> str:
+    return "".join(step.render() for step in path).lstrip(".")
+
+
+def _pattern(path: Path) -> str:
+    return "".join(step.pattern() for step in path).lstrip(".")
+
+
+def _under(path: Path, rules: typing.Iterable[str]) -> str | None:
+    """The rule that `path` falls under (the rule itself or a field below it), as HasPatternPrefix."""
+    pattern = _pattern(path)
+    for rule in rules:
+        if pattern == rule or pattern.startswith((rule + ".", rule + "[")):
+            return rule
+    return None
+
+
+@functools.cache
+def _field_types(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _unwrap(hint: Any) -> Any:
+    """`Optional[X]` -> X."""
+    args = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+    return args[0] if typing.get_origin(hint) is typing.Union and len(args) == 1 else hint
+
+
+def _child_type(hint: Any, name: str | None) -> Any:
+    """The declared type of a field (name) or of an element (None) under `hint`, or None if unknown."""
+    hint = _unwrap(hint)
+    origin = typing.get_origin(hint)
+    if name is None:
+        args = typing.get_args(hint)
+        return args[-1] if origin in (list, dict) and args else None
+    if dataclasses.is_dataclass(hint):
+        return _field_types(hint).get(name)  # type: ignore[arg-type]
+    return None
+
+
+def _is_map(hint: Any) -> bool:
+    return typing.get_origin(_unwrap(hint)) is dict
+
+
+def job_settings_type() -> Any:
+    from databricks.sdk.service.jobs import JobSettings
+
+    return JobSettings
+
+
+Change = tuple[Path, Any, Any]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def diff(old: Any, new: Any, hint: Any, path: Path = ()) -> list[Change]:
+    """Every (path, old, new) where the two JSON values differ, as Go's structdiff reports them."""
+    if old is None and new is None:
+        return []
+    if old is None or new is None or _kind(old) != _kind(new):
+        return [(path, old, new)]
+    if isinstance(old, dict):
+        mapping = _is_map(hint)
+        changes: list[Change] = []
+        for name in sorted(set(old) | set(new)):
+            step = Step("key" if mapping else "field", name)
+            changes += diff(old.get(name), new.get(name), _child_type(hint, None if mapping else name), (*path, step))
+        return changes
+    if isinstance(old, list):
+        return _diff_list(old, new, hint, path)
+    return [] if old == new else [(path, old, new)]
+
+
+def _diff_list(old: list[Any], new: list[Any], hint: Any, path: Path) -> list[Change]:
+    element = _child_type(hint, None)
+    key = KEYED_LISTS.get(_pattern(path))
+    if key is None:
+        if len(old) != len(new):
+            return [(path, old, new)]
+        return [change for index, (a, b) in enumerate(zip(old, new)) for change in diff(a, b, element, (*path, Step("index", index=index)))]
+    before = {str(item.get(key)): item for item in old if isinstance(item, dict)}
+    after = {str(item.get(key)): item for item in new if isinstance(item, dict)}
+    ordered = list(before) + [name for name in after if name not in before]
+    return [change for name in ordered for change in diff(before.get(name), after.get(name), element, (*path, Step("match", name, match_field=key)))]
+
+
+def get(value: Any, path: Path) -> Any:
+    """The value at `path`, or None where it does not exist (structaccess.Get)."""
+    for step in path:
+        if step.kind in ("field", "key"):
+            value = value.get(step.name) if isinstance(value, dict) else None
+        elif step.kind == "index":
+            value = value[step.index] if isinstance(value, list) and step.index < len(value) else None
+        else:
+            value = next((item for item in value or [] if isinstance(item, dict) and str(item.get(step.match_field)) == step.name), None) if isinstance(value, list) else None
+    return value
+
+
+def _empty(value: Any) -> bool:
+    """Zero, empty, or a block whose fields are all empty (an `email_notifications: {}`)."""
+    if isinstance(value, dict):
+        return all(_empty(item) for item in value.values())
+    return value is None or value in ("", 0, False) or value == []
+
+
+def _classify(path: Path, old: Any, new: Any, remote: Any) -> tuple[str, str]:
+    local_change = old != new
+    if remote == new and _under(path, IGNORE_REMOTE) is None:
+        return "skip", "remote_already_set"
+    if _empty(old) and _empty(new) and _empty(remote):
+        return "skip", "empty"
+    rule = _under(path, IGNORE_LOCAL)
+    if rule is not None and local_change:
+        return "skip", IGNORE_LOCAL[rule]
+    rule = _under(path, IGNORE_REMOTE)
+    if rule is not None and not local_change:
+        return "skip", IGNORE_REMOTE[rule]
+    rule = _under(path, BACKEND_DEFAULTS)
+    if rule is not None and old is None and new is None and remote is not None:
+        allowed = BACKEND_DEFAULTS[rule]
+        if allowed is None or remote in allowed:
+            return "skip", "backend_default"
+    return "update", ""
+
+
+def changes(saved: dict[str, Any] | None, desired: dict[str, Any], remote: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The plan's `changes` of one job: per field path `action`, `reason`, `old`, `new`, `remote`."""
+    hint = job_settings_type()
+    joined: dict[Path, dict[str, Any]] = {}
+    for path, old, new in diff(saved, desired, hint):
+        joined[path] = {"old": old, "new": new, "remote": get(remote, path) if remote is not None else None}
+    for path, remote_value, new in diff(remote, desired, hint) if remote is not None else []:
+        if path in joined:
+            joined[path]["remote"] = remote_value
+        else:
+            joined[path] = {"old": get(saved, path), "new": new, "remote": remote_value}
+    result = {}
+    for path in sorted(joined, key=render):
+        values = joined[path]
+        action, reason = _classify(path, values["old"], values["new"], values["remote"])
+        entry: dict[str, Any] = {"action": action}
+        if reason:
+            entry["reason"] = reason
+        entry.update({name: value for name, value in values.items() if value is not None})
+        result[render(path)] = entry
+    return result
