@@ -274,7 +274,7 @@ def _check(spec: dataclasses.Field[Any], value: Any, source: str, path: str) -> 
         if problem:
             raise BundleopsError(
                 f"{source}: {path} {value!r} {problem}",
-                fix=f"set {path} in {source} to a pattern holding {{number}} once, letters, digits and '-' only, "
+                fix=f"set {path} in {source} to a pattern holding {{number}} once, lower-case letters, digits and inner '-' only, "
                 f"for example {spec.default!r} (see docs/pull-request-deployments.md)",
                 code=ExitCode.BAD_INPUT,
             )

@@ -20,3 +20,12 @@ def env(fresh_local_workspace, shim_dir: Path) -> dict[str, str]:  # noqa: ANN00
     from tests.steps.project import step_env
 
     return step_env(fresh_local_workspace.env(), shim_dir)
+
+
+@pytest.fixture
+def sdk(fresh_local_workspace):  # noqa: ANN001,ANN201 - LocalWorkspace -> WorkspaceClient
+    """databricks-sdk as the CI service principal, on the test's own local workspace."""
+    from databricks.sdk import WorkspaceClient
+
+    workspace = fresh_local_workspace
+    return WorkspaceClient(host=workspace.host, client_id=workspace.client_id, client_secret=workspace.client_secret, auth_type="oauth-m2m")

@@ -21,10 +21,20 @@ from bundleops.output import CIWriter
 ABSENT = "No active deployment found to destroy!"
 
 
-def destroy(cli: DatabricksCli, project_root: Path, bundle_target: str, deployment: Deployment, time_limit: float, out: CIWriter) -> bool:
-    """Destroy the deployment; True when something was destroyed, False when there was none (already destroyed)."""
+def resolved_root(cli: DatabricksCli, project_root: Path, bundle_target: str, deployment: Deployment) -> str:
+    """The deployment's folder as the CLI resolves it with the deployment's variables; exit 2 when it is not its own."""
+    return naming.check_resolved_root(replace(cli, variables=deployment.cli_variables()).summary(project_root, bundle_target), deployment)
+
+
+def destroy(cli: DatabricksCli, project_root: Path, bundle_target: str, deployment: Deployment, time_limit: float, out: CIWriter,
+            root: str | None = None) -> bool:
+    """Destroy the deployment; True when something was destroyed, False when there was none (already destroyed).
+
+    `root`: the folder when the caller already checked how the bundle resolves pull-request
+    deployments (the sweep checks once, not once per deployment).
+    """
+    root = root or resolved_root(cli, project_root, bundle_target, deployment)
     cli = replace(cli, variables=deployment.cli_variables())
-    root = naming.check_resolved_root(cli.summary(project_root, bundle_target), deployment)
     out.info(f"destroying pull-request deployment {deployment.id}: {root}")
     result = cli.bundle(["destroy", "-t", bundle_target, "--auto-approve"], project_root, time_limit=time_limit)
     stopped = result.stop_error("raise deploy.timeout_minutes in bundleops.yml if destroying needs longer; run `bundleops destroy` again to finish")

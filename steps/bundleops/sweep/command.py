@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from bundleops.auth.client import connect
     from bundleops.deployments import age, store
     from bundleops.deployments.naming import Deployment
-    from bundleops.deployments.teardown import destroy
+    from bundleops.deployments.teardown import destroy, resolved_root
 
     older_than = age.parse_duration(args.older_than)
     with step.begin(NAME, args) as run:
@@ -58,9 +58,15 @@ def run(args: argparse.Namespace) -> int:
         doomed = [decision for decision in decisions if decision.remove]
         failures: list[str] = []
         removed: list[str] = []
+        if doomed and not args.dry_run:  # once: the bundle puts a pull-request deployment in its own folder under `folder`
+            expected = f"{folder}/{doomed[0].found.name}"
+            if resolved_root(cli, root, str(run.bundle_target), Deployment(doomed[0].found.name)) != expected:
+                raise BundleopsError(f"the bundle does not resolve the pull-request deployment {doomed[0].found.name} to {expected}: nothing was removed",
+                                     fix="check the staging target's workspace.root_path against docs/pull-request-deployments.md")
         for decision in [] if args.dry_run else doomed:
             try:
-                destroy(cli, root, str(run.bundle_target), Deployment(decision.found.name), run.config.deploy.timeout_minutes * 60, run.out)
+                destroy(cli, root, str(run.bundle_target), Deployment(decision.found.name), run.config.deploy.timeout_minutes * 60, run.out,
+                        root=decision.found.root_path)
                 removed.append(decision.found.name)
             except BundleopsError as error:
                 run.out.error(f"{decision.found.name}: {error.message}", title="sweep: destroy failed")
