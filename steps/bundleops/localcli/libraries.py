@@ -85,14 +85,24 @@ def expand(jobs: dict[str, dict[str, Any]], root: Path) -> list[Library]:
     return list(libraries.values())
 
 
+def remote_path(library: Library, artifact_path: str) -> str:
+    return f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
+
+
+def point_at_uploads(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str) -> None:
+    """The dependencies as the deploy sends them to the Jobs API: each local file at its uploaded path.
+    A plan (`bundle plan`, and the plan `deploy --plan` applies) holds these paths too."""
+    for library in libraries:
+        for key, number, index in library.places:
+            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote_path(library, artifact_path)
+
+
 def upload(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str,
            write: Callable[[str, bytes], None], say: Callable[[str], None]) -> None:
     """Upload each file to `<artifact_path>/.internal/` and point the dependencies at it."""
     if libraries and artifact_path.startswith("/Volumes/"):
         raise CliError(f"artifact_path {artifact_path} is a volume: the databricks CLI stand-in uploads libraries to workspace folders only")
     for library in libraries:
-        remote = f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
         say(f"Uploading {library.shown}...")
-        write(remote, library.source.read_bytes())
-        for key, number, index in library.places:
-            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote
+        write(remote_path(library, artifact_path), library.source.read_bytes())
+    point_at_uploads(libraries, jobs, artifact_path)

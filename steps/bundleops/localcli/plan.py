@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, interpolation, jobs, plan_diff
+from bundleops.localcli import VERSION, interpolation, jobs, libraries, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -203,6 +203,7 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
     config = copy.deepcopy(bundle.config)
     interpolation.resolve(config, Diagnostics(), alive)  # errors were reported when the bundle loaded
     resolved_jobs = config["resources"]["jobs"] if bundle.jobs else {}
+    libraries.point_at_uploads(libraries.expand(resolved_jobs, bundle.root), resolved_jobs, bundle.workspace["artifact_path"])
     plan = Plan(lineage=deployed.lineage if deployed.serial else "", serial=deployed.serial)
     for key in sorted(bundle.jobs):
         desired = jobs.api_settings(resolved_jobs[key], bundle.workspace["state_path"])
