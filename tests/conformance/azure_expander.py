@@ -325,9 +325,11 @@ def _filter_allows(spec: Any, value: str, where: str) -> bool:
 
 
 def triggered(consumer: dict, reason: str, branch: str | None, tag: str | None, target_branch: str | None) -> bool:
-    """Whether the consumer's `trigger:` (CI) or `pr:` (pull request) starts a run for this event.
+    """Whether the consumer's `trigger:` (CI), `pr:` (pull request) or `schedules:` starts a run for this event.
     A missing `trigger:` means every branch, as on Azure; `pr:` applies to GitHub and Bitbucket
     repositories (Azure Repos uses a branch policy, which the runner stands in for)."""
+    if reason == "Schedule":
+        return any(_filter_allows((schedule or {}).get("branches"), branch or "", "schedules.branches") for schedule in consumer.get("schedules") or [])
     if reason == "PullRequest":
         spec = consumer.get("pr", {"branches": {"include": ["*"]}})
         if spec == "none":

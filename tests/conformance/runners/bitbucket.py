@@ -84,6 +84,9 @@ def event_variables(event: str, env: dict[str, str]) -> tuple[str, dict[str, str
     """The pipeline bb-run runs for the event, and the variables Bitbucket sets for it."""
     if event == "push":
         return "branches.main", {"BITBUCKET_BRANCH": "main"}
+    if event == harness.SCHEDULE:
+        # A schedule (Repository settings > Pipelines > Schedules) running the custom pipeline on main.
+        return "custom.bundleops-sweep", {"BITBUCKET_BRANCH": "main"}
     if event != "pull_request":
         raise ValueError(f"bitbucket runner: unknown event {event!r} (expected one of {harness.EVENTS})")
     return "pull-requests.**", {
