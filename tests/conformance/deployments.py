@@ -14,6 +14,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from tests.conformance import harness
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
@@ -44,10 +45,12 @@ def merge_request_variables(number: int, project: Path) -> dict[str, str]:
     }
 
 
-def deploy_pull_request(workspace: harness.Workspace, workdir: Path, number: int) -> str:
-    """orders_pipeline deployed as pull request `number`'s own deployment; returns its folder."""
+def deploy_pull_request(workspace: harness.Workspace, workdir: Path, number: int, edit: Callable[[Path], None] | None = None) -> str:
+    """orders_pipeline (changed by `edit`) deployed as pull request `number`'s own deployment; returns its folder."""
     render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "gitlab"}, workdir)
     project = workdir / EXAMPLE_INPUTS["project_name"]
+    if edit is not None:
+        edit(project)
     harness.make_repository(project, harness.FEATURE_BRANCH)
     env = {**harness.pipeline_env(workspace, workdir / "trace.jsonl"), **merge_request_variables(number, project)}
     result = subprocess.run(
