@@ -10,6 +10,7 @@ exit 1 naming the deletion, so the deploy never starts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,10 @@ def test_a_destructive_pull_request_is_shown_and_held_back(vendor: str, conforma
     assert run.returncode != 0, f"{vendor}: the run must fail when the plan deletes a job without the opt-in"
     assert harness.comparable(run.steps) == [("unit", None), ("validate", "staging"), ("preview", "staging")], run.steps
     log = run.log
-    assert "update resources.jobs.orders_pipeline_job" in log, log[-6000:]
-    assert "orders_pipeline_job → " in log and "orders_daily_revenue" in log, "the rename, old → new"
-    assert "revenue" in log.split("update resources.jobs.orders_pipeline_job", 1)[1].split("delete ", 1)[0], "the task's changed parameter"
-    assert "delete resources.jobs.orders_pipeline_backfill_job  (destructive" in log
-    assert "deploy.auto_approve" in log, "the error names the opt-in"
+    own = f"[pr-{harness.PR_NUMBER}]"
+    assert re.search(r"update jobs\.orders_pipeline_job\s*$", log, re.MULTILINE), log[-6000:]
+    assert f"name: {own} orders_pipeline_job → {own} orders_daily_revenue" in log, "the rename, old → new"
+    assert "spark_python_task.parameters[3]: orders_pipeline → revenue" in log, "the task's changed parameter"
+    assert "delete jobs.orders_pipeline_backfill_job  (destructive: removed from the bundle configuration)" in log
+    assert "destructive changes held back" in log and "auto_approve: true" in log, "the error names the opt-in"
     assert deployments.jobs_named(conformance_workspace, f"[pr-{harness.PR_NUMBER}] orders_pipeline_backfill_job"), "nothing was deleted"
