@@ -53,8 +53,9 @@ TARGETS = ("dev", "staging", "prod")
 # Test-only variables: their values reach the build as CHANGE_BRANCH / CHANGE_TITLE, nothing else.
 TEST_ONLY = ("BUNDLEOPS_TEST_BRANCH", "BUNDLEOPS_TEST_PR_TITLE")
 SECRETS = ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET")
-# Fast JVM start: the harness runs briefly, the pipeline's time is spent in bundleops.
-JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+# Fast JVM start (the harness runs briefly, the pipeline's time is spent in bundleops), and UTF-8
+# output, as Jenkins writes its console log (bundleops prints "old → new").
+JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8"
 
 
 def java_home(env: dict[str, str]) -> str:
