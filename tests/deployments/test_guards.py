@@ -26,7 +26,7 @@ def test_destroy_outside_a_pull_request_refuses_the_shared_staging(tmp_path: Pat
 def test_destroy_refuses_every_role_but_staging(tmp_path: Path, env: dict[str, str], target: str) -> None:
     """prod from the default branch's pipeline, where the prod guard lets it through: destroy itself refuses."""
     output = refused(["destroy", "--target", target], pr_project(tmp_path / "p"), {**env, **default_branch_push()})
-    assert f"bundleops destroy removes pull-request deployments of staging only; refusing to destroy {target}" in output
+    assert f"bundleops destroy removes pull-request deployments of staging only; refusing {target}" in output
 
 
 def test_prod_is_refused_from_a_pull_request_by_the_guard(tmp_path: Path, env: dict[str, str]) -> None:
@@ -69,4 +69,4 @@ def test_sweep_ages_are_checked(tmp_path: Path, env: dict[str, str], age: str, m
 
 def test_sweep_refuses_prod(tmp_path: Path, env: dict[str, str]) -> None:
     output = refused(["sweep", "--target", "prod"], pr_project(tmp_path / "p"), {**env, **default_branch_push()})
-    assert "bundleops sweep removes pull-request deployments of staging only, not of prod" in output
+    assert "bundleops sweep removes pull-request deployments of staging only; refusing prod" in output
