@@ -153,7 +153,7 @@ def test_composite_steps_receive_inputs_only_through_env() -> None:
 
 
 def test_the_plan_outputs_reach_the_target_jobs() -> None:
-    expected = {"target", "steps", "requires_approval", *(f"run_{step}" for step in STEP_NAMES)}
+    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in STEP_NAMES)}
     plan_action = load(REPO_ROOT / "github-actions" / "plan" / "action.yml")
     assert set(plan_action["outputs"]) == expected
     workflow = load(WORKFLOW)
