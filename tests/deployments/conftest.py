@@ -1,31 +1,15 @@
-"""Each test gets its own local workspace and the CLI shim, as the step tests do."""
+"""Each test gets its own local workspace and the CLI shim, as the step tests do (their fixtures), and the SDK on it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-
-@pytest.fixture
-def shim_dir(tmp_path: Path) -> Path:
-    from bundleops.localcli.shim import write_shim
-
-    write_shim(tmp_path / "bin")
-    return tmp_path / "bin"
+from tests.steps.conftest import env, local_workspace, shim_dir  # noqa: F401 - the step tests' fixtures, reused
 
 
 @pytest.fixture
-def env(fresh_local_workspace, shim_dir: Path) -> dict[str, str]:  # noqa: ANN001 - LocalWorkspace
-    from tests.steps.project import step_env
-
-    return step_env(fresh_local_workspace.env(), shim_dir)
-
-
-@pytest.fixture
-def sdk(fresh_local_workspace):  # noqa: ANN001,ANN201 - LocalWorkspace -> WorkspaceClient
+def sdk(local_workspace):  # noqa: ANN001,ANN201,F811 - LocalWorkspace -> WorkspaceClient
     """databricks-sdk as the CI service principal, on the test's own local workspace."""
     from databricks.sdk import WorkspaceClient
 
-    workspace = fresh_local_workspace
-    return WorkspaceClient(host=workspace.host, client_id=workspace.client_id, client_secret=workspace.client_secret, auth_type="oauth-m2m")
+    return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")

@@ -95,7 +95,7 @@ def test_two_pull_requests_deploy_and_test_at_once_and_closing_one_destroys_only
         assert nightly.settings.schedule.pause_status.value == "PAUSED"
     assert len({job["id"] for deployed_record in records.values() for job in deployed_record["jobs"].values()} | {job["id"] for job in shared_jobs.values()}) == 6
     shared_nightly = sdk.jobs.get(int(shared_jobs["shop_nightly"]["id"]))
-    assert shared_nightly.settings.name == "shop_nightly" and str(shared_nightly.settings.schedule.pause_status) != "PauseStatus.PAUSED"
+    assert (shared_nightly.settings.name, shared_nightly.settings.schedule.pause_status.value) == ("shop_nightly", "UNPAUSED")
 
     closing = {**env, **merge_request(1, "feature/1", closed=True)}
     planned = json.loads(bundleops(["plan", "--format", "json"], projects[1], closing).stdout)

@@ -66,6 +66,15 @@ class Deployment:
         return (f"{ROOT_SUFFIX_VAR}={self.root_suffix}", f"{NAME_PREFIX_VAR}=[{self.id}] ", f"{PAUSE_VAR}=PAUSED")
 
 
+def require_role(role: str | None, label: str, command: str) -> None:
+    """`destroy` and `sweep` act on pull-request deployments, which only the staging role has."""
+    if role != PULL_REQUEST_ROLE:
+        raise BundleopsError(
+            f"bundleops {command} removes pull-request deployments of {PULL_REQUEST_ROLE} only; refusing {label}",
+            fix=f"run it with --target {PULL_REQUEST_ROLE}; a shared deployment is removed by hand with `databricks bundle destroy`",
+        )
+
+
 def deployment_id(config: ProjectConfig, number: int) -> str:
     return config.pull_requests.deployment.replace("{number}", str(number))
 

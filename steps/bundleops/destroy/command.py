@@ -48,11 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
 def chosen_deployment(run: step.StepRun, requested: str | None) -> Deployment:
     """The deployment the guard allows: a pull-request deployment of staging, the context's own when the run is a pull request's."""
-    if run.target != naming.PULL_REQUEST_ROLE:
-        raise BundleopsError(
-            f"bundleops destroy removes pull-request deployments of {naming.PULL_REQUEST_ROLE} only; refusing to destroy {run.target_label}",
-            fix=f"run it with --target {naming.PULL_REQUEST_ROLE}; a shared deployment is removed by hand with `databricks bundle destroy`",
-        )
+    naming.require_role(run.target, run.target_label, NAME)
     own = naming.for_context(run.context, run.target, run.config)
     if requested is None:
         if own is None:

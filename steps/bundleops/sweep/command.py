@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bundleops import step
 from bundleops.deployments import naming
 from bundleops.errors import BundleopsError, ExitCode
+
+if TYPE_CHECKING:
+    from bundleops.bundle_cli import DatabricksCli
+    from bundleops.deployments.age import Decision
 
 NAME = "sweep"
 HELP = "destroy pull-request deployments older than an age, or replaced by a newer one of the same pull request"
@@ -33,57 +39,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops import bundle_cli
-    from bundleops.auth.client import connect
-    from bundleops.deployments import age, store
-    from bundleops.deployments.naming import Deployment
-    from bundleops.deployments.teardown import destroy, resolved_root
+    from bundleops.deployments import age
 
     older_than = age.parse_duration(args.older_than)
     with step.begin(NAME, args) as run:
-        if run.target != naming.PULL_REQUEST_ROLE:
-            raise BundleopsError(
-                f"bundleops sweep removes pull-request deployments of {naming.PULL_REQUEST_ROLE} only, not of {run.target_label}",
-                fix=f"run it with --target {naming.PULL_REQUEST_ROLE}",
-            )
+        naming.require_role(run.target, run.target_label, NAME)
         root = run.project_root.resolve()
         cli = replace(bundle_cli.for_step(run), variables=())  # the shared deployment tells where its pull requests live
-        shared = cli.summary(root, str(run.bundle_target))
-        workspace = shared.get("workspace") or {}
-        folder = naming.pull_request_folder(str(workspace.get("root_path")))
-        client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
-        decisions = age.decide(store.list_deployments(client, folder), datetime.now(timezone.utc), older_than)
-        run.out.info(f"{len(decisions)} folder(s) under {folder}")
-        for decision in decisions:
-            run.out.info(f"  {'remove' if decision.remove else 'keep  '} {decision.found.name}: {decision.reason}")
+        folder, decisions = _survey(run, cli, root, older_than)
         doomed = [decision for decision in decisions if decision.remove]
-        failures: list[str] = []
-        removed: list[str] = []
-        if doomed and not args.dry_run:  # once: the bundle puts a pull-request deployment in its own folder under `folder`
-            expected = f"{folder}/{doomed[0].found.name}"
-            if resolved_root(cli, root, str(run.bundle_target), Deployment(doomed[0].found.name)) != expected:
-                raise BundleopsError(f"the bundle does not resolve the pull-request deployment {doomed[0].found.name} to {expected}: nothing was removed",
-                                     fix="check the staging target's workspace.root_path against docs/pull-request-deployments.md")
-        for decision in [] if args.dry_run else doomed:
-            try:
-                destroy(cli, root, str(run.bundle_target), Deployment(decision.found.name), run.config.deploy.timeout_minutes * 60, run.out,
-                        root=decision.found.root_path)
-                removed.append(decision.found.name)
-            except BundleopsError as error:
-                run.out.error(f"{decision.found.name}: {error.message}", title="sweep: destroy failed")
-                failures.append(decision.found.name)
+        removed, failures = ([], []) if args.dry_run else _remove(run, cli, root, folder, doomed)
         run.out.summary(_markdown(folder, decisions, removed, args.dry_run))
-        verb = "would remove" if args.dry_run else "removed"
-        names = [d.found.name for d in doomed] if args.dry_run else removed
-        run.out.info(f"sweep {verb} {len(names)} pull-request deployment(s): {', '.join(names) or '-'}")
+        names = [decision.found.name for decision in doomed] if args.dry_run else removed
+        run.out.info(f"sweep {'would remove' if args.dry_run else 'removed'} {len(names)} pull-request deployment(s): {', '.join(names) or '-'}")
         if failures:
             raise BundleopsError(f"the sweep could not destroy {', '.join(failures)} (errors above)", fix="fix what is named above and run the sweep again",
                                  code=ExitCode.EXTERNAL_FAILURE)
     return int(ExitCode.OK)
 
 
-def _markdown(folder: str, decisions: list, removed: list[str], dry_run: bool) -> str:
-    rows = "\n".join(
-        f"| `{d.found.name}` | {('would remove' if dry_run else ('removed' if d.found.name in removed else 'failed')) if d.remove else 'kept'} | {d.reason} |"
-        for d in decisions
-    )
+def _survey(run: step.StepRun, cli: DatabricksCli, root: Path, older_than: timedelta) -> tuple[str, list[Decision]]:
+    """The target's pull-request folder and a decision, with its reason, for every folder in it (logged)."""
+    from bundleops.auth.client import connect
+    from bundleops.deployments import age, store
+
+    workspace = cli.summary(root, str(run.bundle_target)).get("workspace") or {}
+    folder = naming.pull_request_folder(str(workspace.get("root_path")))
+    client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+    decisions = age.decide(store.list_deployments(client, folder), datetime.now(timezone.utc), older_than)
+    run.out.info(f"{len(decisions)} folder(s) under {folder}")
+    for decision in decisions:
+        run.out.info(f"  {'remove' if decision.remove else 'keep  '} {decision.found.name}: {decision.reason}")
+    return folder, decisions
+
+
+def _remove(run: step.StepRun, cli: DatabricksCli, root: Path, folder: str, doomed: list[Decision]) -> tuple[list[str], list[str]]:
+    """Destroy each one, going on after a failure; (removed, failed) names.
+
+    How the bundle resolves a pull-request deployment is checked once, on the first: every
+    deployment resolves the same way, and a mistake there stops the sweep before it deletes anything.
+    """
+    from bundleops.deployments.naming import Deployment
+    from bundleops.deployments.teardown import destroy, resolved_root
+
+    if doomed:
+        expected = f"{folder}/{doomed[0].found.name}"
+        if resolved_root(cli, root, str(run.bundle_target), Deployment(doomed[0].found.name)) != expected:
+            raise BundleopsError(f"the bundle does not resolve the pull-request deployment {doomed[0].found.name} to {expected}: nothing was removed",
+                                 fix="check the staging target's workspace.root_path against docs/pull-request-deployments.md")
+    removed: list[str] = []
+    failures: list[str] = []
+    for decision in doomed:
+        try:
+            destroy(cli, root, str(run.bundle_target), Deployment(decision.found.name), run.config.deploy.timeout_minutes * 60, run.out,
+                    root=decision.found.root_path)
+            removed.append(decision.found.name)
+        except BundleopsError as error:
+            run.out.error(f"{decision.found.name}: {error.message}", title="sweep: destroy failed")
+            failures.append(decision.found.name)
+    return removed, failures
+
+
+def _outcome(decision: Decision, removed: list[str], dry_run: bool) -> str:
+    if not decision.remove:
+        return "kept"
+    if dry_run:
+        return "would remove"
+    return "removed" if decision.found.name in removed else "failed"
+
+
+def _markdown(folder: str, decisions: list[Decision], removed: list[str], dry_run: bool) -> str:
+    rows = "\n".join(f"| `{d.found.name}` | {_outcome(d, removed, dry_run)} | {d.reason} |" for d in decisions)
     return f"### bundleops sweep of `{folder}`\n\n| deployment | outcome | why |\n|---|---|---|\n{rows or '| - | - | nothing there |'}\n"
