@@ -109,7 +109,8 @@ def test_a_signal_during_the_deploy_stops_the_cli_and_leaves_no_lock(
                 step.kill()
     result = subprocess.CompletedProcess(step.args, step.returncode, stdout, stderr)
     output = assert_outcome(result, 3, sdk, project, secrets=(workspace.client_secret,))
-    assert f"cancelled by {signal.Signals(signum).name}: `databricks bundle deploy -t staging` was stopped (SIGTERM) and has ended" in output
+    plan = project.resolve() / "test-results" / "deploy-plan-staging.json"  # the deploy applies the plan it checked
+    assert f"cancelled by {signal.Signals(signum).name}: `databricks bundle deploy -t staging --plan {plan}` was stopped (SIGTERM) and has ended" in output
     assert f"the CLI left its deploy lock {LOCK} behind" in output and "bundleops deleted it" in output
     assert cli and not any(alive(pid) for pid in cli), "the CLI child must not outlive the step"
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from bundleops.localcli import VERSION
+
 CASES = Path(__file__).parent / "cases"
 REFUSAL = "not supported by the databricks CLI stand-in"
 STATUSES = ("match", "differs", "refused")
@@ -38,6 +40,9 @@ class Case:
     reason: str = ""
     env: dict[str, str] = field(default_factory=dict)
     git: dict[str, str] | None = None
+    # Steps before `run` (the recorded scripts' earlier lines): `run: [...]` (with `stdout_to: FILE`),
+    # `write: {file: text}`, `patch_json: {file: F, set: {key: value}}`; a failed `run` is a difference.
+    before: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -99,19 +104,46 @@ def _placeholders(value: Any, replacements: dict[str, str]) -> Any:
 
 
 def _select(document: Any, path: str) -> Any:
-    for part in path.split(".") if path else ():
-        document = document.get(part) if isinstance(document, dict) else None
+    """Follow a dotted path; a key that itself holds dots (`resources.jobs.x` in a plan) is matched whole."""
+    parts = path.split(".") if path else []
+    while parts:
+        if not isinstance(document, dict):
+            return None
+        length = next((n for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in document), 1)
+        document, parts = document.get(".".join(parts[:length])), parts[length:]
     return document
+
+
+def _stand_in(args: list[str], folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bundleops.localcli", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _run_before(case: Case, folder: Path, env: dict[str, str]) -> list[str]:
+    """The steps that bring the workspace and the project where the recorded command ran; what failed."""
+    failures = []
+    for step in case.before:
+        if "run" in step:
+            result = _stand_in(step["run"], folder, env)
+            if result.returncode != 0:
+                failures.append(f"before: {' '.join(step['run'])} exited {result.returncode}: {result.stderr[-500:]}")
+            if "stdout_to" in step:
+                (folder / step["stdout_to"]).write_text(result.stdout, encoding="utf-8")
+        for name, text in (step.get("write") or {}).items():
+            (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
+        if "patch_json" in step:
+            target = folder / step["patch_json"]["file"]
+            target.write_text(json.dumps({**json.loads(target.read_text(encoding="utf-8")), **step["patch_json"]["set"]}), encoding="utf-8")
+    return failures
 
 
 def diagnostics_of(stderr: str) -> list[str]:
     """The first line of every diagnostic (`Error: ...`, `Warning: ...`), in order."""
-    return [line for line in stderr.splitlines() if line.startswith(("Error: ", "Warning: ", "Recommendation: "))]
+    return [line for line in stderr.splitlines() if line.startswith(("Error: ", "Warning: ", "Warn: ", "Recommendation: "))]
 
 
 def run_case(case: Case, identity: Identity, folder: Path) -> Outcome:
     folder.mkdir(parents=True, exist_ok=True)
-    replacements = {"[USERNAME]": identity.user_name, "[SHORT_NAME]": identity.short_name, **_write_project(case, folder)}
+    replacements = {"[USERNAME]": identity.user_name, "[SHORT_NAME]": identity.short_name, "[CLI_VERSION]": VERSION, **_write_project(case, folder)}
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(folder),
@@ -119,15 +151,18 @@ def run_case(case: Case, identity: Identity, folder: Path) -> Outcome:
         "DATABRICKS_TOKEN": identity.token,
         **case.env,
     }
-    result = subprocess.run([sys.executable, "-m", "bundleops.localcli", *case.run], cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
+    differences = _run_before(case, folder, env)
+    result = _stand_in(case.run, folder, env)
     expect = _placeholders(case.expect, replacements)
-    differences = []
     if "Traceback" in result.stderr:
         differences.append("crashed:\n" + result.stderr[-2000:])
     if "exit" in expect and result.returncode != expect["exit"]:
         differences.append(f"exit code {result.returncode}, recorded {expect['exit']}")
     if "diagnostics" in expect and diagnostics_of(result.stderr) != expect["diagnostics"]:
         differences.append(f"diagnostics {diagnostics_of(result.stderr)}, recorded {expect['diagnostics']}")
+    missing = [line for line in expect.get("stderr_has") or [] if line not in result.stderr.splitlines()]
+    if missing:
+        differences.append(f"stderr lacks {missing}:\n{result.stderr[-1000:]}")
     if "stdout" in expect and result.stdout != expect["stdout"]:
         differences.append(f"stdout {result.stdout!r}, recorded {expect['stdout']!r}")
     for path, recorded in (expect.get("json") or {}).items():

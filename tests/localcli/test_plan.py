@@ -115,7 +115,9 @@ def test_plan_only_reads_and_deploy_applies_the_saved_plan(tmp_path: Path, local
     update = _save_plan(project, databricks_env, "update.json")
     entry = json.loads(update.read_text())["plan"]["resources.jobs.ingest"]
     assert entry["action"] == "update"
-    assert entry["changes"] == {
+    assert entry["changes"]["tasks[task_key='load'].run_if"] == {"action": "skip", "reason": "backend_default", "remote": "ALL_SUCCESS"}
+    assert entry["changes"]["timeout_seconds"] == {"action": "skip", "reason": "empty", "remote": 0}
+    assert {path: change for path, change in entry["changes"].items() if change["action"] != "skip"} == {
         "name": {"action": "update", "old": "orders ingest", "new": "orders ingest v2", "remote": "orders ingest"},
         "tasks[task_key='load'].notebook_task.notebook_path": {
             "action": "update", "old": "/Workspace/Shared/ingest", "new": "/Workspace/Shared/ingest_v2", "remote": "/Workspace/Shared/ingest"},

@@ -63,13 +63,17 @@ def test_a_stale_lock_is_taken_over_loudly(tmp_path: Path, env: dict[str, str], 
 
 
 def test_destructive_changes_need_the_projects_opt_in(tmp_path: Path, env: dict[str, str], client: Any) -> None:
+    """The real CLI deletes a job without asking (it asks only for data assets); bundleops reads the
+    deletion from `bundle plan` and holds it back until bundleops.yml opts in."""
     project = shop_project(tmp_path / "p")
     assert bundleops(["deploy", "--target", "staging"], project, env).returncode == 0
     (project / "resources" / "jobs.yml").write_text("resources:\n  jobs: {}\n")
     held = bundleops(["deploy", "--target", "staging"], project, env)
     assert held.returncode == 1
-    assert "the deploy to staging would delete resources.jobs.shop_test_job. Nothing was changed." in held.stderr
-    assert "opt in with `deploy: {auto_approve: true}` in bundleops.yml" in held.stdout
+    assert ("destructive changes held back: the deploy to staging would delete jobs.shop_test_job (removed from the bundle configuration). "
+            "Nothing was changed.") in held.stderr
+    assert "opt in with `deploy: {auto_approve: true}` in bundleops.yml" in held.stderr
+    assert "delete jobs.shop_test_job  (destructive: removed from the bundle configuration)" in held.stdout  # the plan, in the log
     assert len(list(client.jobs.list(name="shop_test_job"))) == 1
 
     (project / "bundleops.yml").write_text("deploy:\n  auto_approve: true\n")

@@ -9,27 +9,17 @@ when another deploy landed between the approval and the apply.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from tests.context import snapshots
-from tests.steps.project import bundleops, shop_project
+from tests.steps.project import ROOT, bundleops, shop_project
 from tests.support.pr_comments_standin import PullRequestComments
 
-PROD_TARGET = """
-  prod:
-    mode: production
-    workspace:
-      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
-    run_as:
-      service_principal_name: 11111111-2222-3333-4444-555555555555
-    permissions:
-      - level: CAN_VIEW
-        group_name: data-team
-"""
+# prod as the bundle's staging target is: production mode, a shared root, a service principal.
+PROD_TARGET = ROOT[ROOT.index("  staging:"):].replace("  staging:", "  prod:", 1)
 
 
 def orders_jobs(ingest_name: str = "orders ingest", export_parameter: str = "full", legacy: bool = True) -> str:
@@ -61,8 +51,6 @@ resources:
 
 
 def orders_project(folder: Path) -> Path:
-    from tests.steps.project import ROOT
-
     return shop_project(folder, changes={"databricks.yml": ROOT + PROD_TARGET, "resources/orders.yml": orders_jobs()})
 
 
@@ -87,6 +75,7 @@ def ci_env(env: dict[str, str], vendor: str, scenario: str, tmp: Path, comments:
         "github": {"GITHUB_STEP_SUMMARY": str(tmp / "step-summary.md"), "GITHUB_API_URL": comments.url, "GITHUB_TOKEN": comments.token},
         "gitlab": {"CI_API_V4_URL": f"{comments.url}/api/v4", "CI_PROJECT_ID": "77", "BUNDLEOPS_GITLAB_TOKEN": comments.token},
         "azure": {"SYSTEM_COLLECTIONURI": f"{comments.url}/acme/", "BUILD_REPOSITORY_ID": "repo-1", "SYSTEM_ACCESSTOKEN": comments.token},
+        "bitbucket": {"BUNDLEOPS_BITBUCKET_REPORTS_PROXY": comments.url},  # the Pipelines proxy for Code Insights reports
     }.get(vendor, {})
     return {**env, **snapshots.environment(vendor, scenario, tmp), **extra}
 
@@ -114,19 +103,23 @@ def test_a_pull_request_shows_rename_task_change_and_deletion_and_is_held_back(
     assert preview.returncode == 1, preview.stdout + preview.stderr
     assert "destructive changes held back: the deploy to staging would delete jobs.legacy_export (removed from the bundle configuration)" in preview.stdout + preview.stderr
     summary = summary_of(vendor, project, tmp_path, preview.stdout)
-    assert "**Plan: 0 to add, 2 to change, 1 to delete, 1 unchanged**" in summary
+    assert "**Plan: 0 to add, 2 to change, 2 to delete, 4 unchanged**" in summary  # each job's permissions are a resource too
     assert "| `name` | `orders ingest` | `orders ingest v2` |" in summary
-    assert re.search(r"\| `tasks\[task_key='publish'\]\.spark_python_task\.parameters\[0\]` \| `full` \| `incremental` \||\| `tasks\[task_key='publish'\][^|]*` \| `[^|]*full[^|]*` \| `[^|]*incremental[^|]*` \|", summary), summary
+    assert "| `tasks[task_key='publish'].spark_python_task.parameters[0]` | `full` | `incremental` |" in summary
     assert "#### `jobs.legacy_export` (`orders legacy export`): delete" in summary
     plan = json.loads((project / "test-results" / "bundle-plan.json").read_text(encoding="utf-8"))
-    assert {key: entry["action"] for key, entry in plan["plan"].items()} == {
+    assert {key: entry["action"] for key, entry in plan["plan"].items() if not key.endswith(".permissions")} == {
         "resources.jobs.ingest": "update", "resources.jobs.export": "update", "resources.jobs.legacy_export": "delete", "resources.jobs.shop_test_job": "skip"}
+    assert "Deletes or recreates `jobs.legacy_export` (delete). **The deploy is held back**" in summary  # its permissions go with it
     if vendor in ("github", "gitlab", "azure"):
         [posted] = comments.texts(vendor, snapshots.PR)
         assert posted.startswith("<!-- bundleops-preview p/staging -->") and "orders ingest v2" in posted and "`jobs.legacy_export`" in posted
         assert comments.token not in preview.stdout + preview.stderr
     else:
         assert "no pull-request comment" in preview.stdout
+    if vendor == "bitbucket":
+        [report] = comments.reports.values()
+        assert report["result"] == "FAILED" and report["details"].startswith("Plan: 0 to add, 2 to change, 2 to delete, 4 unchanged. Deletes or recreates: delete jobs.legacy_export")
 
     held = bundleops(["deploy", "--target", "staging"], project, pr_env)
     assert held.returncode == 1, held.stdout + held.stderr
@@ -144,7 +137,7 @@ def test_a_second_preview_edits_the_same_comment(tmp_path: Path, env: dict[str, 
     assert again.returncode == 0, again.stdout + again.stderr
     assert "pull-request comment updated in place (github)" in again.stdout
     [posted] = comments.texts("github", snapshots.PR)
-    assert "**Plan: 3 to add, 0 to change, 0 to delete, 0 unchanged**" in posted  # nothing deployed yet: two jobs and the test job
+    assert "**Plan: 6 to add, 0 to change, 0 to delete, 0 unchanged**" in posted  # nothing deployed yet: two jobs, the test job, their permissions
 
 
 def test_prod_applies_the_reviewed_plan(tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments) -> None:

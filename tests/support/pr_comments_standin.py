@@ -11,6 +11,9 @@ Each route follows its vendor's documented contract for exactly these calls:
   threads `{id, status, comments: [{id, parentCommentId, content, commentType}]}` in `{value, count}`.
 - Bitbucket 2.0: `GET|POST /2.0/repositories/{workspace}/{repo}/pullrequests/{id}/comments` (`pagelen`,
   `next`), `PUT .../comments/{id}`; `Authorization: Bearer`; comments `{id, content: {raw}}`.
+- Bitbucket Code Insights, as Bitbucket Pipelines' proxy (localhost:29418) serves it: `PUT
+  http://api.bitbucket.org/2.0/repositories/{workspace}/{repo}/commit/{commit}/reports/{id}` sent to
+  the proxy (an absolute URL in the request line), no token; the report replaces any of that id.
 A wrong or missing token is 401; any other method or path is 501 naming it, so a client calling
 something the stand-in does not model fails loudly. It listens on 127.0.0.1 only.
 """
@@ -41,6 +44,7 @@ ROUTES = (
     ("bitbucket", "PUT", r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/\d+/comments/(?P<id>\d+)", "edit"),
 )
 GITHUB_BODY_LIMIT = 65_536
+REPORT = r"/2\.0/repositories/[^/]+/[^/]+/commit/(?P<commit>[0-9a-f]+)/reports/(?P<id>[A-Za-z0-9-]+)"
 
 
 @dataclass
@@ -50,6 +54,7 @@ class PullRequestComments:
     comments: dict[tuple[str, int], dict[int, str]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)  # "PATCH /repos/..." in arrival order
     page_size: int = 100  # the largest page it serves, whatever the client asks
+    reports: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (commit, report id) -> report
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -146,6 +151,12 @@ def _handler(standin: PullRequestComments) -> type[BaseHTTPRequestHandler]:
             standin.requests.append(f"{self.command} {parsed.path}")
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"null") if length else None
+            report = re.fullmatch(REPORT, parsed.path)
+            if report and self.command == "PUT":
+                if not self.path.startswith("http://api.bitbucket.org/"):
+                    return self._send(400, {"error": {"message": "the reports proxy takes http://api.bitbucket.org/ URLs only"}}, {})
+                standin.reports[(report["commit"], report["id"])] = body
+                return self._send(200, {"type": "report", "uuid": "{" + report["id"] + "}", **body}, {})
             for vendor, method, pattern, what in ROUTES:
                 match = re.fullmatch(pattern, parsed.path)
                 if match and method == self.command:

@@ -106,7 +106,7 @@ def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: st
     if plan["requires_approval"]:
         _say(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", label)
     for name in plan["steps"]:
-        args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else [])
+        args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else []) + _reviewed_plan(name, plan)
         started = time.monotonic()
         code = _labelled(args, project, env, label) if label else _bundleops(args, project, env).returncode
         result.steps.append(StepResult(name, code, time.monotonic() - started))
@@ -114,3 +114,10 @@ def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: st
             _say(f"step {name} failed (exit {code}): the pipeline stops here", label)
             break
     return result
+
+
+def _reviewed_plan(step: str, plan: dict) -> list[str]:
+    """Behind an approval the deploy applies the plan the preview showed the approver, as the templates do."""
+    if step == "deploy" and plan["requires_approval"] and "preview" in plan["steps"]:
+        return ["--plan-file", "test-results/bundle-plan.json"]
+    return []

@@ -85,18 +85,6 @@ def expand(jobs: dict[str, dict[str, Any]], root: Path) -> list[Library]:
     return list(libraries.values())
 
 
-def remote_path(library: Library, artifact_path: str) -> str:
-    return f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
-
-
-def point_at_uploads(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str) -> None:
-    """The dependencies as the deploy sends them to the Jobs API: each local file at its uploaded path.
-    A plan (`bundle plan`, and the plan `deploy --plan` applies) holds these paths too."""
-    for library in libraries:
-        for key, number, index in library.places:
-            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote_path(library, artifact_path)
-
-
 def upload(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str,
            write: Callable[[str, bytes], None], say: Callable[[str], None]) -> None:
     """Upload each file to `<artifact_path>/.internal/` and point the dependencies at it."""
@@ -105,4 +93,16 @@ def upload(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_p
     for library in libraries:
         say(f"Uploading {library.shown}...")
         write(remote_path(library, artifact_path), library.source.read_bytes())
-    point_at_uploads(libraries, jobs, artifact_path)
+    point_at_remote(libraries, jobs, artifact_path)
+
+
+def remote_path(library: Library, artifact_path: str) -> str:
+    return f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
+
+
+def point_at_remote(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str) -> None:
+    """The dependencies as the deploy will set them: `bundle plan` shows the uploaded path too
+    (databricks/cli acceptance/bundle/artifacts/whl_dynamic, out.plan_create.direct.json), uploading nothing."""
+    for library in libraries:
+        for key, number, index in library.places:
+            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote_path(library, artifact_path)

@@ -203,7 +203,6 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
     config = copy.deepcopy(bundle.config)
     interpolation.resolve(config, Diagnostics(), alive)  # errors were reported when the bundle loaded
     resolved_jobs = config["resources"]["jobs"] if bundle.jobs else {}
-    libraries.point_at_uploads(libraries.expand(resolved_jobs, bundle.root), resolved_jobs, bundle.workspace["artifact_path"])
     plan = Plan(lineage=deployed.lineage if deployed.serial else "", serial=deployed.serial)
     for key in sorted(bundle.jobs):
         desired = jobs.api_settings(resolved_jobs[key], bundle.workspace["state_path"])
@@ -229,6 +228,7 @@ def print_plan(context: Context, output: str) -> int:
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
+    libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.root), bundle.jobs, bundle.workspace["artifact_path"])
     computed = compute(context, state.load(context.client, bundle.workspace["state_path"]))
     sys.stdout.write(json.dumps(computed.to_json(), indent=2) + "\n" if output == "json" else computed.text())
     return 0

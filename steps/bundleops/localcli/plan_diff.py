@@ -183,6 +183,19 @@ def get(value: Any, path: Path) -> Any:
     return value
 
 
+def _declared(path: Path) -> bool:
+    """Whether databricks-sdk's JobSettings declares every field on `path` (the API returns only those)."""
+    hint = job_settings_type()
+    for step in path:
+        if step.kind == "field":
+            if not dataclasses.is_dataclass(_unwrap(hint)) or step.name not in _field_types(_unwrap(hint)):
+                return False
+            hint = _child_type(hint, step.name)
+        else:
+            hint = _child_type(hint, None)
+    return True
+
+
 def _empty(value: Any) -> bool:
     """Zero, empty, or a block whose fields are all empty (an `email_notifications: {}`)."""
     if isinstance(value, dict):
@@ -207,6 +220,8 @@ def _classify(path: Path, old: Any, new: Any, remote: Any) -> tuple[str, str]:
         allowed = BACKEND_DEFAULTS[rule]
         if allowed is None or remote in allowed:
             return "skip", "backend_default"
+    if not local_change and not _declared(path):
+        return "skip", "missing_in_remote"  # a field jobs/get cannot return, unchanged locally
     return "update", ""
 
 

@@ -38,8 +38,30 @@ class StoredJob:
 
         return Job(
             job_id=self.job_id, creator_user_name=self.creator, run_as_user_name=self.run_as,
-            created_time=self.created_time, settings=JobSettings.from_dict(self.settings),
+            created_time=self.created_time, settings=JobSettings.from_dict(with_backend_defaults(self.settings)),
         ).as_dict()
+
+
+def with_backend_defaults(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings as a workspace answers them: the fields it fills in where the client sent none.
+
+    Empty `email_notifications`/`webhook_notifications` and `timeout_seconds: 0` per job; per task
+    empty `email_notifications`, `run_if: ALL_SUCCESS`, `timeout_seconds: 0`, and a notebook's
+    `source` (`WORKSPACE`, `GIT` with a `git_source`): the answers databricks/cli's fake server
+    gives (libs/testserver/jobs.go jobFixUps, setSourceIfNotSet), recorded in its acceptance
+    tests' plans. Only the answer: what was stored (and what runs) is what was sent.
+    """
+    answered = {"email_notifications": {}, "webhook_notifications": {}, "timeout_seconds": 0, **settings}
+    source = "GIT" if settings.get("git_source") else "WORKSPACE"
+    tasks = []
+    for task in settings.get("tasks") or []:
+        task = {"email_notifications": {}, "run_if": "ALL_SUCCESS", "timeout_seconds": 0, **task}
+        if isinstance(task.get("notebook_task"), dict):
+            task["notebook_task"] = {"source": source, **task["notebook_task"]}
+        tasks.append(task)
+    if tasks:
+        answered["tasks"] = tasks
+    return answered
 
 
 def parse_id(value: Any, field: str) -> int:

@@ -29,9 +29,9 @@ def plan_for_deploy(run: StepRun, cli: DatabricksCli, root: Path, flags: list[st
     """
     reviewed = planning.load(reviewed_file) if reviewed_file is not None else None
     fresh = planning.make(cli, root, run.bundle_target, flags, deploy_plan_path(root, run.bundle_target))
-    with run.out.group(f"plan of this deploy ({fresh.path.name})"):
-        for line in render.text_lines(fresh.plan):
-            run.out.info(line)
+    run.out.info(f"the plan of this deploy ({fresh.path}):")
+    for line in render.text_lines(fresh.plan):
+        run.out.info(f"  {line}")
     if reviewed is not None:
         staleness.check(reviewed, fresh.plan, str(reviewed_file))
         run.out.info(f"the reviewed plan {reviewed_file} still holds: the workspace has not changed since it was made")

@@ -5,7 +5,7 @@
 | GitHub step summary ($GITHUB_STEP_SUMMARY) | 1 MiB per step | 1 MiB |
 | GitHub issue/pull-request comment | 65,536 characters | 65,000 |
 | GitLab merge-request note | 1,000,000 characters | 1,000,000 |
-| Azure DevOps pull-request comment | 150,000 characters | 150,000 |
+| Azure DevOps pull-request comment | none in its REST reference (150,000 kept) | 150,000 |
 | Bitbucket pull-request comment | none documented (32 KiB kept) | 32,768 |
 | Azure summary attachment, Jenkins and Bitbucket files, GitLab artifact | none (files) | 1 MiB, as GitHub |
 """

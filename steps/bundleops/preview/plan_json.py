@@ -32,6 +32,11 @@ class FieldChange:
     new: Any = None
     remote: Any = None
 
+    @property
+    def before(self) -> Any:
+        """The value a reviewer compares with `new`: the deployed one (`old`), or the workspace's own when a field goes away."""
+        return self.old if self.old is not None or self.new is not None else self.remote
+
 
 @dataclass(frozen=True)
 class PlanEntry:
@@ -47,9 +52,15 @@ class PlanEntry:
         return self.key.removeprefix("resources.")
 
     @property
+    def child(self) -> bool:
+        """A resource of a resource (`resources.jobs.<key>.permissions`, `.grants`): access settings, not data."""
+        return self.key.count(".") >= 3
+
+    @property
     def destructive(self) -> bool:
-        """A delete or recreate that removes something in the workspace (a `gone` delete only cleans the state)."""
-        return self.action in DESTRUCTIVE_ACTIONS and not self.gone
+        """A delete or recreate that removes something in the workspace: not a `gone` delete (it only cleans
+        the state), nor a child resource's (removing a job's permissions object takes no data with it)."""
+        return self.action in DESTRUCTIVE_ACTIONS and not self.gone and not self.child
 
     def shown_changes(self) -> tuple[FieldChange, ...]:
         """The field changes a reviewer needs: the CLI's `skip` entries are defaults and empty values it ignores."""

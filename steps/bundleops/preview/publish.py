@@ -1,17 +1,19 @@
-"""Where a plan is shown: the log, the CI's job summary, and the pull request's comment."""
+"""Where a plan is shown: the log, the CI's job summary (on Bitbucket a Code Insights report), and the pull request's comment."""
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
-from bundleops.preview import comment, limits, render
+from bundleops.preview import bitbucket_report, comment, limits, render
 from bundleops.preview.gate import Verdict
 from bundleops.preview.planning import SavedPlan
 from bundleops.step import StepRun
 
+REPORT_FIX = "the step must run in Bitbucket Pipelines, whose proxy (localhost:29418) authenticates the reports API"
+
 
 def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str, str]) -> None:
-    """Log lines, the summary within the CI's limit, and the comment within the comment's limit."""
+    """Log lines, the summary within the CI's limit, the Bitbucket report, and the comment within the comment's limit."""
     for line in render.text_lines(saved.plan):
         run.out.info(line)
     title = f"bundleops preview: {run.target_label}"
@@ -19,24 +21,27 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     summary = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.SUMMARY_BYTES,
                               plan_path=str(saved.path.name), where=limits.SUMMARY_PLACES.get(vendor, "the summary"))
     run.out.summary(summary.markdown)
+    if vendor == "bitbucket" and environ.get("BITBUCKET_COMMIT"):
+        body = bitbucket_report.report(saved.plan, verdict, title)
+        _attempt(run, "the Bitbucket report", "Bitbucket", REPORT_FIX, lambda: bitbucket_report.publish(environ, str(run.bundle_target), body))
     api = comment.comments_for(vendor, environ, run.context.pr_number)
     if isinstance(api, str):
         run.out.info(api)
         return
-    body = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.COMMENT_BYTES[vendor] - 200,
-                           plan_path=f"{saved.path.name} (job artifacts)", where="a pull-request comment")
-    _post(run, api, f"{run.project_root.resolve().name}/{run.bundle_target}", body.markdown)
+    text = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.COMMENT_BYTES[vendor] - 200,
+                           plan_path=f"{saved.path.name} (job artifacts)", where="a pull-request comment").markdown
+    key = f"{run.project_root.resolve().name}/{run.bundle_target}"
+    _attempt(run, "the pull-request comment", api.vendor, comment.TOKEN_FIX[api.vendor], lambda: comment.publish(api, key, text))
 
 
-def _post(run: StepRun, api: comment.Comments, key: str, body: str) -> None:
+def _attempt(run: StepRun, what: str, service: str, fix: str, action: Callable[[], str]) -> None:
+    """A courtesy next to the summary: a failure is a warning naming the answer, never the step's exit code."""
     import requests
 
     try:
-        run.out.info(comment.publish(api, key, body))
+        run.out.info(action())
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        run.out.warning(f"the pull-request comment was not posted: {api.vendor} answered HTTP {status} "
-                        f"({comment.TOKEN_FIX[api.vendor]}); the job summary has the plan", title="pull-request comment")
+        run.out.warning(f"{what} was not posted: {service} answered HTTP {status} ({fix}); the job summary has the plan", title=what)
     except requests.RequestException as error:
-        run.out.warning(f"the pull-request comment was not posted: {type(error).__name__} reaching the {api.vendor} API; "
-                        "the job summary has the plan", title="pull-request comment")
+        run.out.warning(f"{what} was not posted: {type(error).__name__} reaching {service}; the job summary has the plan", title=what)

@@ -1,7 +1,7 @@
 """A plan as a reviewer reads it: counts per action, then per resource the fields that change, old → new.
 
 The same plan is shown in places with different size limits (a GitHub step summary holds 1 MiB, a
-GitHub comment 65,536 characters, an Azure DevOps pull-request comment 150,000): `markdown(plan,
+GitHub comment 65,536 characters, a GitLab note 1,000,000): `markdown(plan,
 limit)` always keeps the counts and every destructive resource, then adds resources, most severe
 first, while they fit, and ends with a line that says how many were left out and where the whole
 plan is. Values are cut to `VALUE_CHARS` characters, a field whose name says secret (password,
@@ -65,8 +65,7 @@ def _code(text: str) -> str:
 
 
 def _change_row(change: FieldChange) -> str:
-    old = change.old if change.old is not None else change.remote if change.new is None else None
-    return f"| {_code(change.path)} | {_code(value_text(change.path, old))} | {_code(value_text(change.path, change.new))} |"
+    return f"| {_code(change.path)} | {_code(value_text(change.path, change.before))} | {_code(value_text(change.path, change.new))} |"
 
 
 def resource_section(entry: PlanEntry) -> str:
@@ -116,8 +115,7 @@ def text_lines(plan: BundlePlan) -> list[str]:
     for entry in plan.changed():
         lines.append(f"{entry.action} {entry.label}" + (f"  (destructive: {entry.why()})" if entry.destructive else ""))
         for change in entry.shown_changes()[:FIELDS_PER_RESOURCE]:
-            old = change.old if change.old is not None else change.remote if change.new is None else None
-            lines.append(f"    {change.path}: {value_text(change.path, old)} → {value_text(change.path, change.new)}")
+            lines.append(f"    {change.path}: {value_text(change.path, change.before)} → {value_text(change.path, change.new)}")
     return [*lines, heading(plan)]
 
 
