@@ -31,6 +31,33 @@ def call(Map config = [:]) {
     }
 }
 
+/**
+ * The sweep, for a job the timer starts (docs/jenkins.md): pull-request deployments of the staging
+ * target past sweepOlderThan, or replaced by a newer build, are destroyed. Jenkins runs no build
+ * when a pull request closes (multibranch removes the pull request's job), so this is how a
+ * closed pull request's deployment goes away on Jenkins.
+ *
+ *   bundleopsPipeline.sweep(projectRoot: '.', sweepOlderThan: '7d')
+ */
+def sweep(Map config = [:]) {
+    List<String> problems = Settings.problems(config)
+    if (problems) {
+        error('bundleopsPipeline.sweep: ' + problems.join('; '))
+    }
+    Settings settings = Settings.from(config)
+    stage('bundleops sweep') {
+        onAgent(settings) {
+            Map scmVars = prepareWorkspace()
+            withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment('staging') + ['BUNDLEOPS_SWEEP_OLDER_THAN=' + settings.sweepOlderThan]) {
+                installBundleops(settings)
+                withCredentials(databricksCredentials(settings, 'staging')) {
+                    sh 'bash .bundleops/ci/bundleops.sh sweep'
+                }
+            }
+        }
+    }
+}
+
 /** Stages "bundleops plan" and "bundleops unit", on one agent: the unit tests need no workspace credentials. */
 private Plan planAndUnitTests(Settings settings) {
     Plan plan = null
@@ -83,15 +110,21 @@ private void recordUnitReports(Settings settings, Plan plan) {
     }
 }
 
-/** Approval (if any), then the target's lock, then an agent with the target's credentials. */
+/**
+ * The preview before the approval (when planned), the approval (if any), then the target's lock,
+ * then an agent with the target's credentials.
+ */
 private void runTarget(Settings settings, Plan plan) {
     String target = plan.target
+    if (plan.previewsBeforeApproval()) {
+        previewBeforeApproval(settings, plan)
+    }
     if (plan.needsApproval()) {
         approve(settings, target)
     }
     // A newer build that got this far first makes this one give up (pipeline-milestone-step).
     milestone(ordinal: 1, label: 'bundleops: approved for ' + target)
-    lock(resource: settings.lockName(target, env.JOB_NAME, env.BRANCH_NAME != null), inversePrecedence: true) {
+    lock(resource: settings.lockName(target, env.JOB_NAME, env.BRANCH_NAME != null, plan.deployment), inversePrecedence: true) {
         // The newest waiting build gets the lock first; this milestone then aborts older ones, so
         // an older commit is never deployed over a newer one.
         milestone(ordinal: 2, label: 'bundleops: deploying to ' + target)
@@ -104,14 +137,41 @@ private void runTarget(Settings settings, Plan plan) {
                         unstash(Settings.UNIT_STASH)
                     }
                 }
+                boolean reviewed = plan.previewsBeforeApproval()
+                if (reviewed) {
+                    unstash(Settings.REVIEWED_PLAN_STASH)
+                }
                 try {
                     withCredentials(databricksCredentials(settings, target)) {
-                        runTargetSteps(settings, plan)
+                        withEnv(reviewed ? ['BUNDLEOPS_PLAN_FILE=' + Settings.REVIEWED_PLAN] : []) {
+                            runTargetSteps(settings, plan, reviewed)
+                        }
                     }
                 } finally {
                     recordTargetReports(plan)
                 }
             }
+        }
+    }
+}
+
+/**
+ * Validate and `bundleops preview` on an agent before the approval: the approver reads the plan in
+ * this build's log and summary, and the stashed plan file is what the approved deploy applies.
+ * Holds no lock: it only reads the workspace; the deploy stops if the workspace changed since.
+ */
+private void previewBeforeApproval(Settings settings, Plan plan) {
+    onAgent(settings) {
+        Map scmVars = prepareWorkspace()
+        withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(plan.target) + ['BUNDLEOPS_PLAN_FILE=' + Settings.REVIEWED_PLAN]) {
+            installBundleops(settings)
+            withCredentials(databricksCredentials(settings, plan.target)) {
+                if (plan.runs('validate')) {
+                    sh 'bash .bundleops/ci/bundleops.sh validate'
+                }
+                sh 'bash .bundleops/ci/bundleops.sh preview'
+            }
+            stash(name: Settings.REVIEWED_PLAN_STASH, includes: Settings.REVIEWED_PLAN)
         }
     }
 }
@@ -131,9 +191,13 @@ private void approve(Settings settings, String target) {
     }
 }
 
-private void runTargetSteps(Settings settings, Plan plan) {
-    if (plan.runs('validate')) {
+/** The planned steps in order; validate and preview are skipped when they ran before the approval (`reviewed`). */
+private void runTargetSteps(Settings settings, Plan plan, boolean reviewed) {
+    if (plan.runs('validate') && !reviewed) {
         sh 'bash .bundleops/ci/bundleops.sh validate'
+    }
+    if (plan.runs('preview') && !reviewed) {
+        sh 'bash .bundleops/ci/bundleops.sh preview'
     }
     if (plan.runs('deploy')) {
         sh 'bash .bundleops/ci/bundleops.sh deploy'

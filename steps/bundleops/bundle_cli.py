@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bundleops.auth.policy import check_auth_type
+from bundleops.deployments import naming
+from bundleops.deployments.naming import Deployment
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import redact
 from bundleops.step import StepRun, check_bundle_target
@@ -83,6 +85,8 @@ class DatabricksCli:
     version: tuple[int, ...]
     # Seconds a `validate` or `summary` may take (for_step sets it from auth.retry_timeout_seconds).
     time_limit: float = 300 + STARTUP_SECONDS
+    # `NAME=VALUE` given as `--var` to every bundle command: a pull request's own deployment (deployments.naming).
+    variables: tuple[str, ...] = ()
 
     @property
     def version_text(self) -> str:
@@ -92,7 +96,7 @@ class DatabricksCli:
         """`databricks bundle <args>` in the project folder, supervised; stderr streamed to our log."""
         limit = self.time_limit if time_limit is None else time_limit
         process = subprocess.Popen(
-            [self.path, "bundle", *args], cwd=project_root,
+            [self.path, "bundle", *args, *self.variable_flags()], cwd=project_root,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
         )
         stdout: list[str] = []
@@ -108,6 +112,9 @@ class DatabricksCli:
             reader.join(timeout=STOP_GRACE_SECONDS)
         return CliResult(ending.returncode, "".join(stdout), "".join(stderr), command=f"databricks bundle {' '.join(args)}",
                          timed_out_after=limit if ending.timed_out else None, signal_name=ending.signal_name)
+
+    def variable_flags(self) -> list[str]:
+        return [flag for assignment in self.variables for flag in ("--var", assignment)]
 
     def summary(self, project_root: Path, target: str) -> dict[str, Any]:
         """`bundle summary -o json`: the resolved bundle with the ids of deployed resources."""
@@ -131,7 +138,7 @@ class DatabricksCli:
     def rejects_configuration(self, project_root: Path, target: str) -> bool:
         """Whether the bundle, not the workspace, is at fault: the CLI exits 1 for every failure, but
         `validate -o json` still prints the configuration when only the configuration is wrong."""
-        result = subprocess.run([self.path, "bundle", "validate", "-o", "json", "-t", target], cwd=project_root, stdin=subprocess.DEVNULL,
+        result = subprocess.run([self.path, "bundle", "validate", "-o", "json", "-t", target, *self.variable_flags()], cwd=project_root, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True, errors="replace", check=False)
         return result.returncode != 0 and result.stdout.lstrip().startswith("{")
 
@@ -206,7 +213,18 @@ def for_step(run: StepRun) -> DatabricksCli:
     from bundleops.auth.client import verify_environment
 
     check_bundle_target(run)
+    deployment = run_deployment(run)
     check_auth_type(run.context, run.target, run.config, os.environ)
     verify_environment(retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
-    return replace(locate(), time_limit=run.config.auth.retry_timeout_seconds + STARTUP_SECONDS)
+    variables = deployment.cli_variables() if deployment else ()
+    return replace(locate(), time_limit=run.config.auth.retry_timeout_seconds + STARTUP_SECONDS, variables=variables)
+
+
+def run_deployment(run: StepRun) -> Deployment | None:
+    """The pull request's own deployment this step acts on (None: the target's shared one), its variables declared."""
+    deployment = naming.for_context(run.context, run.target, run.config)
+    if deployment is None:
+        return None
+    naming.require_declared(run.project_root, deployment)
+    return Deployment(deployment)
 

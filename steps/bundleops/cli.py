@@ -27,6 +27,8 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.deploy.command",
     "bundleops.testjob.command",
     "bundleops.publish.command",
+    "bundleops.destroy.command",
+    "bundleops.sweep.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
     "bundleops.localworkspace.env_command",

@@ -52,6 +52,29 @@ def regex(default: str) -> Any:
     return field(default=default, metadata={_CHECK: re.compile})
 
 
+DEPLOYMENT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+
+
+def deployment_pattern_problem(pattern: str) -> str | None:
+    """Why a `pull_requests.deployment` pattern cannot name a deployment, or None.
+
+    The id becomes a workspace folder, a job-name prefix and (through presets) part of schema
+    names, so it is kept to lower-case letters, digits and inner dashes; `{number}` exactly once
+    makes ids of different pull requests differ and lets destroy/sweep read the number back.
+    """
+    if pattern.count("{number}") != 1:
+        return "must hold {number} exactly once"
+    sample = pattern.replace("{number}", "12345")
+    if not DEPLOYMENT_ID.fullmatch(sample):
+        return "gives ids such as " + repr(sample) + ", not 1-40 lower-case letters, digits and inner '-'"
+    return None
+
+
+def deployment_pattern(default: str) -> Any:
+    """A field holding a deployment id pattern (checked when bundleops.yml is read)."""
+    return field(default=default, metadata={_CHECK: deployment_pattern_problem})
+
+
 @dataclass(frozen=True)
 class RuleCondition:
     """What a promotion rule matches. Absent keys match anything.
@@ -66,6 +89,8 @@ class RuleCondition:
     target_branch: str | None = None
     tag: str | None = None
     fork: bool | None = None
+    # `open` or `closed` (the CI's pull-request-closed event: GitHub `closed`, GitLab stop job).
+    pull_request_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +173,13 @@ class SonarConfig:
 
 
 @dataclass(frozen=True)
+class PullRequestsConfig:
+    # The deployment id of a pull request's own staging deployment (`{number}`: its number); it names
+    # the deployment's workspace folder and prefixes its resource names (docs/pull-request-deployments.md).
+    deployment: str = deployment_pattern("pr-{number}")
+
+
+@dataclass(frozen=True)
 class PublishConfig:
     # Failed tests annotated on the file and line (GitHub shows at most 10 error annotations per step).
     max_annotations: int = bounded(10, 0, 1000, "annotations")
@@ -167,6 +199,7 @@ class ProjectConfig:
     test: TestConfig = field(default_factory=TestConfig)
     sonar: SonarConfig = field(default_factory=SonarConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    pull_requests: PullRequestsConfig = field(default_factory=PullRequestsConfig)
     # Where the file was read from (None: defaults only).
     source: str | None = None
 
@@ -236,6 +269,15 @@ def _check(spec: dataclasses.Field[Any], value: Any, source: str, path: str) -> 
                 fix=f"fix {path} in {source}: a Python regular expression, for example {spec.default!r}",
                 code=ExitCode.BAD_INPUT,
             ) from None
+    if check is deployment_pattern_problem and value is not None:
+        problem = deployment_pattern_problem(value)
+        if problem:
+            raise BundleopsError(
+                f"{source}: {path} {value!r} {problem}",
+                fix=f"set {path} in {source} to a pattern holding {{number}} once, lower-case letters, digits and inner '-' only, "
+                f"for example {spec.default!r} (see docs/pull-request-deployments.md)",
+                code=ExitCode.BAD_INPUT,
+            )
     return value
 
 

@@ -30,7 +30,7 @@ from bundleops.plan import roles
 from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
 
 # Steps that hand the bundle to the databricks CLI.
-BUNDLE_STEPS = ("validate", "preview", "deploy", "test")
+BUNDLE_STEPS = ("validate", "preview", "deploy", "test", "destroy", "sweep")
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,10 @@ _WHOLE_EXPRESSION = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.DOTALL)
 _EMBEDDED_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
 PARAMETER_TYPES = ("string", "boolean", "number", "object")
-CONSUMER_KEYS = {"trigger", "pr", "resources", "extends"}
+CONSUMER_KEYS = {"trigger", "pr", "schedules", "resources", "extends"}
+# Predefined variables Azure knows when it compiles the templates ("Use predefined variables":
+# the column "Available in templates?"); template expressions read them as variables['...'].
+TEMPLATE_VARIABLES = ("Build.Reason", "Build.SourceBranch")
 TEMPLATE_KEYS = {"parameters", "stages"}
 
 
@@ -271,9 +274,10 @@ def _repositories(consumer: dict, sources: Mapping[str, Path], where: str) -> di
     return found
 
 
-def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path]) -> CompiledPipeline:
+def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path], predefined: Mapping[str, str] | None = None) -> CompiledPipeline:
     """Read the consumer file, resolve `extends` into its template (from `sources`: repository name
-    -> local folder, the source override) and expand every template expression."""
+    -> local folder, the source override) and expand every template expression. Of `predefined`,
+    the TEMPLATE_VARIABLES are what `variables[...]` reads at compile time (none: every one is null)."""
     where = consumer_file.name
     consumer = load_yaml(consumer_file.read_text(encoding="utf-8"))
     if not isinstance(consumer, dict):
@@ -297,7 +301,8 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path]) -> Compil
     twhere = str(extends["template"])
     _check_keys(template, TEMPLATE_KEYS, twhere)
     parameters = resolve_parameters(template.get("parameters") or [], extends.get("parameters") or {}, twhere)
-    stages = _expand(template.get("stages") or [], Context(twhere, {"parameters": parameters}), f"{twhere}.stages")
+    variables = {name: value for name, value in (predefined or {}).items() if name in TEMPLATE_VARIABLES}
+    stages = _expand(template.get("stages") or [], Context(twhere, {"parameters": parameters, "variables": variables}), f"{twhere}.stages")
     return CompiledPipeline(consumer, template_file, repositories, parameters, stages)
 
 
@@ -320,9 +325,11 @@ def _filter_allows(spec: Any, value: str, where: str) -> bool:
 
 
 def triggered(consumer: dict, reason: str, branch: str | None, tag: str | None, target_branch: str | None) -> bool:
-    """Whether the consumer's `trigger:` (CI) or `pr:` (pull request) starts a run for this event.
+    """Whether the consumer's `trigger:` (CI), `pr:` (pull request) or `schedules:` starts a run for this event.
     A missing `trigger:` means every branch, as on Azure; `pr:` applies to GitHub and Bitbucket
     repositories (Azure Repos uses a branch policy, which the runner stands in for)."""
+    if reason == "Schedule":
+        return any(_filter_allows((schedule or {}).get("branches"), branch or "", "schedules.branches") for schedule in consumer.get("schedules") or [])
     if reason == "PullRequest":
         spec = consumer.get("pr", {"branches": {"include": ["*"]}})
         if spec == "none":
@@ -1054,7 +1061,7 @@ def run_pipeline(
     """Compile the consumer file and run it for the event the predefined variables describe.
 
     Raises PipelineError when the consumer's trigger (or pr) filter does not start a run for it."""
-    compiled = compile_pipeline(consumer_file, sources)
+    compiled = compile_pipeline(consumer_file, sources, predefined)
     source_branch = predefined.get("Build.SourceBranch", "")
     tag = source_branch.removeprefix("refs/tags/") if source_branch.startswith("refs/tags/") else None
     branch = source_branch.removeprefix("refs/heads/") if source_branch.startswith("refs/heads/") else None

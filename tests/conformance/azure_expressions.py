@@ -274,6 +274,9 @@ def _call(node: Call, context: Context) -> Any:
         _arity(node, 2, context)
         result = equal(evaluate(arguments[0], context), evaluate(arguments[1], context))
         return result if name == "eq" else not result
+    if name == "iif":  # the chosen branch only, as Azure evaluates it
+        _arity(node, 3, context)
+        return evaluate(arguments[1] if to_bool(evaluate(arguments[0], context)) else arguments[2], context)
     if name == "not":
         _arity(node, 1, context)
         return not to_bool(evaluate(arguments[0], context))

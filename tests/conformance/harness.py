@@ -25,14 +25,27 @@ from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENDORS = ("github", "azure", "gitlab", "jenkins", "bitbucket")
 EVENTS = ("pull_request", "push")
+# The end of a pull request, as each CI system can run something for it, and the schedule that
+# sweeps what no event removed (issue 13). A CI system without a close event says why.
+CLOSED = "pull_request_closed"
+SCHEDULE = "schedule"
+CLOSE_EVENTS = {
+    "github": "a `pull_request` event with action `closed` (merged or not): the caller's workflow lists `closed` in `types:`",
+    "gitlab": "the merge request's environment stop job (`on_stop`), which GitLab runs when the merge request is merged or closed, or after `auto_stop_in`",
+}
+NO_CLOSE_EVENT = {
+    "azure": "Azure Pipelines' triggers are CI, pull-request validation, schedules and pipeline completion: none runs when a pull request is completed or abandoned",
+    "jenkins": "a multibranch project removes the pull request's job when the pull request closes and builds nothing for it",
+    "bitbucket": "Bitbucket Pipelines start on a push, a pull request created or updated, a tag, a schedule or by hand: none on a merged or declined pull request",
+}
 FEATURE_BRANCH = "feature/orders"
 PR_NUMBER = 7
 PR_TITLE = "Add daily revenue"
 # Values an attacker controls in a pull request: none may be executed by a template.
 INJECTION_BRANCH = 'feature/$(touch pwned)-`touch pwned`-";touch pwned;"-${{github.token}}'
 INJECTION_TITLE = 'Fix $(touch pwned) `touch pwned` "; touch pwned; " ${{ github.token }}'
-# Steps that take the plan's target.
-TARGETED = ("validate", "deploy", "test")
+# Steps that take the plan's target (or, for the sweep, the target whose deployments it removes).
+TARGETED = ("validate", "preview", "deploy", "test", "destroy", "sweep")
 
 
 @dataclass(frozen=True)
@@ -122,10 +135,11 @@ def run_vendor(
     project = workdir / EXAMPLE_INPUTS["project_name"]
     if edit is not None:
         edit(project)
-    make_repository(project, FEATURE_BRANCH if event == "pull_request" else "main")
+    pull_request = event in ("pull_request", CLOSED)
+    make_repository(project, FEATURE_BRANCH if pull_request else "main")
     trace_file = workdir / "trace.jsonl"
     env = pipeline_env(workspace, trace_file)
-    if event == "pull_request":
+    if pull_request:
         env["BUNDLEOPS_TEST_BRANCH"] = branch or FEATURE_BRANCH
         env["BUNDLEOPS_TEST_PR_TITLE"] = title or PR_TITLE
     runner = importlib.import_module(f"tests.conformance.runners.{vendor}")

@@ -42,9 +42,11 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     record = recorded(run)
     _, target = harness.planned_steps("azure", event, run.project)
     stages = {stage["name"]: stage["result"] for stage in record["stages"]}
-    assert stages == {"plan": "Succeeded", **{t: ("Succeeded" if t == target else "Skipped") for t in ("dev", "staging", "prod")}}
+    previewed = "Succeeded" if target == "prod" else "Skipped"  # the plan shown before the approval
+    assert stages == {"plan": "Succeeded", **{t: ("Succeeded" if t == target else "Skipped") for t in ("dev", "staging", "prod")}, "prod_preview": previewed}
     (deployment,) = [job for job in record["jobs"] if job["kind"] == "deployment"]
-    assert deployment["environment"] == {"dev": "dev", "staging": "staging", "prod": "production"}[target]
+    # A pull request's own deployment goes through the environment without the exclusive lock.
+    assert deployment["environment"] == {"dev": "dev", "staging": "staging-pull-requests", "prod": "production"}[target]
     # The reports reach Azure's Tests and Code Coverage tabs, holding the unit tests of the plan stage.
     published = {step["kind"]: step["files"] for step in record["steps"] if step["stage"] == target and step["kind"].startswith("task:Publish")}
     assert published["task:PublishTestResults@2"] and published["task:PublishCodeCoverageResults@2"]
@@ -72,16 +74,17 @@ def test_pull_request_variables_reach_bundleops(conformance_runs: harness.RunCac
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
     run = harness.run_with_failing_plan("azure", tmp_path)
     stages = {stage["name"]: stage["result"] for stage in recorded(run)["stages"]}
-    assert stages == {"plan": "Failed", "dev": "Skipped", "staging": "Skipped", "prod": "Skipped"}
+    assert stages == {"plan": "Failed", "dev": "Skipped", "staging": "Skipped", "prod_preview": "Skipped", "prod": "Skipped"}
 
 
-def test_a_rejected_approval_keeps_prod_from_deploying(tmp_path: Path) -> None:
-    """The production environment's Approvals check says no: the prod stage fails before any step."""
+def test_a_rejected_approval_keeps_prod_from_deploying(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """The production environment's Approvals check says no, after the approver saw the plan
+    (prod_preview): the prod stage fails before any step, and nothing is deployed."""
     project = tmp_path / "orders_pipeline"
     render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, tmp_path)
     harness.make_repository(project, "main")
     trace = tmp_path / "trace.jsonl"
-    env = harness.pipeline_env(harness.unreachable_workspace(tmp_path), trace)
+    env = harness.pipeline_env(conformance_workspace, trace)
     asked: list[tuple[str, str]] = []
 
     def reject_production(environment: str, stage: str) -> bool:
@@ -93,7 +96,8 @@ def test_a_rejected_approval_keeps_prod_from_deploying(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.stage("prod").result == "Failed" and result.stage("prod").approved is False
     assert not any(job.stage == "prod" for job in result.jobs), "no prod job may start without approval"
-    assert harness.steps_run(trace) == [("unit", None)]
+    assert result.stage("prod_preview").result == "Succeeded"
+    assert harness.steps_run(trace) == [("unit", None), ("validate", "prod"), ("preview", "prod")]
 
 
 def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> None:

@@ -25,8 +25,12 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     else:
         assert "bundleops-prod" in run.log and "PASS  bundleops-prod" in run.log
     # --shell-isolation: the unit reports reach the target job only through the plan job's artifacts.
+    # A merge request deploys its own deployment in bundleops-staging-pr; the shared staging job ends at once.
     _, target = harness.planned_steps("gitlab", event, run.project)
-    harness.assert_published_unit_tests(run.project / ".gitlab-ci-local" / "artifacts" / f"bundleops-{target}" / "test-results")
+    job = f"bundleops-{target}-pr" if event == "pull_request" else f"bundleops-{target}"
+    if event == "pull_request":
+        assert "the plan's deployment is 'pr-7': another job runs it" in run.log
+    harness.assert_published_unit_tests(run.project / ".gitlab-ci-local" / "artifacts" / job / "test-results")
 
 
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:

@@ -41,9 +41,14 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     assert [call["name"] for call in steps_named(calls, "stage")] == ["bundleops plan", "bundleops unit", f"bundleops {target}"]
     assert steps_named(calls, "lock")[0]["resource"] == f"bundleops-{runner.FOLDER}/orders_pipeline-{target}"
     assert all(call["inNode"] for call in steps_named(calls, "sh")), "every sh runs on an agent"
-    # Two node blocks, two fresh workspaces: the unit reports reach the target stage only by stash.
-    assert len(steps_named(calls, "node")) == 2
-    assert [call["name"] for call in steps_named(calls, "unstash")] == [steps_named(calls, "stash")[0]["name"]]
+    # Fresh workspaces per node block: the unit reports (and, for prod, the reviewed plan made on
+    # its own agent before the approval) reach the target stage only by stash.
+    steps, _ = harness.planned_steps("jenkins", event, run.project)
+    gated = "preview" in steps and target == "prod"
+    assert len(steps_named(calls, "node")) == (3 if gated else 2)
+    stashed = [call["name"] for call in steps_named(calls, "stash")]
+    assert [call["name"] for call in steps_named(calls, "unstash")] == stashed
+    assert stashed == ["bundleops-unit-reports", *(["bundleops-reviewed-plan"] if gated else [])]
     junit = steps_named(calls, "junit")
     assert [(call["stage"], call["testResults"]) for call in junit] == [(f"bundleops {target}", "test-results/junit.xml")]
     coverage = steps_named(calls, "recordCoverage")
@@ -77,15 +82,26 @@ def test_prod_waits_for_approval_outside_any_node_and_lock(conformance_runs: har
 def test_credentials_are_bound_only_around_the_target_steps(event: str, conformance_runs: harness.RunCache) -> None:
     calls = calls_of(conformance_runs.get("jenkins", event))
     _, target = harness.planned_steps("jenkins", event, conformance_runs.get("jenkins", event).project)
-    (binding,) = steps_named(calls, "withCredentials")
-    assert binding["bindings"] == [
-        {"kind": "usernamePassword", "credentialsId": f"databricks-{target}", "usernameVariable": "DATABRICKS_CLIENT_ID", "passwordVariable": "DATABRICKS_CLIENT_SECRET"}
-    ]
+    bindings = steps_named(calls, "withCredentials")
+    expected = [{"kind": "usernamePassword", "credentialsId": f"databricks-{target}", "usernameVariable": "DATABRICKS_CLIENT_ID", "passwordVariable": "DATABRICKS_CLIENT_SECRET"}]
+    assert bindings and all(binding["bindings"] == expected for binding in bindings)
+    needing = {"validate", "preview", "deploy", "test", "publish"}
     for call in steps_named(calls, "sh"):
+        command = call["script"].removeprefix("bash .bundleops/ci/bundleops.sh ")
+        assert command != call["script"], call["script"]
         has_secret = "DATABRICKS_CLIENT_SECRET" in call["envNames"]
-        needs_secret = call["index"] > binding["index"]
-        assert has_secret == needs_secret, f"{call['script']} in stage {call['stage']}: secret bound={has_secret}"
-        assert call["script"].startswith("bash .bundleops/ci/bundleops.sh "), call["script"]
+        assert has_secret == (command in needing), f"{call['script']} in stage {call['stage']}: secret bound={has_secret}"
+
+
+def test_prod_shows_the_plan_before_the_approval_and_applies_it_after(conformance_runs: harness.RunCache) -> None:
+    calls = calls_of(conformance_runs.get("jenkins", "push"))
+    scripts = [(call["index"], call["script"].split()[-1], call["envNames"]) for call in steps_named(calls, "sh")]
+    (approval,) = steps_named(calls, "input")
+    (preview,) = [item for item in scripts if item[1] == "preview"]
+    (deploy,) = [item for item in scripts if item[1] == "deploy"]
+    assert preview[0] < approval["index"] < deploy[0], "the approver sees the plan; the deploy comes after"
+    assert "BUNDLEOPS_PLAN_FILE" in preview[2] and "BUNDLEOPS_PLAN_FILE" in deploy[2], "the deploy applies the plan the preview kept"
+    assert [item[1] for item in scripts].count("validate") == 1, "validated once, before the approval"
 
 
 def test_a_plan_without_a_target_records_the_unit_reports_and_binds_nothing(tmp_path: Path) -> None:

@@ -31,10 +31,10 @@ def expected_context(vendor: str, scenario: str) -> dict:
     if vendor == "jenkins":
         name = {"pull_request": f"PR-{s.PR}", "fork_pull_request": f"PR-{s.PR}", "push_default": "main", "push_other": s.FEATURE, "tag": s.TAG, "manual": "main"}[scenario]
         run_url = f"https://ci.acme.example/job/orders/job/{name}/3/"
-    base = dict(vendor=vendor, target_branch=None, default_branch="main", pr_number=None, tag=None, is_fork=False, run_url=run_url, author=AUTHORS[vendor])
+    base = dict(vendor=vendor, target_branch=None, default_branch="main", pr_number=None, tag=None, is_fork=False, run_url=run_url, author=AUTHORS[vendor], pull_request_state=None)
     if scenario in ("pull_request", "fork_pull_request"):
         author = "dana" if vendor == "jenkins" else AUTHORS[vendor]
-        return {**base, "event": "pull_request", "branch": s.FEATURE, "target_branch": "main", "pr_number": s.PR, "sha": s.HEAD_SHA, "author": author, "is_fork": scenario == "fork_pull_request"}
+        return {**base, "event": "pull_request", "branch": s.FEATURE, "target_branch": "main", "pr_number": s.PR, "sha": s.HEAD_SHA, "author": author, "is_fork": scenario == "fork_pull_request", "pull_request_state": "open"}
     if scenario == "tag":
         return {**base, "event": "tag", "branch": None, "sha": s.PUSH_SHA, "tag": s.TAG}
     branch = s.FEATURE if scenario == "push_other" else "main"

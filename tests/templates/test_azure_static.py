@@ -218,25 +218,42 @@ def test_the_access_token_and_secrets_reach_only_the_target_jobs() -> None:
     assert "variables" not in plan_job, "the plan job references no variable group (no credentials)"
 
 
+STAGING_ENVIRONMENT = "${{ iif(eq(variables['Build.Reason'], 'PullRequest'), parameters.pullRequestEnvironment, parameters.stagingEnvironment) }}"
+
+
 def test_target_stages_differ_only_in_their_target() -> None:
+    """Differing on purpose: a pull request's staging deployment uses an environment without the
+    exclusive lock, and prod waits for prod_preview (the plan shown before its approval)."""
     document = template()
     stages = {stage["stage"]: stage for stage in document["stages"]}
-    assert list(stages) == ["plan", *TARGETS]
+    assert list(stages) == ["plan", "dev", "staging", "prod_preview", "prod"]
 
     def normalised(target: str) -> str:
         stage = copy.deepcopy(stages[target])
-        text = json.dumps(stage, sort_keys=True)
+        (job,) = stage["jobs"]
+        if target == "staging":
+            assert job["environment"] == STAGING_ENVIRONMENT
+            job["environment"] = "${{ parameters.stagingEnvironment }}"
+        if target == "prod":
+            assert stage.pop("dependsOn") == ["plan", "prod_preview"]
+            stage["dependsOn"] = "plan"
+            steps = job["strategy"]["runOnce"]["deploy"]["steps"]
+            (reviewed,) = [step for step in steps if step.get("artifact") == "bundleops-prod-plan"]
+            steps.remove(reviewed)
+            assert reviewed["condition"] == "and(succeeded(), eq(variables.bundleopsRunPreview, 'true'))"
+            stage["condition"] = "and(succeeded(), eq(dependencies.plan.outputs['plan.plan.target'], 'prod'))"
+        text = json.dumps(stage, sort_keys=True).replace("bundleops-prod-plan", "REVIEWED_PLAN")  # the same artifact in every stage
         text = text.replace(f"parameters.{target}", "parameters.TARGET").replace(TARGETS[target], "TARGETEnvironment")
-        text = text.replace(", ne(variables['Build.Reason'], 'PullRequest')", "")
         return re.sub(rf"\b{target}\b", "TARGET", text)
 
     assert normalised("dev") == normalised("staging") == normalised("prod")
-    for target, stage in stages.items():
-        if target == "plan":
-            continue
+    for target in TARGETS:
+        stage = stages[target]
         assert f"eq(dependencies.plan.outputs['plan.plan.target'], '{target}')" in stage["condition"]
         (job,) = stage["jobs"]
-        assert job["deployment"] == target and job["environment"] == f"${{{{ parameters.{TARGETS[target]} }}}}"
+        assert job["deployment"] == target
+        if target != "staging":
+            assert job["environment"] == f"${{{{ parameters.{TARGETS[target]} }}}}"
         assert stage["lockBehavior"] == "sequential"
         tasks = [step["task"] for step in job["strategy"]["runOnce"]["deploy"]["steps"] if "task" in step]
         assert {"PublishTestResults@2", "PublishCodeCoverageResults@2"} <= set(tasks)
@@ -244,6 +261,25 @@ def test_target_stages_differ_only_in_their_target() -> None:
             if step.get("task", "").startswith("Publish"):
                 assert step["condition"] == "always()", f"{target}: reports are published even when a step failed"
     assert "ne(variables['Build.Reason'], 'PullRequest')" in stages["prod"]["condition"], "a pull request never reaches the prod stage"
+
+
+def test_the_preview_runs_before_deploy_and_before_the_prod_approval() -> None:
+    document = template()
+    stages = {stage["stage"]: stage for stage in document["stages"]}
+    for where, step in scripts(document):
+        if "bundleops deploy" in step["bash"]:
+            body = step["bash"]
+            assert body.index("bundleops validate") < body.index("bundleops preview") < body.index("bundleops deploy"), where
+            assert 'SYSTEM_ACCESSTOKEN="$comment_token" bundleops preview' in body, "the comment's token goes to the preview explicitly"
+            assert '${reviewed:+--plan-file "$reviewed"}' in body
+            assert step["env"]["SYSTEM_ACCESSTOKEN"] == "$(System.AccessToken)"
+    gate = stages["prod_preview"]
+    (job,) = gate["jobs"]
+    assert "environment" not in job and "deployment" not in job, "no environment: no approval before the plan is shown"
+    assert "eq(dependencies.plan.outputs['plan.plan.run_preview'], 'true')" in gate["condition"]
+    (keep,) = [step for step in job["steps"] if "publish" in step]
+    assert keep == {"publish": "test-results/bundle-plan.json", "artifact": "bundleops-prod-plan", "displayName": "Keep the plan for the approved deploy"}
+    assert "or(eq(dependencies.prod_preview.result, 'Succeeded'), eq(dependencies.prod_preview.result, 'Skipped'))" in stages["prod"]["condition"]
 
 
 def test_docs_show_the_consumer_file_the_conformance_suite_runs(consumer: Path) -> None:
@@ -269,3 +305,31 @@ def test_the_credential_guards_drop_what_the_auth_type_does_not_use(secret: str,
     env = {"PATH": "/usr/bin:/bin", "DATABRICKS_CLIENT_SECRET": secret, "DATABRICKS_AUTH_TYPE": auth_type, "SYSTEM_ACCESSTOKEN": "token"}
     result = subprocess.run(["bash", "--noprofile", "--norc", "-c", "\n".join([*guards, probe])], env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(("reason", "environment"), [("PullRequest", "staging-pull-requests"), ("IndividualCI", "staging")])
+def test_a_pull_request_deploys_staging_through_an_environment_without_the_exclusive_lock(reason: str, environment: str, consumer: Path) -> None:
+    """Build.Reason is known when Azure compiles the template: a pull request's own deployment uses
+    the pull-request environment (no Exclusive lock check), the shared staging keeps its own."""
+    from tests.conformance.azure_expander import compile_pipeline
+
+    compiled = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT}, {"Build.Reason": reason, "System.AccessToken": "not-compiled-in"})
+    (job,) = next(stage for stage in compiled.stages if stage["stage"] == "staging")["jobs"]
+    assert job["environment"] == environment
+    assert "not-compiled-in" not in json.dumps(compiled.stages), "only the variables Azure knows at compile time"
+
+
+def test_the_sweep_template_matches_the_schema_and_runs_only_bundleops_sweep(tmp_path: Path) -> None:
+    from tests.conformance.azure_expander import compile_pipeline
+
+    sweep = REPO_ROOT / "azure" / "bundleops-sweep.yml"
+    assert check_jsonschema(sweep).returncode == 0
+    documented = re.search(r"<!-- sweep-file: azure-pipelines-sweep\.yml -->\n```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert documented, f"{DOCS} shows no sweep pipeline"
+    consumer = tmp_path / "azure-pipelines-sweep.yml"
+    consumer.write_text(documented.group(1), encoding="utf-8")
+    document = load_yaml(documented.group(1))
+    assert document["trigger"] == "none" and document["pr"] == "none" and document["schedules"][0]["always"] is True
+    compiled = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT})
+    scripts = [step["bash"] for stage in compiled.stages for job in stage["jobs"] for step in job["steps"] if "bash" in step]
+    assert 'bundleops sweep --project-root "$BUNDLEOPS_PROJECT_ROOT" --target staging --older-than "$BUNDLEOPS_OLDER_THAN"' in scripts[-1]

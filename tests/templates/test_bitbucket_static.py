@@ -27,6 +27,8 @@ CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 ATTACKER_CONTROLLED = re.compile(r"BITBUCKET_(BRANCH|TAG|PR_\w+|BOOKMARK)")
 INSTALL = f'python3 -m pip install --quiet --disable-pip-version-check "${{BUNDLEOPS_SOURCE:-bundleops[local]=={__version__}}}"'
 TARGET_STEPS = {"bundleops dev": ("test", None), "bundleops staging": ("staging", None), "bundleops prod": ("production", "manual")}
+# Steps that read an environment's variables without its deployment lock (`environment:`).
+UNLOCKED_STEPS = {"bundleops prod preview": "production", "bundleops sweep": "staging"}
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,8 @@ def test_every_file_matches_the_bitbucket_schema(consumer: Path, resolved_repo: 
     ("pipeline", "steps"),
     [
         ("pull-requests.**", ["bundleops plan and unit tests", "bundleops dev", "bundleops staging"]),
-        ("branches.main", ["bundleops plan and unit tests", "bundleops dev", "bundleops staging", "bundleops prod"]),
+        ("branches.main", ["bundleops plan and unit tests", "bundleops dev", "bundleops staging", "bundleops prod preview", "bundleops prod"]),
+        ("custom.bundleops-sweep", ["bundleops sweep"]),
     ],
 )
 @pytest.mark.parametrize("variant", ["copy-paste", "shared via import"])
@@ -87,19 +90,31 @@ def test_consumer_file_imports_the_release_and_copy_paste_version_is_the_same_pi
 def test_steps_pin_the_release_gate_prod_and_use_deployments_with_oidc() -> None:
     shared = yaml.safe_load(SHARED.read_text(encoding="utf-8"))
     assert shared["export"] is True
-    for pipeline in shared["definitions"]["pipelines"].values():
+    pipelines = shared["definitions"]["pipelines"]
+    for name, pipeline in pipelines.items():
         for item in pipeline:
             step = item["step"]
             assert step["oidc"] is True, step["name"]
             assert INSTALL in step["script"], f"{step['name']} does not install bundleops {__version__}"
-            if step["name"] in TARGET_STEPS:
+            if step["name"] == "bundleops staging" and name == "bundleops-pull-request":
+                assert (step.get("environment"), "deployment" in step) == ("staging", False), "pull requests take no deployment lock"
+            elif step["name"] in TARGET_STEPS:
                 assert (step.get("deployment"), step.get("trigger")) == TARGET_STEPS[step["name"]]
                 assert step["artifacts"] == ["test-results/**"]
+            elif step["name"] in UNLOCKED_STEPS:
+                assert (step.get("environment"), "deployment" in step, "trigger" in step) == (UNLOCKED_STEPS[step["name"]], False, False)
             else:
                 assert "deployment" not in step and "trigger" not in step
                 # bb-run's host mode shares one folder between steps; on Bitbucket only artifacts carry
                 # the plan and the unit reports to the later steps.
                 assert step["artifacts"] == ["test-results/**", ".bundleops/reports/**"]
+    names = [item["step"]["name"] for item in pipelines["bundleops-branch"]]
+    assert names.index("bundleops prod preview") == names.index("bundleops prod") - 1, "the plan is shown right before the gate"
+    script = "\n".join(pipelines["bundleops-branch"][-1]["step"]["script"])
+    assert "BUNDLEOPS_GATED=true" in script and '${reviewed:+--plan-file "$reviewed"}' in script
+    assert script.index("bundleops validate") < script.index("bundleops preview") < script.index("bundleops deploy")
+    (sweep,) = [item["step"] for item in pipelines["bundleops-sweep"]]
+    assert sweep["script"][-1] == 'bundleops sweep --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}" --target staging --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:-7d}"'
 
 
 def test_scripts_read_no_attacker_controlled_value() -> None:

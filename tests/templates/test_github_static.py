@@ -153,13 +153,13 @@ def test_composite_steps_receive_inputs_only_through_env() -> None:
 
 
 def test_the_plan_outputs_reach_the_target_jobs() -> None:
-    expected = {"target", "steps", "requires_approval", *(f"run_{step}" for step in STEP_NAMES)}
+    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in STEP_NAMES)}
     plan_action = load(REPO_ROOT / "github-actions" / "plan" / "action.yml")
     assert set(plan_action["outputs"]) == expected
     workflow = load(WORKFLOW)
     assert set(workflow["jobs"]["plan"]["outputs"]) == expected
     used = set(re.findall(r"needs\.plan\.outputs\.(\w+)", WORKFLOW.read_text(encoding="utf-8")))
-    assert used <= expected and {"target", "run_validate", "run_deploy", "run_test", "run_publish", "run_unit"} <= used
+    assert used <= expected and {"target", "run_validate", "run_preview", "run_deploy", "run_test", "run_publish", "run_unit", "run_destroy", "deployment"} <= used
 
 
 def _generic(job: dict[str, Any], target: str) -> str:
@@ -173,17 +173,77 @@ def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -
     assert jobs["plan"]["permissions"] == {"contents": "read"}, "the plan and unit tests need no token and no workspace"
     for target in ROLES:
         job = jobs[target]
-        assert job["needs"] == "plan"
-        assert job["if"] == f"needs.plan.outputs.target == '{target}'"
         assert job["environment"] == f"${{{{ inputs.{target}_environment }}}}"
-        assert job["concurrency"] == {"group": f"bundleops-{target}", "cancel-in-progress": False}
-        assert job["permissions"] == {"id-token": "write", "contents": "read"}
         uploads = [step for _, step in steps_of({"jobs": {target: job}}) if "upload-artifact" in step.get("uses", "")]
         assert [step["with"]["path"] for step in uploads] == ["test-results/"] and uploads[0]["if"] == "always()"
-    generic = {target: _generic(jobs[target], target) for target in ROLES}
-    assert len(set(generic.values())) == 1, "the target jobs differ in more than their target"
+    for target in ("dev", "staging"):
+        assert jobs[target]["needs"] == "plan"
+        assert jobs[target]["if"] == f"needs.plan.outputs.target == '{target}'"
+        assert jobs[target]["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}, "the preview comments on the pull request"
+    assert jobs["prod"]["permissions"] == {"id-token": "write", "contents": "read"}, "prod runs for no pull request"
+    generic = {target: _generic(jobs[target], target) for target in ("dev", "staging")}
+    assert len(set(generic.values())) == 1, "the dev and staging jobs differ in more than their target"
     defaults = {name: spec["default"] for name, spec in workflow[True]["workflow_call"]["inputs"].items()}
     assert (defaults["dev_environment"], defaults["staging_environment"], defaults["prod_environment"]) == ("dev", "staging", "production")
+
+
+def test_pull_requests_run_in_parallel_and_the_shared_targets_one_at_a_time() -> None:
+    """A pull request's own deployment is its own concurrency group (a newer run of it replaces the
+    older); prod and the shared staging keep one group each and never cancel a deploy in progress."""
+    jobs = load(WORKFLOW)["jobs"]
+    for target in ("dev", "staging"):
+        assert jobs[target]["concurrency"] == {
+            "group": f"bundleops-{target}${{{{ needs.plan.outputs.deployment && format('-{{0}}', needs.plan.outputs.deployment) || '' }}}}",
+            "cancel-in-progress": "${{ needs.plan.outputs.deployment != '' }}",
+        }
+    assert jobs["prod"]["concurrency"] == {"group": "bundleops-prod", "cancel-in-progress": False}
+
+
+def _step_names(job: dict[str, Any]) -> list[str]:
+    return [step.get("id") or step["name"] for step in job["steps"]]
+
+
+def test_the_preview_runs_after_validate_and_before_deploy_and_before_the_prod_gate() -> None:
+    jobs = load(WORKFLOW)["jobs"]
+    for target in ("dev", "staging"):
+        names = _step_names(jobs[target])
+        assert names.index("validate") < names.index("preview") < names.index("deploy"), names
+        (preview,) = [step for step in jobs[target]["steps"] if step.get("id") == "preview"]
+        assert preview["if"] == "needs.plan.outputs.run_preview == 'true'"
+        assert preview["env"]["GITHUB_TOKEN"] == "${{ github.token }}", "the comment's token, explicitly and only on this step"
+    gate = jobs["prod-preview"]
+    assert gate["if"] == "needs.plan.outputs.target == 'prod' && needs.plan.outputs.run_preview == 'true'"
+    assert gate["environment"] == "${{ inputs.prod_preview_environment }}", "no reviewers: the plan is shown before the approval"
+    names = _step_names(gate)
+    assert names.index("validate") < names.index("preview"), names
+    (keep,) = [step for step in gate["steps"] if "upload-artifact" in step.get("uses", "")]
+    assert keep["with"] == {"name": "bundleops-prod-plan", "path": "test-results/bundle-plan.json", "if-no-files-found": "error"}
+    prod = jobs["prod"]
+    assert prod["needs"] == ["plan", "prod-preview"] and "needs.prod-preview.result != 'failure'" in prod["if"]
+    (download,) = [step for step in prod["steps"] if step.get("with", {}).get("name") == "bundleops-prod-plan"]
+    (deploy,) = [step for step in prod["steps"] if step.get("id") == "deploy"]
+    assert download["with"]["path"] == ".bundleops/reviewed-plan"
+    assert deploy["with"]["plan-file"] == "${{ needs.prod-preview.result == 'success' && '.bundleops/reviewed-plan/bundle-plan.json' || '' }}"
+
+
+def test_a_closed_pull_request_runs_its_planned_destroy_and_the_schedule_sweeps() -> None:
+    """The closed event is planned like any other (bundleops plans `destroy` for it); the template
+    only routes the schedule, which `bundleops plan` has no step for, to the sweep job."""
+    jobs = load(WORKFLOW)["jobs"]
+    assert jobs["plan"]["if"] == "github.event_name != 'schedule'"
+    assert jobs["sweep"]["if"] == "github.event_name == 'schedule'"
+    for target in ("dev", "staging"):
+        (destroy,) = [step for step in jobs[target]["steps"] if "/destroy@" in step.get("uses", "")]
+        assert destroy["if"] == "needs.plan.outputs.run_destroy == 'true'"
+        assert destroy["with"] == {"project-root": "${{ inputs.project_root }}", "target": target}
+    assert not any("/destroy@" in step.get("uses", "") for step in jobs["prod"]["steps"])
+    (sweep,) = [step for step in jobs["sweep"]["steps"] if "/sweep@" in step.get("uses", "")]
+    assert sweep["with"]["older-than"] == "${{ inputs.sweep_older_than }}"
+    run_lines = {path.parent.name: load(path)["runs"]["steps"][-1].get("run", "") for path in ACTIONS}
+    assert run_lines["destroy"] == 'bundleops destroy --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET"'
+    assert run_lines["sweep"] == 'bundleops sweep --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET" --older-than "$BUNDLEOPS_OLDER_THAN"'
+    assert run_lines["deploy"].endswith('${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}')
+    assert run_lines["preview"].endswith('${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}')
 
 
 def test_secrets_reach_only_the_steps_that_need_them() -> None:
@@ -202,9 +262,9 @@ def test_secrets_reach_only_the_steps_that_need_them() -> None:
             assert "secrets." not in yaml.safe_dump(inputs), f"{job_id} {step.get('name')}: a secret as an action input"
             secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
             if secrets:
-                assert job_id in ROLES, f"the {job_id} job gets {secrets}"
+                assert job_id in (*ROLES, "prod-preview", "sweep"), f"the {job_id} job gets {secrets}"
                 allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
-                assert re.search(r"/(validate|deploy|test|publish|quality-gate)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
+                assert re.search(r"/(validate|preview|deploy|test|publish|quality-gate|destroy|sweep)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
         assert setups == 1, f"{job_id} sets up bundleops once"
 
 
@@ -225,11 +285,15 @@ def test_the_consumer_file_calls_this_release_on_the_right_events(rendered_consu
     consumer = load(rendered_consumer)
     assert rendered_consumer.read_text(encoding="utf-8") == CONSUMER.read_text(encoding="utf-8"), "a plain file, copied as is"
     assert (EXAMPLE_DIR / runner.CONSUMER_FILE).read_text(encoding="utf-8") == CONSUMER.read_text(encoding="utf-8"), "re-render the example"
-    assert consumer[True] == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"], "tags": ["v*"]}}
+    assert consumer[True] == {
+        "pull_request": {"branches": ["main"], "types": ["opened", "synchronize", "reopened", "closed"]},
+        "push": {"branches": ["main"], "tags": ["v*"]},
+        "schedule": [{"cron": "17 3 * * *"}],
+    }
     assert consumer["permissions"] == {}
     (job,) = consumer["jobs"].values()
     assert job["uses"] == f"{runner.LIBRARY}/.github/workflows/bundleops.yml@{TAG}"
-    assert job["permissions"] == {"contents": "read", "id-token": "write"}, "a called workflow gets at most the caller's permissions"
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}, "a called workflow gets at most the caller's permissions"
     declared = set(load(WORKFLOW)[True]["workflow_call"]["secrets"])
     assert isinstance(job["secrets"], dict) and set(job["secrets"]) <= declared, "explicit secrets (zizmor: secrets-inherit), only declared ones"
 

@@ -78,12 +78,19 @@ def test_expanded_pipeline_matches_the_gitlab_ci_schema(project: Path, tmp_path:
     assert jobs["bundleops-plan"]["artifacts"]["reports"]["dotenv"] == "test-results/bundleops.env"
 
 
+SHARED = {"plan": "on_success", "dev": "on_success", "staging": "on_success"}
+GATED = {**SHARED, "prod-preview": "on_success", "prod": "manual"}
 PIPELINES = {
-    "merge request": ({"CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BRANCH": ""}, {"plan": "on_success", "dev": "on_success", "staging": "on_success"}),
-    "default branch": ({"CI_PIPELINE_SOURCE": "push"}, {"plan": "on_success", "dev": "on_success", "staging": "on_success", "prod": "manual"}),
-    "release tag": ({"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "", "CI_COMMIT_TAG": "v1.2.0"}, {"plan": "on_success", "dev": "on_success", "staging": "on_success", "prod": "manual"}),
-    "feature branch": ({"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature/orders"}, {"plan": "on_success", "dev": "on_success", "staging": "on_success"}),
+    "merge request": (
+        {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_BRANCH": ""},
+        {**SHARED, "staging-pr": "on_success", "staging-pr-stop": "manual"},
+    ),
+    "default branch": ({"CI_PIPELINE_SOURCE": "push"}, GATED),
+    "release tag": ({"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "", "CI_COMMIT_TAG": "v1.2.0"}, GATED),
+    "feature branch": ({"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature/orders"}, SHARED),
     "branch with an open MR": ({"CI_PIPELINE_SOURCE": "push", "CI_OPEN_MERGE_REQUESTS": "data-platform/orders_pipeline!7"}, {}),
+    "scheduled sweep": ({"CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_SWEEP": "true"}, {"sweep": "on_success"}),
+    "other schedule": ({"CI_PIPELINE_SOURCE": "schedule"}, GATED),
 }
 
 
@@ -93,7 +100,8 @@ def test_each_pipeline_gets_its_jobs_and_prod_only_behind_a_manual_gate(project:
     listing = gitlab_ci_local(project, "--list-csv", variables={**variables, "CI_DEFAULT_BRANCH": "main"})
     rows = list(csv.DictReader(io.StringIO(listing[listing.index("name;"):]), delimiter=";"))
     assert {row["name"].removeprefix("bundleops-"): row["when"] for row in rows} == expected
-    assert all(row["allowFailure"] == "false" for row in rows), "a failed or unapproved prod job must block the pipeline"
+    failing = {row["name"] for row in rows if row["allowFailure"] != "false"}
+    assert failing <= {"bundleops-staging-pr-stop"}, "a failed or unapproved prod job must block the pipeline; only the stop job may fail"
     if rows:
         gitlab_ci_local(project, "--validate-dependency-chain", variables={**variables, "CI_DEFAULT_BRANCH": "main"})
 
@@ -124,3 +132,35 @@ def test_docs_show_the_consumer_file_the_conformance_suite_runs(project: Path) -
     block = re.search(r"<!-- consumer-file: \.gitlab-ci\.yml -->\n```yaml\n(.*?)```", text, re.DOTALL)
     assert block, f"{DOCS} has no consumer-file block"
     assert block.group(1) == (project / ".gitlab-ci.yml").read_text(encoding="utf-8")
+
+
+def test_merge_requests_deploy_in_parallel_and_their_environment_stops_with_a_destroy(project: Path) -> None:
+    """A merge request's own deployment has no resource group and may be interrupted by a newer
+    pipeline; the shared staging and prod keep theirs. Merging or closing the merge request (or
+    auto_stop_in) starts the stop job, which destroys that deployment."""
+    jobs = yaml.safe_load(gitlab_ci_local(project, "--preview"))
+    own, stop = jobs["bundleops-staging-pr"], jobs["bundleops-staging-pr-stop"]
+    assert "resource_group" not in own and own["interruptible"] is True
+    assert own["environment"] == {"name": "staging/pr-$CI_MERGE_REQUEST_IID", "deployment_tier": "staging", "on_stop": "bundleops-staging-pr-stop", "auto_stop_in": "1 week"}
+    assert (own["variables"]["BUNDLEOPS_JOB_DEPLOYMENT"], jobs["bundleops-staging"]["variables"]["BUNDLEOPS_JOB_DEPLOYMENT"]) == ("own", "")
+    assert stop["environment"] == {"name": own["environment"]["name"], "action": "stop"} and stop["needs"] == []
+    assert stop["script"] == [
+        'bundleops plan --outputs --project-root "$BUNDLEOPS_PROJECT_ROOT"',
+        """if grep -qx 'run_destroy=true' test-results/bundleops.env; then bundleops destroy --project-root "$BUNDLEOPS_PROJECT_ROOT" --target staging; fi""",
+    ], "the stop runs what bundleops plans for a closed merge request"
+    for shared in ("bundleops-staging", "bundleops-prod"):
+        assert jobs[shared]["interruptible"] is False and jobs[shared]["resource_group"].startswith("bundleops-")
+    sweep = jobs["bundleops-sweep"]
+    assert sweep["script"] == ['bundleops sweep --project-root "$BUNDLEOPS_PROJECT_ROOT" --target staging --older-than "$BUNDLEOPS_SWEEP_OLDER_THAN"']
+    assert sweep["variables"]["BUNDLEOPS_SWEEP_OLDER_THAN"] == "7d"
+
+
+def test_the_preview_runs_before_deploy_and_prod_applies_the_plan_shown_before_its_gate(project: Path) -> None:
+    jobs = yaml.safe_load(gitlab_ci_local(project, "--preview"))
+    script = "\n".join(jobs["bundleops-staging"]["script"])
+    assert script.index("bundleops validate") < script.index("bundleops preview") < script.index("bundleops deploy")
+    assert '${reviewed:+--plan-file "$reviewed"}' in script
+    gate, prod = jobs["bundleops-prod-preview"], jobs["bundleops-prod"]
+    assert gate["environment"] == {"name": "production", "action": "prepare"} and gate["artifacts"]["paths"] == ["test-results/"]
+    assert "when" not in gate["rules"][-1], "the preview runs at once, before the manual gate"
+    assert [need["job"] for need in prod["needs"]] == ["bundleops-plan", "bundleops-prod-preview"] and prod["variables"]["BUNDLEOPS_GATED"] == "true"

@@ -32,7 +32,7 @@ CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.CONSUMER_FIL
 SINGLE_QUOTED_SH = re.compile(r"sh\s*\(?\s*(?:script\s*:\s*)?'")
 # Variables the shell resource may read: its own inputs and locals. Anything a pull request's author
 # controls (CHANGE_*, BRANCH_NAME, GIT_*) is read by bundleops, never by shell text.
-SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "command", "root", "1"}
+SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "BUNDLEOPS_PLAN_FILE", "BUNDLEOPS_SWEEP_OLDER_THAN", "command", "root", "1"}
 
 
 def groovy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -116,7 +116,7 @@ def test_the_shell_resource_reads_only_the_library_variables_and_knows_every_com
     assert read <= SCRIPT_VARIABLES, f"the script reads {sorted(read - SCRIPT_VARIABLES)}"
     library = (LIBRARY / "vars" / "bundleopsPipeline.groovy").read_text(encoding="utf-8")
     commands = set(re.findall(r"sh 'bash \.bundleops/ci/bundleops\.sh (\w+)'", library))
-    assert commands == {"setup", "plan", "unit", "validate", "deploy", "test", "publish"}
+    assert commands == {"setup", "plan", "unit", "validate", "preview", "deploy", "test", "publish", "sweep"}
     handled = set(re.findall(r"^\s+([\w |]+)\)$", text, re.MULTILINE))
     assert commands <= {word.strip() for group in handled for word in group.split("|")}
 
@@ -196,7 +196,9 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
             credentials: [orders.credentialsId('prod'), orders.credentialsId('staging')],
             submitters: [orders.submitter('prod'), orders.submitter('staging')],
             locks: [orders.lockName('prod', 'data-platform/orders/PR-7', true), orders.lockName('staging', 'data-platform/orders/PR-7', true),
-                    orders.lockName('dev', 'orders', false)],
+                    orders.lockName('dev', 'orders', false), orders.lockName('staging', 'data-platform/orders/PR-7', true, 'pr-7'),
+                    orders.lockName('staging', 'data-platform/orders/PR-8', true, 'pr-8'), orders.lockName('prod', 'data-platform/orders/main', true, '')],
+            sweep: [Settings.from([:]).sweepOlderThan, Settings.from([sweepOlderThan: '36h']).sweepOlderThan, problems([sweepOlderThan: ''])],
             environment: Settings.from([:]).environment() + Settings.from([targets: [prod: [host: 'https://prod.example.com']]]).targetEnvironment('prod'),
         ])
         """,
@@ -212,7 +214,15 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
     assert result["root"] == "bundles/orders"
     assert result["credentials"] == ["orders-prod", "databricks-staging"]
     assert result["submitters"] == ["leads", None]
-    assert result["locks"] == ["shared-prod", "bundleops-data-platform/orders-staging", "bundleops-orders-dev"]
+    assert result["locks"] == [
+        "shared-prod",
+        "bundleops-data-platform/orders-staging",
+        "bundleops-orders-dev",
+        "bundleops-data-platform/orders-staging-pr-7",
+        "bundleops-data-platform/orders-staging-pr-8",
+        "shared-prod",
+    ], "each pull request's own deployment has its own lock; the shared targets keep theirs"
+    assert result["sweep"] == ["7d", "36h", "sweepOlderThan must be a non-empty string"]
     assert result["environment"] == [
         "BUNDLEOPS_PROJECT_ROOT=.",
         f"BUNDLEOPS_SOURCE=bundleops[local]=={__version__}",
@@ -238,6 +248,10 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
             newStep: plan('target=dev\nsteps=unit lint\nrequires_approval=false\n'),
             badTarget: plan('target=qa\nsteps=unit\nrequires_approval=false\n'),
             targetSteps: [Plan.parse(full).hasTargetSteps(), Plan.parse('target=dev\nsteps=unit\nrequires_approval=false').hasTargetSteps()],
+            pullRequest: plan('target=staging\nsteps=unit validate preview deploy test publish\nrequires_approval=false\ndeployment=pr-7\n'),
+            gated: [Plan.parse('target=prod\nsteps=unit validate preview deploy publish\nrequires_approval=true\ndeployment=\n').previewsBeforeApproval(),
+                    Plan.parse('target=staging\nsteps=unit validate preview deploy\nrequires_approval=false\ndeployment=pr-7\n').previewsBeforeApproval(),
+                    Plan.parse(full).previewsBeforeApproval()],
         ])
         """,
     )
@@ -248,3 +262,6 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
     assert "the step 'lint', which this library cannot run" in result["newStep"]
     assert "target 'qa'" in result["badTarget"]
     assert result["targetSteps"] == [True, False]
+    assert result["pullRequest"] == "target staging (deployment pr-7), steps unit validate preview deploy test publish, approval not required"
+    assert result["gated"] == [True, False, False], "only a gated target previews before its approval"
+

@@ -71,7 +71,7 @@ def azure(url: str) -> InstallStep:
     """Azure: a secret pipeline variable, mapped by the step's `env:` (`$(PIP_INDEX_URL)` expanded)."""
     document = load_yaml((REPO_ROOT / "azure" / "bundleops.yml").read_text(encoding="utf-8"))
     steps = [step for step in _azure_steps(document) if step.get("displayName") == "Install bundleops"]
-    assert len(steps) == 4 and all(step == steps[0] for step in steps), "one install step per job, all alike"
+    assert len(steps) == 5 and all(step == steps[0] for step in steps), "one install step per job (plan, three targets, prod_preview), all alike"
     assert steps[0]["env"] == {"BUNDLEOPS_SOURCE": "${{ parameters.bundleopsSource }}", "PIP_INDEX_URL": "$(PIP_INDEX_URL)"}
     return InstallStep(steps[0]["bash"], {"BUNDLEOPS_SOURCE": MISSING, "PIP_INDEX_URL": url}, f"##vso[task.setsecret]{url}")
 

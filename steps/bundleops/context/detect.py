@@ -29,4 +29,6 @@ def detect(config: ProjectConfig | None = None, environ: Mapping[str, str] | Non
     context = READERS[vendor](environ) if vendor in READERS else local.from_git(cwd or Path.cwd())
     if context.default_branch is None:
         context = dataclasses.replace(context, default_branch=config.default_branch)
+    if context.event == "pull_request" and context.pull_request_state is None:
+        context = dataclasses.replace(context, pull_request_state="open")
     return context

@@ -65,6 +65,7 @@ def from_environment(environ: Mapping[str, str]) -> CIContext:
             author=(pull.get("user") or {}).get("login") or nonempty(environ, "GITHUB_ACTOR"),
             run_url=run_url,
             is_fork=bool(head_repo and repo and head_repo != repo),
+            pull_request_state="closed" if payload.get("action") == "closed" else "open",
         )
     return CIContext(
         vendor="github",

@@ -51,5 +51,7 @@ def from_environment(environ: Mapping[str, str]) -> CIContext:
             pr_number=optional_int(nonempty(environ, "CI_MERGE_REQUEST_IID")),
             sha=nonempty(environ, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or nonempty(environ, "CI_COMMIT_SHA"),
             is_fork=bool(source_project and target_project and source_project != target_project),
+            # The job an environment's `on_stop` (or `auto_stop_in`) runs when the merge request ends.
+            pull_request_state="closed" if environ.get("CI_ENVIRONMENT_ACTION") == "stop" else "open",
         )
     return CIContext(**common, branch=nonempty(environ, "CI_COMMIT_BRANCH"), sha=nonempty(environ, "CI_COMMIT_SHA"), tag=tag)

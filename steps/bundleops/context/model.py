@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 EVENTS = ("pull_request", "push", "tag", "manual", "schedule")
+PULL_REQUEST_STATES = ("open", "closed")
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,9 @@ class CIContext:
 
     branch: for a pull request, its source branch (no `refs/heads/`).
     sha: for a pull request, the head commit, not the merge commit the CI may have checked out.
+    pull_request_state: for a pull request, `closed` when the CI runs because it was closed or
+    merged (GitHub action `closed`, GitLab's environment stop job), else `open`: no CI runs a
+    pull-request pipeline for a closed pull request otherwise. None for other events.
     """
 
     vendor: str
@@ -28,6 +32,7 @@ class CIContext:
     run_url: str | None = None
     tag: str | None = None
     is_fork: bool = False
+    pull_request_state: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -41,6 +46,8 @@ class CIContext:
                 parts.append(f"{name}={value}")
         if self.is_fork:
             parts.append("fork=true")
+        if self.pull_request_state == "closed":
+            parts.append("pull_request_state=closed")
         return " ".join(parts)
 
 

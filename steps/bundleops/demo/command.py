@@ -8,9 +8,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bundleops.demo.pipeline import PipelineResult
+from bundleops.demo import pipeline
+from bundleops.demo.pipeline import Event, PipelineResult
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
 
@@ -18,11 +20,14 @@ NAME = "demo"
 HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
 DESCRIPTION = (
     "Starts the embedded local workspace, copies the example project (examples/orders_pipeline of a\n"
-    "bundleops clone, or --project) into a fresh git repository, and runs two pipelines through every\n"
+    "bundleops clone, or --project) into a fresh git repository, and runs its pipelines through every\n"
     "step, each step a separate process as in CI, with GitLab CI's predefined variables:\n"
-    "  1. a merge request into main: unit, validate, deploy, test (the test job runs on local Spark), publish -> staging\n"
-    "  2. the push to main after the merge: unit, validate, deploy, publish -> prod (approval granted by the demo)\n"
-    "The reports and deployment records are copied to --output (default test-results/).\n"
+    "  1. two merge requests into main at the same time, each in its own staging deployment (pr-1, pr-2):\n"
+    "     unit, validate, deploy, test (the test job runs on local Spark), publish\n"
+    "  2. merge request !1 is merged: its stop job destroys its deployment pr-1 (pr-2 stays)\n"
+    "  3. the push to main after the merge: unit, validate, deploy, publish -> prod (approval granted by the demo)\n"
+    "The reports and deployment records are copied to --output (default test-results/: pull-request/,\n"
+    "pull-request-2/, merge/).\n"
     "No Databricks account is needed; the local workspace and the databricks CLI stand-in live in this process."
 )
 EXAMPLE = "bundleops demo --output test-results"
@@ -38,7 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # The test job runs the test runner on local Spark, and `unit` runs pytest, in this Python.
     require("local", "bundleops demo")
-    from bundleops.demo import pipeline
     from bundleops.localcli.shim import write_shim
     from bundleops.localworkspace import LocalWorkspace
 
@@ -52,14 +56,32 @@ def run(args: argparse.Namespace) -> int:
             project = _repository(source, root / source.name, workspace.host)
             print(f"local workspace on {workspace.host}; project copied to {project}, every target's workspace.host pointed at it", flush=True)
             env = {**workspace.env(), "DATABRICKS_CLI_PATH": str(write_shim(root / "bin"))}
-            results = []
-            for event in (pipeline.merge_request(_head(project)), pipeline.default_branch_push(_head(project))):
-                results.append(pipeline.run(event, project, env))
-                _collect(project, args.output / ("pull-request" if event.variables["CI_PIPELINE_SOURCE"] != "push" else "merge"))
-                if not results[-1].ok:
+            second = _branch(project, root / f"{source.name}-mr2", SECOND_BRANCH)
+            results = _side_by_side([
+                (pipeline.merge_request(_head(project)), project, args.output / "pull-request"),
+                (pipeline.merge_request(_head(second), number=2, branch=SECOND_BRANCH), second, args.output / "pull-request-2"),
+            ], env)
+            for event, output in ((pipeline.merge_request(_head(project), closed=True), None), (pipeline.default_branch_push(_head(project)), args.output / "merge")):
+                if not all(result.ok for result in results):
                     break
+                results.append(pipeline.run(event, project, env))
+                if output:
+                    _collect(project, output)
     _report(results, args.output, time.monotonic() - started)
-    return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 2 else ExitCode.CHECK_FAILED)
+    return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 4 else ExitCode.CHECK_FAILED)
+
+
+SECOND_BRANCH = "feature/refund-statuses"
+
+
+def _side_by_side(runs: list[tuple[Event, Path, Path]], env: dict[str, str]) -> list[PipelineResult]:
+    """Two merge requests' pipelines at the same time, as two CI runners would run them; their output lines are labelled."""
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        futures = [pool.submit(pipeline.run, event, project, env, f"!{event.variables['CI_MERGE_REQUEST_IID']}") for event, project, _ in runs]
+        results = [future.result() for future in futures]
+    for _, project, output in runs:
+        _collect(project, output)
+    return results
 
 
 def _git(project: Path, *args: str) -> str:
@@ -76,6 +98,17 @@ def _repository(source: Path, project: Path, host: str) -> Path:
     _git(project, "add", "--all")
     _git(project, "commit", "--quiet", "--message", "orders_pipeline from the bundleops example")
     return project
+
+
+def _branch(project: Path, clone: Path, branch: str) -> Path:
+    """A second working copy on its own branch with its own change, as a second merge request's runner checks it out."""
+    _git(project.parent, "clone", "--quiet", str(project), str(clone))
+    _git(clone, "checkout", "--quiet", "-b", branch)
+    rules = clone / "src" / "orders_pipeline" / "rules.py"
+    if rules.is_file():
+        rules.write_text(rules.read_text(encoding="utf-8") + f"\n# {branch}: refunds stay out of revenue (reviewed in merge request !2)\n", encoding="utf-8")
+    _git(clone, "commit", "--quiet", "--all", "--allow-empty", "--message", f"{branch}: a change of its own")
+    return clone
 
 
 def _head(project: Path) -> str:
@@ -97,7 +130,8 @@ def _report(results: list[PipelineResult], output: Path, seconds: float) -> None
     print("\n######## demo summary", flush=True)
     for result in results:
         steps = " ".join(f"{step.name}:{'ok' if step.code == 0 else f'exit {step.code}'}({step.seconds:.0f}s)" for step in result.steps)
-        print(f"  {'green' if result.ok else 'RED  '}  {result.event.title} -> {result.target}: {steps}")
+        where = f"{result.target} ({result.deployment})" if result.deployment else result.target
+        print(f"  {'green' if result.ok else 'RED  '}  {result.event.title} -> {where}: {steps}")
     for record in sorted(output.glob("*/deployment-*.json")):
         print(f"  deployment record: {record}")
     for junit in sorted(output.glob("*/junit.xml")):

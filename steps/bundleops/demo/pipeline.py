@@ -26,13 +26,19 @@ class Event:
     variables: dict[str, str]
 
 
-def merge_request(sha: str, project_id: str = "1001") -> Event:
-    return Event("merge request !1 feature/daily-revenue -> main", {
-        "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "1",
-        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature/daily-revenue", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+def merge_request(sha: str, project_id: str = "1001", number: int = 1, branch: str = "feature/daily-revenue", *, closed: bool = False) -> Event:
+    """A merge-request pipeline; `closed`: the job GitLab runs when the merge request is merged or closed
+    (the environment's `on_stop` job, with CI_ENVIRONMENT_ACTION=stop)."""
+    variables = {
+        "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(number),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": branch, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
         "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": sha, "CI_MERGE_REQUEST_PROJECT_ID": project_id,
-        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": project_id, "CI_COMMIT_SHA": sha, "CI_PIPELINE_URL": "http://gitlab.local/demo/orders_pipeline/-/pipelines/1",
-    })
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": project_id, "CI_COMMIT_SHA": sha,
+        "CI_PIPELINE_URL": f"http://gitlab.local/demo/orders_pipeline/-/pipelines/{number}",
+    }
+    if closed:
+        variables["CI_ENVIRONMENT_ACTION"] = "stop"
+    return Event(f"merge request !{number} {branch} -> main" + (" merged (stop job)" if closed else ""), variables)
 
 
 def default_branch_push(sha: str) -> Event:
@@ -54,6 +60,7 @@ class PipelineResult:
     event: Event
     target: str | None
     steps: list[StepResult] = field(default_factory=list)
+    deployment: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,26 +77,41 @@ def _bundleops(args: list[str], project: Path, env: Mapping[str, str], capture: 
                           capture_output=capture, check=False, timeout=1800)
 
 
-def run(event: Event, project: Path, workspace_env: Mapping[str, str]) -> PipelineResult:
+def _labelled(args: list[str], project: Path, env: Mapping[str, str], label: str) -> int:
+    """A step whose every output line starts with `[label]`: two pipelines printing at once stay readable."""
+    process = subprocess.Popen([sys.executable, "-m", "bundleops", *args], cwd=project, env=dict(env), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, errors="replace")
+    for line in process.stdout:  # type: ignore[union-attr]
+        _say(line.rstrip("\n"), label)
+    return process.wait(timeout=1800)
+
+
+def _say(text: str, label: str | None) -> None:
+    prefix = f"[{label}] " if label else ""
+    print("\n".join(prefix + line for line in text.splitlines()), flush=True)
+
+
+def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: str | None = None) -> PipelineResult:
+    """Plan, then each planned step as its own process; `label` prefixes the output (a pipeline running beside another)."""
     env = {**clean_environment(os.environ), **workspace_env, "GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main",
            "CI_PROJECT_ID": "1001", "GITLAB_USER_LOGIN": "dana", **event.variables}
-    print(f"\n######## pipeline: {event.title}", flush=True)
+    _say(f"\n######## pipeline: {event.title}", label)
     planned = _bundleops(["plan", "--format", "json", "--project-root", "."], project, env, capture=True)
     if planned.returncode != 0:
-        print(planned.stdout + planned.stderr, flush=True)
+        _say(planned.stdout + planned.stderr, label)
         return PipelineResult(event, None, [StepResult("plan", planned.returncode, 0.0)])
     plan = json.loads(planned.stdout)
-    result = PipelineResult(event, plan["target"])
-    print(f"plan: target {plan['target']}, steps {', '.join(plan['steps'])} ({plan['reason']})", flush=True)
+    result = PipelineResult(event, plan["target"], deployment=plan.get("deployment"))
+    _say(f"plan: target {plan['target']}, deployment {plan.get('deployment') or 'shared'}, steps {', '.join(plan['steps'])} ({plan['reason']})", label)
     if plan["requires_approval"]:
-        print(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", flush=True)
+        _say(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", label)
     for name in plan["steps"]:
         args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else []) + _reviewed_plan(name, plan)
         started = time.monotonic()
-        completed = _bundleops(args, project, env)
-        result.steps.append(StepResult(name, completed.returncode, time.monotonic() - started))
-        if completed.returncode != 0:
-            print(f"step {name} failed (exit {completed.returncode}): the pipeline stops here", flush=True)
+        code = _labelled(args, project, env, label) if label else _bundleops(args, project, env).returncode
+        result.steps.append(StepResult(name, code, time.monotonic() - started))
+        if code != 0:
+            _say(f"step {name} failed (exit {code}): the pipeline stops here", label)
             break
     return result
 

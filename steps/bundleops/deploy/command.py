@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 from bundleops import bundle_cli, step
 from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.deploy.variables import deploy_variables
+from bundleops.deployments import naming
 from bundleops.errors import BundleopsError, ExitCode
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
     from bundleops.deploy.leftover import LockStatus
+    from bundleops.deploy.record import DeploymentRecord
 
 NAME = "deploy"
 HELP = "databricks bundle deploy + lock takeover rules + a deployment record (test-results/deployment-<bundle target>.json)"
@@ -56,8 +58,11 @@ def run(args: argparse.Namespace) -> int:
 
     with step.begin(NAME, args) as run:
         cli = bundle_cli.for_step(run)
+        deployment = bundle_cli.run_deployment(run)
         root = run.project_root.resolve()
         before = cli.summary(root, run.bundle_target)
+        if deployment:
+            run.out.info(f"pull-request deployment {deployment.id}: {naming.check_resolved_root(before, deployment)}")
         deployer = Identity.of_bundle(before)
         check_identity(deployer, run.target, run.config)
         variables = deploy_variables(run, before, root)
@@ -74,13 +79,26 @@ def run(args: argparse.Namespace) -> int:
             raise _failure(run, result.stderr, lock, args.plan_file)
         if lock.left:
             run.out.warning(lock.sentence, title="deploy lock left behind")
-        record = DeploymentRecord.build(cli.summary(root, run.bundle_target), run.target_ref, run.context, cli.version_text)
+        after = cli.summary(root, run.bundle_target)
+        record = DeploymentRecord.build(after, run.target_ref, run.context, cli.version_text, deployment.id if deployment else None)
         path = record.write(root / report_dir())
+        if deployment:
+            run.out.info(f"deployment record in the workspace: {_store_record(run, after, record)}")
         run.out.summary(record.markdown())
         run.out.set_output("deployment_record", str(path))
         run.out.info(f"deployed {record.bundle} to {run.target_label}: " + ", ".join(f"{key}={job.get('id')}" for key, job in record.jobs.items()))
         run.out.info(f"deployment record: {path}")
     return int(ExitCode.OK)
+
+
+def _store_record(run: step.StepRun, resolved: dict, record: DeploymentRecord) -> str:
+    """A pull-request deployment's record goes into its workspace folder too: destroy and the sweep read it there."""
+    from bundleops.auth.client import connect
+    from bundleops.deployments import store
+
+    workspace = resolved.get("workspace") or {}
+    client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+    return store.write_record(client, str(workspace.get("root_path")), record.to_dict())
 
 
 def _deploy(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str]) -> CliResult:

@@ -36,9 +36,11 @@ class DeploymentRecord:
     jobs: dict[str, dict[str, str]]
     cli_version: str
     deployed_at: str
+    # The pull request's own deployment (deployments.naming); None: the target's shared deployment.
+    deployment: str | None = None
 
     @classmethod
-    def build(cls, summary: dict[str, Any], target: TargetRef, context: CIContext, cli_version: str) -> DeploymentRecord:
+    def build(cls, summary: dict[str, Any], target: TargetRef, context: CIContext, cli_version: str, deployment: str | None = None) -> DeploymentRecord:
         workspace = summary.get("workspace") or {}
         jobs = {
             key: {name: str(job[name]) for name in ("id", "name", "url") if job.get(name)}
@@ -49,19 +51,23 @@ class DeploymentRecord:
             root_path=workspace.get("root_path"), deployed_by=(workspace.get("current_user") or {}).get("userName"),
             commit=context.sha, branch=context.branch, tag=context.tag, pr_number=context.pr_number, author=context.author,
             run_url=context.run_url, ci_system=context.vendor, event=context.event, jobs=jobs, cli_version=cli_version,
-            deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), deployment=deployment,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     def write(self, report_dir: Path) -> Path:
         path = report_dir / f"deployment-{self.target}.json"
-        write_redacted(path, json.dumps(asdict(self), indent=2) + "\n")
+        write_redacted(path, json.dumps(self.to_dict(), indent=2) + "\n")
         return path
 
     def markdown(self) -> str:
         change = f"PR #{self.pr_number}" if self.pr_number else (self.tag or self.branch or "-")
         rows = "\n".join(f"| `{key}` | {job.get('id', '-')} | {job.get('name', '')} |" for key, job in self.jobs.items())
         return (
-            f"### bundleops deploy: {self.bundle} to {TargetRef(self.role, self.target).describe()}\n\n"
+            f"### bundleops deploy: {self.bundle} to {TargetRef(self.role, self.target).describe()}"
+            + (f", deployment {self.deployment}" if self.deployment else "") + "\n\n"
             f"Commit `{(self.commit or '-')[:12]}` ({change}) by {self.author or '-'}, deployed as `{self.deployed_by or '-'}` "
             f"to {self.workspace_host or '-'} at {self.deployed_at} with databricks CLI {self.cli_version}.\n\n"
             f"| job | id | name |\n|---|---|---|\n{rows}\n"

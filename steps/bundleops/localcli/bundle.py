@@ -2,8 +2,9 @@
 
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
-`run_as`/`permissions` into jobs, apply the mode and the presets, resolve references,
-merge job lists by key, translate task paths written as a variable reference, give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
+`run_as`/`permissions` into jobs, resolve references in the presets, apply the mode and the presets,
+resolve references, merge job lists by key, translate task paths written as a variable reference,
+give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -149,6 +150,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     workspace_paths.apply_defaults(config, user, diagnostics)
     _check_sync(config, diagnostics)
     resources.prepare(config, diagnostics)
+    interpolation.resolve_presets(config)
     presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)

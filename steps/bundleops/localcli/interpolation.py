@@ -169,6 +169,21 @@ def resolve(tree: dict[str, Any], diagnostics: Diagnostics, resource_ids: Mappin
     diagnostics.error("cycle detected in field resolution: a reference refers back to itself (directly or through other references)")
 
 
+def resolve_presets(tree: dict[str, Any]) -> None:
+    """Resolve references inside `presets` before the presets are checked and applied, as the real CLI
+    resolves every section but `resources` first (bundle/phases/initialize.go), so
+    `trigger_pause_status: ${var.x}` is checked as its value. A reference that cannot be resolved yet
+    stays as written for `resolve` to report once."""
+    if not isinstance(tree.get("presets"), dict) or find_cycle(tree):
+        return
+    resolver = _Resolver(tree, {}, Diagnostics())
+    for _ in range(MAX_PASSES):
+        resolver.changed = False
+        tree["presets"] = resolver.walk(tree["presets"], "presets")
+        if not resolver.changed:
+            return
+
+
 def references_in(node: Any) -> set[str]:
     """Every reference left in `node` (used to order job creation by `${resources.jobs.x.id}`)."""
     if isinstance(node, dict):

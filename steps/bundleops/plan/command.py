@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--outputs",
         action="store_true",
-        help="also publish the plan as step outputs for the template (target, steps, requires_approval, run_<step>)",
+        help="also publish the plan as step outputs for the template (target, steps, requires_approval, deployment, run_<step>)",
     )
 
 
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
             f"target            {plan.target or '-'}\n"
             f"steps             {' '.join(plan.steps) or '-'}\n"
             f"requires_approval {str(plan.requires_approval).lower()}\n"
+            f"deployment        {plan.deployment or '-'}\n"
             f"reason            {plan.reason}"
         )
     return 0
@@ -51,5 +52,6 @@ def publish_outputs(plan: Plan, out: CIWriter) -> None:
     out.set_output("target", plan.target or "")
     out.set_output("steps", " ".join(plan.steps))
     out.set_output("requires_approval", str(plan.requires_approval).lower())
+    out.set_output("deployment", plan.deployment or "")
     for name in STEP_NAMES:
         out.set_output(f"run_{name}", str(name in plan.steps).lower())

@@ -8,8 +8,9 @@ from dataclasses import asdict, dataclass
 from typing import Any, Sequence
 
 from bundleops.config import ROLES, ProjectConfig, Rule, RuleCondition
-from bundleops.context.model import EVENTS, CIContext
+from bundleops.context.model import EVENTS, PULL_REQUEST_STATES, CIContext
 from bundleops.context.vendor import VENDORS
+from bundleops.deployments import naming
 from bundleops.errors import BundleopsError
 from bundleops.plan.rules import DEFAULT_BRANCH, DEFAULT_RULES, RELEASE_TAG, STEP_NAMES
 
@@ -20,6 +21,8 @@ class Plan:
     steps: list[str]
     requires_approval: bool
     reason: str
+    # The pull request's own deployment of the target (bundleops.deployments.naming), None: the shared one.
+    deployment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -40,7 +43,8 @@ def roles_that_test(config: ProjectConfig) -> set[str]:
 def make_plan(context: CIContext, config: ProjectConfig) -> Plan:
     for rule in rules_for(config):
         if matches(rule.when, context, config):
-            return Plan(rule.target, list(rule.steps), rule.requires_approval, f"rule {rule.name!r}: {context.describe()}")
+            deployment = naming.for_context(context, rule.target, config)
+            return Plan(rule.target, list(rule.steps), rule.requires_approval, f"rule {rule.name!r}: {context.describe()}", deployment)
     return Plan(None, [], False, f"no rule matched: {context.describe()}")
 
 
@@ -49,6 +53,7 @@ def matches(when: RuleCondition, context: CIContext, config: ProjectConfig) -> b
         when.vendor is None or context.vendor in when.vendor,
         when.event is None or context.event in when.event,
         when.fork is None or context.is_fork == when.fork,
+        when.pull_request_state is None or context.pull_request_state == when.pull_request_state,
         _branch_matches(when.branch, context.branch, context),
         _branch_matches(when.target_branch, context.target_branch, context),
         _tag_matches(when.tag, context.tag, config),
@@ -87,11 +92,14 @@ def _check_rule(rule: Rule, source: str) -> None:
         problems.append(f"target {rule.target!r}")
     problems += [f"vendor {v!r}" for v in rule.when.vendor or () if v not in VENDORS]
     problems += [f"event {e!r}" for e in rule.when.event or () if e not in EVENTS]
+    if rule.when.pull_request_state not in (None, *PULL_REQUEST_STATES):
+        problems.append(f"pull_request_state {rule.when.pull_request_state!r}")
     if problems:
         raise BundleopsError(
             f"{source}: rule {rule.name!r} names an unknown {', '.join(problems)}",
             fix=f"steps: {', '.join(STEP_NAMES)}; targets (roles): {', '.join(ROLES)} or null; "
-            f"vendors: {', '.join(VENDORS)}; events: {', '.join(EVENTS)}",
+            f"vendors: {', '.join(VENDORS)}; events: {', '.join(EVENTS)}; pull_request_state: {', '.join(PULL_REQUEST_STATES)}",
         )
-    if ("deploy" in rule.steps or "test" in rule.steps) and rule.target is None:
-        raise BundleopsError(f"{source}: rule {rule.name!r} deploys or tests but has no target", fix="set target: dev, staging or prod")
+    acting = "deploys or tests" if {"deploy", "test"} & set(rule.steps) else "destroys" if "destroy" in rule.steps else None
+    if acting and rule.target is None:
+        raise BundleopsError(f"{source}: rule {rule.name!r} {acting} but has no target", fix="set target: dev, staging or prod")

@@ -18,6 +18,8 @@ How an Azure Pipelines run is simulated, and where it differs from Azure DevOps:
   (never in a script's environment unless mapped through `env:`, masked in the log). The other
   variables of `env` are pipeline variables (Pipeline settings > Variables). System.AccessToken is a
   fixed fake token: nothing here calls Azure DevOps.
+- The schedule: Build.Reason=Schedule on main runs the project's second pipeline,
+  azure-pipelines-sweep.yml (its `schedules:` must include main).
 - Checks: every environment's checks (approvals, exclusive lock) pass, unless `approve` says no:
   for a push that is the approver who lets prod deploy.
 - Steps run on this machine with the repository's virtualenv first on PATH, where bundleops is
@@ -36,6 +38,8 @@ from tests.conformance import harness
 from tests.conformance.azure_expander import PipelineRun, VariableGroup, run_pipeline
 
 CONSUMER_FILE = "azure-pipelines.yml"
+# The project's second pipeline, scheduled: it extends azure/bundleops-sweep.yml (docs/azure.md).
+SWEEP_FILE = "azure-pipelines-sweep.yml"
 LIBRARY_REPOSITORY = "bundleops/bundleops"
 ORGANIZATION = "https://dev.azure.com/contoso/"
 TEAM_PROJECT = "data-platform"
@@ -71,6 +75,15 @@ def predefined_variables(event: str, project: Path, env: dict[str, str]) -> dict
         "Build.RequestedFor": "Dana Dev",
         "Build.RequestedForEmail": "dana@example.com",
     }
+    if event == harness.SCHEDULE:
+        return {
+            **common,
+            "Build.Reason": "Schedule",
+            "Build.SourceBranch": "refs/heads/main",
+            "Build.SourceBranchName": "main",
+            "Build.SourceVersion": head,
+            "Build.SourceVersionMessage": "Initial project",
+        }
     if event == "push":
         return {
             **common,
@@ -130,7 +143,7 @@ def simulate(
     home = workdir / "home"
     home.mkdir(exist_ok=True)
     return run_pipeline(
-        project / CONSUMER_FILE,
+        project / (SWEEP_FILE if event == harness.SCHEDULE else CONSUMER_FILE),
         sources={LIBRARY_REPOSITORY: harness.REPO_ROOT},
         workdir=workdir,
         predefined={**predefined_variables(event, project, env), **(overrides or {})},

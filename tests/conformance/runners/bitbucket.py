@@ -30,6 +30,7 @@ import yaml
 from tests.conformance import harness
 
 CONSUMER_FILE = "bitbucket-pipelines.yml"
+REPOSITORY = "data-platform/orders_pipeline"
 LIBRARY_REPOSITORY = "bundleops"
 HOST_VARIABLES = ("PATH", "HOME")
 BB_RUN = Path(sys.executable).parent / "bb-run"
@@ -84,6 +85,9 @@ def event_variables(event: str, env: dict[str, str]) -> tuple[str, dict[str, str
     """The pipeline bb-run runs for the event, and the variables Bitbucket sets for it."""
     if event == "push":
         return "branches.main", {"BITBUCKET_BRANCH": "main"}
+    if event == harness.SCHEDULE:
+        # A schedule (Repository settings > Pipelines > Schedules) running the custom pipeline on main.
+        return "custom.bundleops-sweep", {"BITBUCKET_BRANCH": "main"}
     if event != "pull_request":
         raise ValueError(f"bitbucket runner: unknown event {event!r} (expected one of {harness.EVENTS})")
     return "pull-requests.**", {
@@ -111,7 +115,8 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
     consumer.write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
     target, pipeline_variables = event_variables(event, env)
     variables = {name: value for name, value in env.items() if name not in HOST_VARIABLES and not name.startswith("BUNDLEOPS_TEST_")}
-    variables.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", **pipeline_variables)
+    # Bitbucket sets the repository's full name in every pipeline; bb-run does not.
+    variables.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", BITBUCKET_REPO_FULL_NAME=REPOSITORY, **pipeline_variables)
     env_file = workdir / "bb-run.env"
     write_env_file(env_file, variables)
     home = workdir / "home"

@@ -25,7 +25,8 @@ How a GitHub Actions run is simulated, and where it differs from github.com:
   `include-hidden-files`; a missing artifact fails the download). A `uses:` of any other action,
   or an input a stand-in does not implement, is refused before act starts.
 - Events: the event payload (a pull request #7 from BUNDLEOPS_TEST_BRANCH into main with
-  BUNDLEOPS_TEST_PR_TITLE, or a push to refs/heads/main) is a JSON file (`--eventpath`); act derives
+  BUNDLEOPS_TEST_PR_TITLE, the same pull request closed by its merge, a push to refs/heads/main, or
+  the nightly schedule) is a JSON file (`--eventpath`); act derives
   GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_HEAD_REF and GITHUB_BASE_REF from it, as GitHub does. The
   branch name and title reach the run only inside that file.
 - Values: secrets (`--secret-file`), configuration variables of the environments (`--var-file`,
@@ -85,8 +86,10 @@ def event_payload(event: str, project: Path, env: dict[str, str]) -> dict[str, A
     head = harness.git(project, "rev-parse", "HEAD")
     if event == "push":
         return {"ref": "refs/heads/main", "before": "0" * 40, "after": head, "deleted": False, "repository": repository, "pusher": {"name": ACTOR}, "sender": {"login": ACTOR}}
-    if event != "pull_request":
-        raise ValueError(f"github runner: unknown event {event!r} (expected one of {harness.EVENTS})")
+    if event == harness.SCHEDULE:
+        return {"schedule": "17 3 * * *", "repository": repository, "sender": {"login": ACTOR}}
+    if event not in ("pull_request", harness.CLOSED):
+        raise ValueError(f"github runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE)})")
     pull_request = {
         "number": harness.PR_NUMBER,
         "title": env.get("BUNDLEOPS_TEST_PR_TITLE", harness.PR_TITLE),
@@ -94,7 +97,10 @@ def event_payload(event: str, project: Path, env: dict[str, str]) -> dict[str, A
         "head": {"ref": env.get("BUNDLEOPS_TEST_BRANCH", harness.FEATURE_BRANCH), "sha": head, "repo": {"full_name": REPOSITORY}},
         "base": {"ref": "main", "sha": harness.git(project, "rev-parse", "main"), "repo": {"full_name": REPOSITORY}},
     }
-    return {"action": "synchronize", "number": harness.PR_NUMBER, "pull_request": pull_request, "repository": repository, "sender": {"login": ACTOR}}
+    if event == harness.CLOSED:
+        pull_request.update(state="closed", merged=True)
+    action = "closed" if event == harness.CLOSED else "synchronize"
+    return {"action": action, "number": harness.PR_NUMBER, "pull_request": pull_request, "repository": repository, "sender": {"login": ACTOR}}
 
 
 # ------------------------------------------------------------------ files act reads
@@ -293,7 +299,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
         write_dotenv(workdir / f"act.{name}", values)
     command = [
         str(ACT),
-        event,
+        "pull_request" if event == harness.CLOSED else event,
         "--workflows", str(project / CONSUMER_FILE),
         "--eventpath", str(event_file),
         "--platform", "ubuntu-latest=-self-hosted",

@@ -9,7 +9,10 @@ How a GitLab pipeline is simulated, and where it differs from gitlab.com:
 - Pipelines: gitlab-ci-local derives the branch pipeline from git; a merge-request pipeline is made
   from GitLab's predefined variables (CI_PIPELINE_SOURCE=merge_request_event, CI_MERGE_REQUEST_*,
   no CI_COMMIT_BRANCH). gitlab-ci-local sets GITLAB_CI=false on purpose; we set it to true, as on
-  GitLab. For a push, `--manual bundleops-prod` is the person who starts the gated prod job.
+  GitLab. For a push, `--manual bundleops-prod` is the person who starts the gated prod job. A
+  merged merge request is its environment's stop job, run alone (`bundleops-staging-pr-stop`, whose
+  CI_ENVIRONMENT_ACTION gitlab-ci-local sets to `stop`, as GitLab does); the schedule is a
+  `schedule` pipeline with BUNDLEOPS_SWEEP=true, as the documented pipeline schedule sets it.
 - Variables: CI/CD variables (credentials, the trace file, branch name, MR title) go into a
   variables file (mode 0600), never on argv. Values are written with `$` doubled: GitLab's
   "expand variable reference" would otherwise rewrite them; the job sees them verbatim.
@@ -37,6 +40,8 @@ NODE_BIN = harness.REPO_ROOT / "node_modules" / ".bin"
 LIBRARY_PROJECT = "bundleops/bundleops"
 REMOTE = "https://gitlab.example.com/data-platform/orders_pipeline.git"
 GATED_JOB = "bundleops-prod"
+# The stop job of a merge request's environment (on_stop): GitLab starts it when the merge request ends.
+STOP_JOB = "bundleops-staging-pr-stop"
 # Predefined variables this runner sets on purpose (gitlab-ci-local warns about each otherwise).
 PREDEFINED = (
     "GITLAB_CI",
@@ -82,8 +87,10 @@ def event_variables(event: str, project: Path, env: dict[str, str]) -> dict[str,
     variables = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main"}
     if event == "push":
         return {**variables, "CI_PIPELINE_SOURCE": "push"}
-    if event != "pull_request":
-        raise ValueError(f"gitlab runner: unknown event {event!r} (expected one of {harness.EVENTS})")
+    if event == harness.SCHEDULE:
+        return {**variables, "CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_SWEEP": "true"}
+    if event not in ("pull_request", harness.CLOSED):
+        raise ValueError(f"gitlab runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE)})")
     return {
         **variables,
         "CI_PIPELINE_SOURCE": "merge_request_event",
@@ -126,9 +133,12 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
         "--ignore-predefined-vars",
         ",".join(PREDEFINED),
     ]
-    if event == "pull_request":
+    if event in ("pull_request", harness.CLOSED):
         command += ["--unset-variable", "CI_COMMIT_BRANCH"]
-    else:
+    if event == harness.CLOSED:
+        # What GitLab does when the merge request is merged: it runs the environment's stop job.
+        command += ["--manual", STOP_JOB, STOP_JOB]
+    elif event == "push":
         command += ["--manual", GATED_JOB]
     host_env = host_environment(env["PATH"], workdir / "home")
     return subprocess.run(command, cwd=project, env=host_env, capture_output=True, text=True, timeout=600)

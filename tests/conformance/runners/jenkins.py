@@ -20,6 +20,8 @@ How a Jenkins multibranch build is simulated, and where it differs from Jenkins:
   withCredentials binds them, so a step outside it cannot reach them.
 - The build file (variables, credentials, the approver) is written with mode 0600; argv holds
   only paths. Branch name and pull-request title reach the build only as CHANGE_* values.
+- The schedule: the project's sweep job (Jenkinsfile.sweep, a plain Pipeline job started by its
+  timer), with a plain job's variables and no branch.
 - The approval: `input` is answered at once by the approver `release-manager`.
 - Every `node` block gets a fresh workspace (a clone of the project), as if on another agent.
   Steps run on this machine with the repository's virtualenv first on PATH, where bundleops is
@@ -41,6 +43,8 @@ HARNESS = harness.REPO_ROOT / "tests" / "conformance" / "jenkins" / "Harness.gro
 LIBRARY_NAME = "bundleops"
 LIBRARY_DIR = harness.REPO_ROOT / "jenkins"
 CONSUMER_FILE = "Jenkinsfile"
+# The sweep job's script (a plain Pipeline job with a timer; docs/jenkins.md).
+SWEEP_FILE = "Jenkinsfile.sweep"
 JENKINS_URL = "https://jenkins.example.com/"
 FOLDER = "data-platform"
 BUILD_NUMBER = "12"
@@ -49,8 +53,9 @@ TARGETS = ("dev", "staging", "prod")
 # Test-only variables: their values reach the build as CHANGE_BRANCH / CHANGE_TITLE, nothing else.
 TEST_ONLY = ("BUNDLEOPS_TEST_BRANCH", "BUNDLEOPS_TEST_PR_TITLE")
 SECRETS = ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET")
-# Fast JVM start: the harness runs briefly, the pipeline's time is spent in bundleops.
-JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+# Fast JVM start (the harness runs briefly, the pipeline's time is spent in bundleops), and UTF-8
+# output, as Jenkins writes its console log (bundleops prints "old → new").
+JAVA_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Dfile.encoding=UTF-8 -Dsun.stdout.encoding=UTF-8 -Dsun.stderr.encoding=UTF-8"
 
 
 def java_home(env: dict[str, str]) -> str:
@@ -69,6 +74,23 @@ def job_name(event: str, project: Path) -> str:
     return f"{FOLDER}/{project.name}/{branch_job(event)}"
 
 
+def sweep_variables(project: Path) -> dict[str, str]:
+    """A timer-started build of the sweep job: a plain Pipeline job (script path Jenkinsfile.sweep), no branch variables."""
+    name = f"{project.name}-sweep"
+    job_url = f"{JENKINS_URL}job/{FOLDER}/job/{name}/"
+    return {
+        "JENKINS_URL": JENKINS_URL,
+        "JOB_NAME": f"{FOLDER}/{name}",
+        "JOB_BASE_NAME": name,
+        "JOB_URL": job_url,
+        "BUILD_NUMBER": BUILD_NUMBER,
+        "BUILD_ID": BUILD_NUMBER,
+        "BUILD_DISPLAY_NAME": f"#{BUILD_NUMBER}",
+        "BUILD_TAG": f"jenkins-{FOLDER}-{name}-{BUILD_NUMBER}",
+        "BUILD_URL": f"{job_url}{BUILD_NUMBER}/",
+    }
+
+
 def branch_job(event: str) -> str:
     if event == "pull_request":
         return f"PR-{harness.PR_NUMBER}"
@@ -79,6 +101,8 @@ def branch_job(event: str) -> str:
 
 def event_variables(event: str, project: Path, env: dict[str, str]) -> dict[str, str]:
     """What Jenkins sets for a multibranch build of the event (core, branch-api, the branch source)."""
+    if event == harness.SCHEDULE:
+        return sweep_variables(project)
     job = branch_job(event)
     job_url = f"{JENKINS_URL}job/{FOLDER}/job/{project.name}/job/{job}/"
     variables = {
@@ -157,7 +181,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
     workdir.mkdir(parents=True, exist_ok=True)
     build = workdir / "build.json"
     write_private_json(build, build_file(event, project, env))
-    command = harness_command(project / CONSUMER_FILE, project, build, workdir)
+    command = harness_command(project / (SWEEP_FILE if event == harness.SCHEDULE else CONSUMER_FILE), project, build, workdir)
     return subprocess.run(command, cwd=workdir, env=harness_environment(env, workdir / "home"), capture_output=True, text=True, timeout=900)
 
 

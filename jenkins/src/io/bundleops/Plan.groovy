@@ -11,13 +11,15 @@ class Plan implements Serializable {
     private static final long serialVersionUID = 1L
 
     /** Steps this library knows how to run, in the order bundleops plans them. */
-    static final List<String> STEPS = ['unit', 'validate', 'deploy', 'test', 'publish']
+    static final List<String> STEPS = ['unit', 'validate', 'preview', 'deploy', 'test', 'publish']
     static final List<String> REQUIRED = ['target', 'steps', 'requires_approval']
 
     /** '' when the plan chose no target (e.g. a pull request from a fork: unit tests only). */
     String target = ''
     List<String> steps = []
     boolean requiresApproval = false
+    /** The pull request's own deployment of the target (e.g. pr-7); '' for the shared target. */
+    String deployment = ''
 
     /**
      * Why the plan file cannot be used, or null. A step the library does not know means bundleops
@@ -52,6 +54,7 @@ class Plan implements Serializable {
         plan.target = values.target ?: ''
         plan.steps = words(values.steps)
         plan.requiresApproval = values.requires_approval == 'true'
+        plan.deployment = values.deployment ?: ''
         return plan
     }
 
@@ -78,8 +81,13 @@ class Plan implements Serializable {
         return false
     }
 
+    /** The preview is shown before the approval, and the approved deploy applies it. */
+    boolean previewsBeforeApproval() {
+        return runs('preview') && needsApproval()
+    }
+
     String describe() {
-        return 'target ' + (target ?: 'none') + ', steps ' + (steps ? steps.join(' ') : 'none') + ', approval ' + (needsApproval() ? 'required' : 'not required')
+        return 'target ' + (target ?: 'none') + (deployment ? ' (deployment ' + deployment + ')' : '') + ', steps ' + (steps ? steps.join(' ') : 'none') + ', approval ' + (needsApproval() ? 'required' : 'not required')
     }
 
     private static Map<String, String> parseLines(String dotenv) {

@@ -21,7 +21,7 @@ class Settings implements Serializable {
     /** Every key bundleopsPipeline accepts; anything else is refused (a typo must not be ignored). */
     static final List<String> KEYS = [
         'projectRoot', 'bundleopsSource', 'pipIndexCredentialsId', 'python', 'agentLabel', 'authType',
-        'sonar', 'sonarCredentialsId', 'sonarHostUrl', 'approvalTimeoutHours', 'targets',
+        'sonar', 'sonarCredentialsId', 'sonarHostUrl', 'approvalTimeoutHours', 'sweepOlderThan', 'targets',
     ]
     /** Keys of one entry of `targets:`. */
     static final List<String> TARGET_KEYS = ['credentialsId', 'host', 'clientId', 'submitter', 'lock']
@@ -39,6 +39,9 @@ class Settings implements Serializable {
     static final String UNIT_JUNIT_REPORT = '.bundleops/reports/unit/junit.xml'
     static final String UNIT_COVERAGE_REPORT = '.bundleops/reports/unit/coverage.xml'
     static final String UNIT_STASH = 'bundleops-unit-reports'
+    /** The plan `bundleops preview` saves; shown before the approval, applied after it (`deploy --plan-file`). */
+    static final String REVIEWED_PLAN = 'test-results/bundle-plan.json'
+    static final String REVIEWED_PLAN_STASH = 'bundleops-reviewed-plan'
 
     String projectRoot = '.'
     String bundleopsSource = DEFAULT_SOURCE
@@ -51,6 +54,8 @@ class Settings implements Serializable {
     String sonarCredentialsId = 'sonar-token'
     String sonarHostUrl = ''
     int approvalTimeoutHours = 72
+    /** bundleopsPipeline.sweep: pull-request deployments older than this are destroyed (bundleops checks the value). */
+    String sweepOlderThan = '7d'
     Map<String, Map<String, String>> targets = [:]
 
     /** What is wrong with a Jenkinsfile's settings, one message per problem; empty when they are usable. */
@@ -64,7 +69,7 @@ class Settings implements Serializable {
                 found.add("unknown setting '" + key + "' (settings: " + KEYS.join(', ') + ')')
             }
         }
-        for (String key : ['bundleopsSource', 'python', 'authType', 'sonarCredentialsId']) {
+        for (String key : ['bundleopsSource', 'python', 'authType', 'sonarCredentialsId', 'sweepOlderThan']) {
             if (config.containsKey(key) && !nonEmptyString(config[key])) {
                 found.add(key + ' must be a non-empty string')
             }
@@ -112,6 +117,9 @@ class Settings implements Serializable {
         }
         if (config.pipIndexCredentialsId != null) {
             settings.pipIndexCredentialsId = String.valueOf(config.pipIndexCredentialsId).trim()
+        }
+        if (config.containsKey('sweepOlderThan')) {
+            settings.sweepOlderThan = String.valueOf(config.sweepOlderThan)
         }
         if (config.containsKey('python')) {
             settings.python = String.valueOf(config.python)
@@ -208,16 +216,15 @@ class Settings implements Serializable {
 
     /**
      * Lockable resource of the target. By default one per multibranch project and target, so two
-     * builds of one project (a branch and a pull request, or two pull requests) never deploy to the
-     * same target at once, while other projects' deployments are not held up. A bundle deployed
-     * by several Jenkins projects shares a lock only when they set the same `lock:`.
+     * builds of one project (a branch and a pull request) never deploy to the shared target at
+     * once, while other projects' deployments are not held up. A bundle deployed by several
+     * Jenkins projects shares a lock only when they set the same `lock:`. A pull request's own
+     * deployment (`deployment`, e.g. pr-7) has a lock of its own: pull requests deploy in
+     * parallel, and builds of the same pull request still take turns (the milestones abort the older).
      */
-    String lockName(String target, String jobName, boolean multibranch) {
-        String configured = targetValue(target, 'lock')
-        if (configured) {
-            return configured
-        }
-        return 'bundleops-' + projectName(jobName, multibranch) + '-' + target
+    String lockName(String target, String jobName, boolean multibranch, String deployment = '') {
+        String shared = targetValue(target, 'lock') ?: 'bundleops-' + projectName(jobName, multibranch) + '-' + target
+        return deployment ? shared + '-' + deployment : shared
     }
 
     /** The Jenkins project a build belongs to: a multibranch job's full name ends with the branch. */

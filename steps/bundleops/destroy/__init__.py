@@ -1,0 +1,1 @@
+"""`bundleops destroy`: remove a pull request's own staging deployment."""

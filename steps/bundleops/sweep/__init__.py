@@ -1,0 +1,1 @@
+"""`bundleops sweep`: remove expired and replaced pull-request deployments."""

@@ -1,0 +1,104 @@
+"""Pull-request deployments in the conformance workspace, arranged and inspected from outside a CI run.
+
+The destroy and sweep checks need a pull request's own deployment to exist before a vendor's
+close event or schedule runs, and the sweep needs one past its age. They are made the way a CI
+job makes them (`bundleops deploy` of orders_pipeline in a merge-request context), and aged by
+rewriting the deployment record's `deployed_at` in the workspace: the state a deployment left a
+week ago would have. Everything is read back with the SDK over the local workspace's REST API.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from tests.conformance import harness
+from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
+
+# orders_pipeline's staging root (examples/orders_pipeline/databricks.yml) and where bundleops
+# puts a pull request's own deployment of it.
+STAGING_ROOT = "/Workspace/Users/6f1c1a52-2d7e-4c8e-9a51-3b1f0c9e5a11/.bundle/orders_pipeline/staging"
+PULL_REQUEST_FOLDER = STAGING_ROOT + "-pull-requests"
+RECORD = "bundleops/deployment.json"
+
+
+def client(workspace: harness.Workspace):  # -> databricks.sdk.WorkspaceClient
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(host=workspace.host, client_id=workspace.client_id, client_secret=workspace.client_secret, auth_type="oauth-m2m")
+
+
+def merge_request_variables(number: int, project: Path) -> dict[str, str]:
+    """What GitLab sets for a merge-request pipeline of `number` (the context bundleops deploys it in)."""
+    return {
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_MERGE_REQUEST_IID": str(number),
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": harness.FEATURE_BRANCH,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_COMMIT_SHA": harness.git(project, "rev-parse", "HEAD"),
+    }
+
+
+def deploy_pull_request(workspace: harness.Workspace, workdir: Path, number: int, edit: Callable[[Path], None] | None = None) -> str:
+    """orders_pipeline (changed by `edit`) deployed as pull request `number`'s own deployment; returns its folder."""
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "gitlab"}, workdir)
+    project = workdir / EXAMPLE_INPUTS["project_name"]
+    if edit is not None:
+        edit(project)
+    harness.make_repository(project, harness.FEATURE_BRANCH)
+    env = {**harness.pipeline_env(workspace, workdir / "trace.jsonl"), **merge_request_variables(number, project)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bundleops", "deploy", "--project-root", str(project), "--target", "staging"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, f"arranging pr-{number} failed:\n{result.stdout}{result.stderr}"
+    folder = f"{PULL_REQUEST_FOLDER}/pr-{number}"
+    assert f"pr-{number}" in pull_request_deployments(workspace), f"the deploy did not create {folder}"
+    return folder
+
+
+def pull_request_deployments(workspace: harness.Workspace) -> list[str]:
+    """The folders under orders_pipeline's pull-request folder ([] when there is none)."""
+    from databricks.sdk.errors import NotFound
+
+    try:
+        return sorted(str(entry.path).rsplit("/", 1)[-1] for entry in client(workspace).workspace.list(PULL_REQUEST_FOLDER))
+    except NotFound:
+        return []
+
+
+def jobs_named(workspace: harness.Workspace, prefix: str) -> list[str]:
+    """Names of the workspace's jobs that start with `prefix` (a pull-request deployment's `[pr-N]`)."""
+    return sorted(job.settings.name for job in client(workspace).jobs.list() if job.settings and str(job.settings.name).startswith(prefix))
+
+
+def backdate(workspace: harness.Workspace, number: int, days: int) -> None:
+    """The deployment record of pr-`number` says it was deployed `days` ago."""
+    import io
+
+    from databricks.sdk.service.workspace import ImportFormat
+
+    path = f"{PULL_REQUEST_FOLDER}/pr-{number}/{RECORD}"
+    api = client(workspace)
+    record = json.loads(api.workspace.download(path).read())
+    record["deployed_at"] = (datetime.now(timezone.utc) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    api.workspace.upload(path, io.BytesIO(json.dumps(record).encode("utf-8")), format=ImportFormat.AUTO, overwrite=True)
+
+
+def foreign_folder(workspace: harness.Workspace, name: str) -> str:
+    """A folder under the pull-request folder with no record of ours: the sweep must leave it."""
+    import io
+
+    from databricks.sdk.service.workspace import ImportFormat
+
+    folder = f"{PULL_REQUEST_FOLDER}/{name}"
+    api = client(workspace)
+    api.workspace.mkdirs(folder)
+    api.workspace.upload(f"{folder}/notes.md", io.BytesIO(b"someone else's\n"), format=ImportFormat.AUTO, overwrite=True)
+    return folder
