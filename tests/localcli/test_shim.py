@@ -16,7 +16,7 @@ def test_shim_prints_the_contract_version_and_fails_with_exit_1(tmp_path: Path) 
     assert (version.returncode, version.stdout) == (0, "Databricks CLI v1.13.0\n")
     unknown = subprocess.run(["databricks", "bundle", "run", "job"], capture_output=True, text=True, env=env, check=False)
     assert unknown.returncode == 1
-    assert unknown.stderr == "Error: command 'bundle run' is not supported by the databricks CLI stand-in (supported: init, validate, deploy, summary, destroy)\n"
+    assert unknown.stderr == "Error: command 'bundle run' is not supported by the databricks CLI stand-in (supported: init, validate, plan, deploy, summary, destroy)\n"
     bad_flag = subprocess.run(["databricks", "bundle", "deploy", "--nope"], capture_output=True, text=True, env=env, check=False, cwd=tmp_path)
     assert bad_flag.returncode == 1
     assert bad_flag.stderr.startswith("Error: unrecognized arguments: --nope")

@@ -22,6 +22,7 @@ from bundleops.preview.plan_json import BundlePlan
 PROXY = "http://localhost:29418"
 PROXY_ENV = "BUNDLEOPS_BITBUCKET_REPORTS_PROXY"  # tests point it at a loopback stand-in
 DETAILS_CHARS = 2000
+NEEDED = ("BITBUCKET_REPO_FULL_NAME", "BITBUCKET_COMMIT")  # Bitbucket Pipelines sets both in every step
 
 
 def report(plan: BundlePlan, verdict: Verdict, title: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     summary = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.SUMMARY_BYTES,
                               plan_path=str(saved.path.name), where=limits.SUMMARY_PLACES.get(vendor, "the summary"))
     run.out.summary(summary.markdown)
-    if vendor == "bitbucket" and environ.get("BITBUCKET_COMMIT"):
+    if vendor == "bitbucket" and all(environ.get(name) for name in bitbucket_report.NEEDED):
         body = bitbucket_report.report(saved.plan, verdict, title)
         _attempt(run, "the Bitbucket report", "Bitbucket", REPORT_FIX, lambda: bitbucket_report.publish(environ, str(run.bundle_target), body))
     api = comment.comments_for(vendor, environ, run.context.pr_number)
