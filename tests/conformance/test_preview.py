@@ -4,8 +4,11 @@ deploy, and a destructive one holds the deploy back.
 The pull request's own deployment first holds orders_pipeline with one more job (a backfill job).
 The pull request then renames the pipeline's job, changes its task and deletes the backfill job.
 On every CI system the run plans `preview` after validate, the preview lists those three changes
-(its log lines, the text every CI's summary shows), and, without `deploy.auto_approve`, fails with
-exit 1 naming the deletion, so the deploy never starts.
+(its log lines, and the job summary the CI shows: the Markdown file Azure uploads with
+`##vso[task.uploadsummary]` and GitLab, Jenkins and Bitbucket keep in the report folder), and,
+without `deploy.auto_approve`, fails with exit 1 naming the deletion, so the deploy never starts.
+act discards GitHub's step summary (it empties `$GITHUB_STEP_SUMMARY` for every step), so on
+GitHub the log is the trace; tests/steps/test_preview.py reads the summary GitHub's writer makes.
 """
 
 from __future__ import annotations
@@ -51,6 +54,13 @@ def rename_change_and_delete(project: Path) -> None:
     path.write_text(changed, encoding="utf-8")
 
 
+def preview_summary(run_folder: Path) -> str:
+    """The job summary the preview wrote, wherever the CI's runner kept the job's report folder."""
+    found = [text for path in run_folder.rglob("bundleops-summary.md") if "bundleops preview: staging" in (text := path.read_text(encoding="utf-8"))]
+    assert found, f"no job summary with the preview under {run_folder}"
+    return found[0]
+
+
 @pytest.mark.parametrize("vendor", harness.VENDORS)
 def test_a_destructive_pull_request_is_shown_and_held_back(vendor: str, conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
     deployments.deploy_pull_request(conformance_workspace, tmp_path / "base", harness.PR_NUMBER, edit=with_backfill_job)
@@ -64,4 +74,10 @@ def test_a_destructive_pull_request_is_shown_and_held_back(vendor: str, conforma
     assert "spark_python_task.parameters[3]: orders_pipeline → revenue" in log, "the task's changed parameter"
     assert "delete jobs.orders_pipeline_backfill_job  (destructive: removed from the bundle configuration)" in log
     assert "destructive changes held back" in log and "auto_approve: true" in log, "the error names the opt-in"
+    if vendor != "github":
+        summary = preview_summary(tmp_path / "run")
+        assert f"| `name` | `{own} orders_pipeline_job` | `{own} orders_daily_revenue` |" in summary, summary
+        assert "spark_python_task.parameters[3]` | `orders_pipeline` | `revenue` |" in summary, summary
+        assert f"#### `jobs.orders_pipeline_backfill_job` (`{own} orders_pipeline_backfill_job`): delete" in summary, summary
+        assert "**The deploy is held back**" in summary, summary
     assert deployments.jobs_named(conformance_workspace, f"[pr-{harness.PR_NUMBER}] orders_pipeline_backfill_job"), "nothing was deleted"
