@@ -39,7 +39,8 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     calls = calls_of(run)
     _, target = harness.planned_steps("jenkins", event, run.project)
     assert [call["name"] for call in steps_named(calls, "stage")] == ["bundleops plan", "bundleops unit", f"bundleops {target}"]
-    assert steps_named(calls, "lock")[0]["resource"] == f"bundleops-{runner.FOLDER}/orders_pipeline-{target}"
+    own = f"-pr-{harness.PR_NUMBER}" if event == "pull_request" else ""  # a pull request locks only its own deployment
+    assert steps_named(calls, "lock")[0]["resource"] == f"bundleops-{runner.FOLDER}/orders_pipeline-{target}{own}"
     assert all(call["inNode"] for call in steps_named(calls, "sh")), "every sh runs on an agent"
     # Fresh workspaces per node block: the unit reports (and, for prod, the reviewed plan made on
     # its own agent before the approval) reach the target stage only by stash.
@@ -72,7 +73,9 @@ def test_prod_waits_for_approval_outside_any_node_and_lock(conformance_runs: har
     assert approval["approver"] == runner.APPROVER and approval["submitterParameter"] == "BUNDLEOPS_APPROVER"
     timeout = next(call for call in calls if call["step"] == "timeout")
     assert timeout["index"] < approval["index"] and timeout["unit"] == "HOURS"
-    assert approval["index"] < index_of(calls, "lock") < steps_named(calls, "node")[1]["index"]
+    preview_node, target_node = steps_named(calls, "node")[1:]
+    assert preview_node["index"] < approval["index"] and preview_node["locks"] == [], "the plan is shown before the approval, without the lock"
+    assert approval["index"] < index_of(calls, "lock") < target_node["index"]
     milestones = steps_named(calls, "milestone")
     assert [call["ordinal"] for call in milestones] == [1, 2]
     assert milestones[0]["index"] > approval["index"] and milestones[1]["locks"], "the second milestone is passed inside the lock"
