@@ -47,6 +47,21 @@ def merge_request_variables(number: int, project: Path) -> dict[str, str]:
 
 def deploy_pull_request(workspace: harness.Workspace, workdir: Path, number: int, edit: Callable[[Path], None] | None = None) -> str:
     """orders_pipeline (changed by `edit`) deployed as pull request `number`'s own deployment; returns its folder."""
+    _as_pull_request("deploy", workspace, workdir, number, edit)
+    folder = f"{PULL_REQUEST_FOLDER}/pr-{number}"
+    assert f"pr-{number}" in pull_request_deployments(workspace), f"the deploy did not create {folder}"
+    return folder
+
+
+def destroy_pull_request(workspace: harness.Workspace, workdir: Path, number: int) -> None:
+    """Pull request `number`'s own deployment destroyed, as its close job does: a test that arranged
+    one leaves the session's shared workspace as the next test expects it."""
+    _as_pull_request("destroy", workspace, workdir, number, None)
+    assert f"pr-{number}" not in pull_request_deployments(workspace), f"pr-{number} is still there"
+
+
+def _as_pull_request(step: str, workspace: harness.Workspace, workdir: Path, number: int, edit: Callable[[Path], None] | None) -> None:
+    """`bundleops <step> --target staging` of orders_pipeline in pull request `number`'s merge-request context."""
     render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "gitlab"}, workdir)
     project = workdir / EXAMPLE_INPUTS["project_name"]
     if edit is not None:
@@ -54,13 +69,10 @@ def deploy_pull_request(workspace: harness.Workspace, workdir: Path, number: int
     harness.make_repository(project, harness.FEATURE_BRANCH)
     env = {**harness.pipeline_env(workspace, workdir / "trace.jsonl"), **merge_request_variables(number, project)}
     result = subprocess.run(
-        [sys.executable, "-m", "bundleops", "deploy", "--project-root", str(project), "--target", "staging"],
+        [sys.executable, "-m", "bundleops", step, "--project-root", str(project), "--target", "staging"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0, f"arranging pr-{number} failed:\n{result.stdout}{result.stderr}"
-    folder = f"{PULL_REQUEST_FOLDER}/pr-{number}"
-    assert f"pr-{number}" in pull_request_deployments(workspace), f"the deploy did not create {folder}"
-    return folder
+    assert result.returncode == 0, f"{step} of pr-{number} failed:\n{result.stdout}{result.stderr}"
 
 
 def pull_request_deployments(workspace: harness.Workspace) -> list[str]:

@@ -64,20 +64,23 @@ def preview_summary(run_folder: Path) -> str:
 @pytest.mark.parametrize("vendor", harness.VENDORS)
 def test_a_destructive_pull_request_is_shown_and_held_back(vendor: str, conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
     deployments.deploy_pull_request(conformance_workspace, tmp_path / "base", harness.PR_NUMBER, edit=with_backfill_job)
-    run = harness.run_vendor(vendor, "pull_request", conformance_workspace, tmp_path / "run", edit=rename_change_and_delete)
-    assert run.returncode != 0, f"{vendor}: the run must fail when the plan deletes a job without the opt-in"
-    assert harness.comparable(run.steps) == [("unit", None), ("validate", "staging"), ("preview", "staging")], run.steps
-    log = run.log
-    own = f"[pr-{harness.PR_NUMBER}]"
-    assert re.search(r"update jobs\.orders_pipeline_job\s*$", log, re.MULTILINE), log[-6000:]
-    assert f"name: {own} orders_pipeline_job → {own} orders_daily_revenue" in log, "the rename, old → new"
-    assert "spark_python_task.parameters[3]: orders_pipeline → revenue" in log, "the task's changed parameter"
-    assert "delete jobs.orders_pipeline_backfill_job  (destructive: removed from the bundle configuration)" in log
-    assert "destructive changes held back" in log and "auto_approve: true" in log, "the error names the opt-in"
-    if vendor != "github":
-        summary = preview_summary(tmp_path / "run")
-        assert f"| `name` | `{own} orders_pipeline_job` | `{own} orders_daily_revenue` |" in summary, summary
-        assert "spark_python_task.parameters[3]` | `orders_pipeline` | `revenue` |" in summary, summary
-        assert f"#### `jobs.orders_pipeline_backfill_job` (`{own} orders_pipeline_backfill_job`): delete" in summary, summary
-        assert "**The deploy is held back**" in summary, summary
-    assert deployments.jobs_named(conformance_workspace, f"[pr-{harness.PR_NUMBER}] orders_pipeline_backfill_job"), "nothing was deleted"
+    try:
+        run = harness.run_vendor(vendor, "pull_request", conformance_workspace, tmp_path / "run", edit=rename_change_and_delete)
+        assert run.returncode != 0, f"{vendor}: the run must fail when the plan deletes a job without the opt-in"
+        assert harness.comparable(run.steps) == [("unit", None), ("validate", "staging"), ("preview", "staging")], run.steps
+        log = run.log
+        own = f"[pr-{harness.PR_NUMBER}]"
+        assert re.search(r"update jobs\.orders_pipeline_job\s*$", log, re.MULTILINE), log[-6000:]
+        assert f"name: {own} orders_pipeline_job → {own} orders_daily_revenue" in log, "the rename, old → new"
+        assert "spark_python_task.parameters[3]: orders_pipeline → revenue" in log, "the task's changed parameter"
+        assert "delete jobs.orders_pipeline_backfill_job  (destructive: removed from the bundle configuration)" in log
+        assert "destructive changes held back" in log and "auto_approve: true" in log, "the error names the opt-in"
+        if vendor != "github":
+            summary = preview_summary(tmp_path / "run")
+            assert f"| `name` | `{own} orders_pipeline_job` | `{own} orders_daily_revenue` |" in summary, summary
+            assert "spark_python_task.parameters[3]` | `orders_pipeline` | `revenue` |" in summary, summary
+            assert f"#### `jobs.orders_pipeline_backfill_job` (`{own} orders_pipeline_backfill_job`): delete" in summary, summary
+            assert "**The deploy is held back**" in summary, summary
+        assert deployments.jobs_named(conformance_workspace, f"[pr-{harness.PR_NUMBER}] orders_pipeline_backfill_job"), "nothing was deleted"
+    finally:  # the session's workspace is shared: later tests arrange pr-7 from scratch
+        deployments.destroy_pull_request(conformance_workspace, tmp_path / "cleanup", harness.PR_NUMBER)
