@@ -21,7 +21,7 @@ def plan(env: dict[str, str], folder: Path) -> dict:
 def test_a_pull_request_into_the_default_branch_gets_its_own_deployment(tmp_path: Path) -> None:
     planned = plan(merge_request(12, "feature/a"), tmp_path)
     assert (planned["target"], planned["deployment"]) == ("staging", "pr-12")
-    assert planned["steps"] == ["unit", "validate", "deploy", "test", "publish"]
+    assert planned["steps"] == ["unit", "validate", "preview", "deploy", "test", "publish"]
 
 
 def test_a_push_to_the_default_branch_deploys_the_shared_target(tmp_path: Path) -> None:
