@@ -15,6 +15,7 @@ from typing import Any, Iterator
 import pytest
 
 from tests.context import snapshots
+from tests.deployments.project import PR_ROOT
 from tests.steps.project import ROOT, bundleops, shop_project
 from tests.support.pr_comments_standin import PullRequestComments
 
@@ -51,7 +52,8 @@ resources:
 
 
 def orders_project(folder: Path) -> Path:
-    return shop_project(folder, changes={"databricks.yml": ROOT + PROD_TARGET, "resources/orders.yml": orders_jobs()})
+    """The shop bundle with a prod target; its staging takes pull requests' own deployments."""
+    return shop_project(folder, changes={"databricks.yml": PR_ROOT + PROD_TARGET, "resources/orders.yml": orders_jobs()})
 
 
 def pull_request_change(project: Path) -> None:
@@ -94,19 +96,20 @@ def test_a_pull_request_shows_rename_task_change_and_deletion_and_is_held_back(
     vendor: str, tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments
 ) -> None:
     project = orders_project(tmp_path / "p")
-    first = bundleops(["deploy", "--target", "staging"], project, env)
+    pr_env = ci_env(env, vendor, "pull_request", tmp_path, comments)
+    first = bundleops(["deploy", "--target", "staging"], project, pr_env)  # the pull request's first push
     assert first.returncode == 0, first.stdout + first.stderr
     pull_request_change(project)
-    pr_env = ci_env(env, vendor, "pull_request", tmp_path, comments)
+    own = f"[pr-{snapshots.PR}] "  # the pull request's own deployment prefixes its jobs' names
 
     preview = bundleops(["preview", "--target", "staging"], project, pr_env)
     assert preview.returncode == 1, preview.stdout + preview.stderr
     assert "destructive changes held back: the deploy to staging would delete jobs.legacy_export (removed from the bundle configuration)" in preview.stdout + preview.stderr
     summary = summary_of(vendor, project, tmp_path, preview.stdout)
     assert "**Plan: 0 to add, 2 to change, 2 to delete, 4 unchanged**" in summary  # each job's permissions are a resource too
-    assert "| `name` | `orders ingest` | `orders ingest v2` |" in summary
+    assert f"| `name` | `{own}orders ingest` | `{own}orders ingest v2` |" in summary
     assert "| `tasks[task_key='publish'].spark_python_task.parameters[0]` | `full` | `incremental` |" in summary
-    assert "#### `jobs.legacy_export` (`orders legacy export`): delete" in summary
+    assert f"#### `jobs.legacy_export` (`{own}orders legacy export`): delete" in summary
     plan = json.loads((project / "test-results" / "bundle-plan.json").read_text(encoding="utf-8"))
     assert {key: entry["action"] for key, entry in plan["plan"].items() if not key.endswith(".permissions")} == {
         "resources.jobs.ingest": "update", "resources.jobs.export": "update", "resources.jobs.legacy_export": "delete", "resources.jobs.shop_test_job": "skip"}
@@ -124,7 +127,7 @@ def test_a_pull_request_shows_rename_task_change_and_deletion_and_is_held_back(
     held = bundleops(["deploy", "--target", "staging"], project, pr_env)
     assert held.returncode == 1, held.stdout + held.stderr
     assert "destructive changes held back: the deploy to staging would delete jobs.legacy_export" in held.stdout + held.stderr
-    assert job_names(client) == {"shop_test_job", "orders ingest", "orders export", "orders legacy export"}
+    assert job_names(client) == {own + name for name in ("shop_test_job", "orders ingest", "orders export", "orders legacy export")}
 
 
 def test_a_second_preview_edits_the_same_comment(tmp_path: Path, env: dict[str, str], comments: PullRequestComments) -> None:
