@@ -136,5 +136,6 @@ def test_publish_sonar_names_the_sonar_extra(base: Install, tmp_path: Path) -> N
 def test_the_demo_passes_with_the_local_extra(with_local: Install, tmp_path: Path) -> None:
     result = _bundleops(with_local, "demo", "--project", str(EXAMPLE), "--output", str(tmp_path / "out"), cwd=tmp_path, timeout=1200)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    assert result.stdout.count("  green  ") == 2
+    assert result.stdout.count("  green  ") == 4, result.stdout  # two merge requests, the first one's stop job, the merge
+    assert "  RED  " not in result.stdout
     assert (tmp_path / "out" / "pull-request" / "junit.xml").is_file() and (tmp_path / "out" / "merge" / "deployment-prod.json").is_file()
