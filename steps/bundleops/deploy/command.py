@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from bundleops import bundle_cli, step
 from bundleops.bundle_cli import CliResult, DatabricksCli
-from bundleops.deploy.variables import deploy_variables
+from bundleops.deploy import same_version
 from bundleops.deployments import naming
 from bundleops.errors import BundleopsError, ExitCode
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             run.out.info(f"pull-request deployment {deployment.id}: {naming.check_resolved_root(before, deployment)}")
         deployer = Identity.of_bundle(before)
         check_identity(deployer, run.target, run.config)
-        variables = deploy_variables(run, before, root)
+        variables = same_version.prepare(before, root, run.out)  # the same --var flags go to the plan and the deploy
         flags = variables + plan_for_deploy(run, cli, root, variables, args.plan_file) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
         started = datetime.now(timezone.utc)
         result = _deploy(run, cli, root, flags)

@@ -33,14 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops import bundle_cli
-    from bundleops.deploy.variables import deploy_variables
+    from bundleops.deploy import same_version
     from bundleops.output.writers import report_dir
     from bundleops.preview import gate, planning, publish
 
     with step.begin(NAME, args) as run:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
-        flags = deploy_variables(run, cli.summary(root, run.bundle_target), root)
+        flags = same_version.prepare(cli.summary(root, run.bundle_target), root, run.out)  # the deploy's own --var flags
         saved = planning.make(cli, root, run.bundle_target, flags, args.plan_file or root / report_dir() / planning.PLAN_FILE)
         verdict = gate.judge(saved.plan, run.config.deploy.auto_approve)
         publish.show(run, saved, verdict, os.environ)
