@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bundleops.auth.policy import Identity
@@ -113,6 +113,11 @@ def connect(host: str | None = None, *, retry_timeout_seconds: int = 300) -> tup
     """A client and the identity it authenticates as (SCIM Me); DATABRICKS_HOST wins over `host`."""
     chosen = os.environ.get(HOST_ENV) or host
     return _connect(check_host(chosen) if chosen else None, retry_timeout_seconds)
+
+
+def for_bundle(resolved: dict[str, Any], *, retry_timeout_seconds: int) -> WorkspaceClient:
+    """A client for the workspace a resolved bundle (`bundle summary -o json`) names; DATABRICKS_HOST wins, as in connect()."""
+    return connect((resolved.get("workspace") or {}).get("host"), retry_timeout_seconds=retry_timeout_seconds)[0]
 
 
 def verify_environment(*, retry_timeout_seconds: int) -> Identity | None:

@@ -93,12 +93,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _store_record(run: step.StepRun, resolved: dict, record: DeploymentRecord) -> str:
     """A pull-request deployment's record goes into its workspace folder too: destroy and the sweep read it there."""
-    from bundleops.auth.client import connect
+    from bundleops.auth.client import for_bundle
     from bundleops.deployments import store
 
-    workspace = resolved.get("workspace") or {}
-    client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
-    return store.write_record(client, str(workspace.get("root_path")), record.to_dict())
+    client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
+    return store.write_record(client, str((resolved.get("workspace") or {}).get("root_path")), record.to_dict())
 
 
 def _deploy(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str]) -> CliResult:
@@ -108,15 +107,13 @@ def _deploy(run: step.StepRun, cli: DatabricksCli, root: Path, flags: list[str])
 
 def _check_lock(run: step.StepRun, resolved: dict, deployer: str, cli_started: datetime) -> LockStatus:
     """Whether the deploy lock outlived the CLI (deleted when it was this deploy's); said in the log."""
-    from bundleops.auth.client import connect
+    from bundleops.auth.client import for_bundle
     from bundleops.deploy import leftover
 
-    workspace = resolved.get("workspace") or {}
-
     def client() -> WorkspaceClient:
-        return connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+        return for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
 
-    status = leftover.check(client, str(workspace.get("state_path")), run.bundle_target, deployer, cli_started)
+    status = leftover.check(client, str((resolved.get("workspace") or {}).get("state_path")), run.bundle_target, deployer, cli_started)
     run.out.info(status.sentence)
     return status
 

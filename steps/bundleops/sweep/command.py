@@ -60,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _survey(run: step.StepRun, cli: DatabricksCli, root: Path, older_than: timedelta) -> tuple[str, list[Decision]]:
     """The target's pull-request folder and a decision, with its reason, for every folder in it (logged)."""
-    from bundleops.auth.client import connect
+    from bundleops.auth.client import for_bundle
     from bundleops.deployments import age, store
 
-    workspace = cli.summary(root, str(run.bundle_target)).get("workspace") or {}
-    folder = naming.pull_request_folder(str(workspace.get("root_path")))
-    client = connect(workspace.get("host"), retry_timeout_seconds=run.config.auth.retry_timeout_seconds)[0]
+    resolved = cli.summary(root, str(run.bundle_target))
+    folder = naming.pull_request_folder(str((resolved.get("workspace") or {}).get("root_path")))
+    client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
     decisions = age.decide(store.list_deployments(client, folder), datetime.now(timezone.utc), older_than)
     run.out.info(f"{len(decisions)} folder(s) under {folder}")
     for decision in decisions:
