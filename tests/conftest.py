@@ -46,3 +46,16 @@ def client(local_workspace: LocalWorkspace) -> WorkspaceClient:
     from databricks.sdk import WorkspaceClient
 
     return WorkspaceClient(host=local_workspace.host, client_id=local_workspace.client_id, client_secret=local_workspace.client_secret, auth_type="oauth-m2m")
+
+
+
+pytest_plugins = ["tests.support.suite_report"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. Most tests spend much of their time waiting on child
+    processes (the CLI stand-in, the local workspace's runs, vendor runners), so one worker per
+    core leaves the cores idle; BUNDLEOPS_TEST_WORKERS overrides."""
+    import os
+
+    return int(os.environ.get("BUNDLEOPS_TEST_WORKERS") or 2 * (os.cpu_count() or 1))

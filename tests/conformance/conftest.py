@@ -1,5 +1,5 @@
-"""One local workspace for the whole conformance suite, each vendor's pipeline run once per event,
-and the table of what ran, printed at the end of the session."""
+"""One local workspace per worker for the conformance suite, each vendor's pipeline run once per
+event and test run, and the table of what ran, printed at the end of the session."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Iterator
 
 import pytest
 
+from tests.support import once
 from tests.conformance.harness import EVENTS, VENDORS, RunCache, VendorRun, Workspace, comparable
 
-_CACHES: list[RunCache] = []
+_RUN_PROPERTY = "conformance run: "
+_STEPS_RUN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="session")
@@ -29,9 +31,7 @@ def conformance_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="session")
 def conformance_runs(conformance_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> RunCache:
     """Every (vendor, event) pipeline, run on first use and shared by every assertion about it."""
-    cache = RunCache(conformance_workspace, lambda name: tmp_path_factory.mktemp(name))
-    _CACHES.append(cache)
-    return cache
+    return RunCache(conformance_workspace, once.shared_folder(tmp_path_factory, "conformance-runs"))
 
 
 def _format_steps(run: VendorRun) -> str:
@@ -40,14 +40,31 @@ def _format_steps(run: VendorRun) -> str:
     return " ".join(f"{step}:{target}" if target else step for step, target in comparable(run.steps)) or "(none)"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """The steps of each pipeline a test read travel on its report (user properties), so the
+    process printing the summary has them, also when a pytest-xdist worker ran the test."""
+    report = yield
+    cache = getattr(item, "funcargs", {}).get("conformance_runs") if report.when == "call" else None
+    if isinstance(cache, RunCache):
+        report.user_properties.extend((f"{_RUN_PROPERTY}{vendor} {event}", _format_steps(run)) for (vendor, event), run in cache.runs.items())
+    return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, steps in report.user_properties:
+        if name.startswith(_RUN_PROPERTY):
+            vendor, event = name[len(_RUN_PROPERTY):].split(" ")
+            _STEPS_RUN[(vendor, event)] = steps
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    runs = {key: run for cache in _CACHES for key, run in cache.runs.items()}
-    if not runs:
+    if not _STEPS_RUN:
         return
     terminalreporter.section("bundleops conformance: CI system x event -> steps run (step:target)")
     width = max(len(vendor) for vendor in VENDORS)
     for event in EVENTS:
         terminalreporter.write_line(f"{event}:")
         for vendor in VENDORS:
-            if (vendor, event) in runs:
-                terminalreporter.write_line(f"  {vendor:<{width}}  {_format_steps(runs[(vendor, event)])}")
+            if (vendor, event) in _STEPS_RUN:
+                terminalreporter.write_line(f"  {vendor:<{width}}  {_STEPS_RUN[(vendor, event)]}")

@@ -9,10 +9,11 @@ system.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -20,6 +21,7 @@ from bundleops.config import load as load_config
 from bundleops.context.model import CIContext
 from bundleops.plan.planner import make_plan
 from bundleops.trace import read as read_trace
+from tests.support import once
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +68,15 @@ class VendorRun:
     returncode: int
     steps: list[tuple[str, str | None]]
     log: str  # the runner's whole output
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "project": str(self.project)})
+
+    @classmethod
+    def from_json(cls, text: str) -> VendorRun:
+        fields = json.loads(text)
+        steps = [(step, target) for step, target in fields.pop("steps")]
+        return cls(**{**fields, "project": Path(fields["project"]), "steps": steps})
 
 
 def pipeline_env(workspace: Workspace, trace_file: Path) -> dict[str, str]:
@@ -177,17 +188,32 @@ def assert_ran_the_plan(run: VendorRun) -> None:
 
 
 class RunCache:
-    """Each (vendor, event) pipeline run once per test session, on first use: the conformance
-    comparison and the per-vendor checks read the same runs instead of repeating them."""
+    """Each (vendor, event) pipeline run once per test run, on first use: the conformance
+    comparison and the per-vendor checks read the same runs instead of repeating them.
 
-    def __init__(self, workspace: Workspace, workdirs: Callable[[str], Path]) -> None:
+    Under pytest-xdist the runs live in a folder every worker shares (tests/support/once.py): the
+    first worker to ask runs the pipeline against its own local workspace and records it; another
+    worker asking for the same run waits on its lock and reads the record and the files it left.
+    """
+
+    def __init__(self, workspace: Workspace, folder: Path) -> None:
         self._workspace = workspace
-        self._workdirs = workdirs
+        self._folder = folder
         self.runs: dict[tuple[str, str], VendorRun] = {}
 
     def get(self, vendor: str, event: str) -> VendorRun:
         if (vendor, event) not in self.runs:
-            self.runs[(vendor, event)] = run_vendor(vendor, event, self._workspace, self._workdirs(f"{vendor}-{event}"))
+            name = f"{vendor}-{event}"
+            with once.exclusive(self._folder / f"{name}.lock"):
+                record = self._folder / f"{name}.json"
+                if record.is_file():
+                    run = VendorRun.from_json(record.read_text(encoding="utf-8"))
+                else:
+                    workdir = self._folder / name
+                    workdir.mkdir()
+                    run = run_vendor(vendor, event, self._workspace, workdir)
+                    record.write_text(run.to_json(), encoding="utf-8")
+            self.runs[(vendor, event)] = run
         return self.runs[(vendor, event)]
 
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     layout = Layout(args.state_dir.resolve())
     info = _running(layout.info_file, args.state_dir)
-    shim = write_shim(layout.bin_dir)
+    shim = write_shim(layout.bin_dir, served=False)  # it outlives this command, whose server would end with it
     exports = {
         "DATABRICKS_HOST": info["host"],
         "DATABRICKS_AUTH_TYPE": "oauth-m2m",
