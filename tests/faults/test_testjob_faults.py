@@ -20,7 +20,7 @@ from typing import Callable
 
 import pytest
 
-from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS_GET, Bench, injected_on, random_scenario,
+from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS_GET, Bench, Scenario, injected_on, random_scenario,
                                 requests_seen, run_scenario, signal_when)
 from tests.support.faultproxy import BrokenBody, FaultProxy, Reset, Rule, Stall, Status
 
@@ -151,16 +151,22 @@ def test_a_ci_cancel_cancels_the_run_within_the_grace_period(bench: Bench, case:
 
 
 RANDOM_RUNS = 10
+RANDOM_SEED = int(os.environ.get("BUNDLEOPS_FAULT_SEED", "2026"))
 
 
-def test_random_faults_leave_no_run_active(bench: Bench) -> None:
-    """A small slice of benchmarks/faults.py: seeded random faults (BUNDLEOPS_FAULT_SEED picks another seed)."""
-    seed = int(os.environ.get("BUNDLEOPS_FAULT_SEED", "2026"))
-    rng = random.Random(seed)
-    for index in range(RANDOM_RUNS):
-        scenario = random_scenario(rng)
-        outcome, problems = run_scenario(bench, scenario, seed + index)
-        assert problems == [], f"seed {seed}, run {index}: {scenario.describe()} (injected: {outcome.faults()}): exit {outcome.code}\n{outcome.output}"
+def _random_scenarios() -> list[Scenario]:
+    """The seeded sequence of scenarios, drawn once, so each run is its own test and runs in parallel."""
+    rng = random.Random(RANDOM_SEED)
+    return [random_scenario(rng) for _ in range(RANDOM_RUNS)]
+
+
+@pytest.mark.parametrize(("index", "scenario"), list(enumerate(_random_scenarios())), ids=[f"run{index}" for index in range(RANDOM_RUNS)])
+def test_random_faults_leave_no_run_active(bench: Bench, index: int, scenario: Scenario) -> None:
+    """A small slice of benchmarks/faults.py: seeded random faults (BUNDLEOPS_FAULT_SEED picks another seed).
+
+    One test per run of the sequence (formerly one test looping over all ten)."""
+    outcome, problems = run_scenario(bench, scenario, RANDOM_SEED + index)
+    assert problems == [], f"seed {RANDOM_SEED}, run {index}: {scenario.describe()} (injected: {outcome.faults()}): exit {outcome.code}\n{outcome.output}"
 
 
 def test_the_reliability_page_prints_this_matrix() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import yaml
 
 from bundleops.localcli import VERSION
+from tests.support import standin
 
 CASES = Path(__file__).parent / "cases"
 REFUSAL = "not supported by the databricks CLI stand-in"
@@ -115,7 +115,7 @@ def _select(document: Any, path: str) -> Any:
 
 
 def _stand_in(args: list[str], folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bundleops.localcli", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run([standin.databricks(), *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def _run_before(case: Case, folder: Path, env: dict[str, str]) -> list[str]:

@@ -1,11 +1,12 @@
-"""Run the stand-in as CI would: `python -m bundleops.localcli ...` in a subprocess with DATABRICKS_* env."""
+"""Run the stand-in as CI would: the `databricks` shim in a subprocess with DATABRICKS_* env."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support import standin
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:
@@ -16,6 +17,6 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
 
 def databricks(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bundleops.localcli", *args],
+        [standin.databricks(), *args],
         cwd=cwd, env=clean_env(env), capture_output=True, text=True, timeout=120, check=False,
     )
