@@ -9,6 +9,8 @@ import pytest
 from tests.deployments.project import default_branch_push, merge_request, pr_project
 from tests.steps.project import bundleops, shop_project
 
+pytestmark = pytest.mark.integration
+
 
 def refused(args: list[str], project: Path, env: dict[str, str]) -> str:
     result = bundleops(args, project, env, timeout=120)

@@ -13,8 +13,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.deployments.project import PR_FOLDER, SHARED_ROOT, merge_request, pr_project
 from tests.steps.project import bundleops
+
+pytestmark = pytest.mark.integration
 
 STEPS = ("validate", "deploy", "test")
 

@@ -11,6 +11,8 @@ from tests.context import snapshots
 from tests.deployments.project import default_branch_push, merge_request
 from tests.support.console import run_bundleops
 
+pytestmark = pytest.mark.integration
+
 
 def plan(env: dict[str, str], folder: Path) -> dict:
     result = run_bundleops(["plan", "--format", "json", "--project-root", str(folder)], env=env, cwd=folder, timeout=60)

@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.deployments.project import PR_FOLDER, SHARED_ROOT, pr_project
 from tests.localcli.cli import databricks
+
+pytestmark = pytest.mark.integration
 
 PR_VARS = ["--var", "bundleops_root_suffix=-pull-requests/pr-8", "--var", "bundleops_name_prefix=[pr-8] ", "--var", "bundleops_trigger_pause_status=PAUSED"]
 

@@ -13,10 +13,14 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from tests.deployments.project import PR_FOLDER, SHARED_ROOT, merge_request, pr_project
 from tests.deployments.test_parallel import job_exists, path_exists, record
 from tests.steps.project import bundleops
 from tests.support.local_workspace import upload
+
+pytestmark = pytest.mark.integration
 
 NOW = datetime.now(timezone.utc)
 

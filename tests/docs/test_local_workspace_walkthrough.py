@@ -17,8 +17,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.support.console import clean_environment
 from tests.support.gotemplate import REPO
+
+pytestmark = pytest.mark.integration
 
 DOC = REPO / "docs" / "local-workspace.md"
 SECTION = "## Your own project on the local workspace"

@@ -33,6 +33,8 @@ from tests.faults.stepfaults import (  # noqa: F401 - env, sdk, shim_dir, worksp
 from tests.steps.project import bundleops, shop_project
 from tests.support.faultproxy import FaultProxy, Rule, Stall, Status
 
+pytestmark = pytest.mark.integration
+
 DELETE = r"/api/2\.0/workspace/delete"
 JOBS_CREATE = r"/api/2\.\d/jobs/create"
 DEPLOY = ["deploy", "--target", "staging"]

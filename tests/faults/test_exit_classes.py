@@ -15,6 +15,8 @@ from tests.faults.stepfaults import assert_outcome, env, sdk, shim_dir, workspac
 from tests.steps.project import bundleops, shop_project
 from tests.support.faultproxy import FaultProxy, Rule, Status
 
+pytestmark = pytest.mark.integration
+
 STEPS = (["auth", "--target", "staging"], ["validate", "--target", "staging"], ["deploy", "--target", "staging"], ["test", "--target", "staging"])
 SCIM_ME = r"/api/2\.0/preview/scim/v2/Me"
 

@@ -24,6 +24,8 @@ from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS
                                 requests_seen, run_scenario, signal_when)
 from tests.support.faultproxy import BrokenBody, FaultProxy, Reset, Rule, Stall, Status
 
+pytestmark = pytest.mark.integration
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
 # The shortest documented grace period: Jenkins kills 5 s after its SIGTERM (docs/reliability.md).
 GRACE_SECONDS = 5.0

@@ -12,6 +12,8 @@ import pytest
 
 from tests.fidelity.runner import STATUSES, Case, Identity, load_cases, run_case
 
+pytestmark = pytest.mark.integration
+
 CASES = load_cases()
 
 

@@ -16,6 +16,8 @@ import pytest
 from tests.fidelity import request_log
 from tests.localcli.cli import databricks
 
+pytestmark = pytest.mark.integration
+
 COMMANDS = {
     "deploy": ["bundle", "deploy"],
     "redeploy": ["bundle", "deploy"],

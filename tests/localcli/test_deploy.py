@@ -11,6 +11,8 @@ import pytest
 from tests.localcli.bundles import orders_bundle
 from tests.localcli.cli import databricks
 
+pytestmark = pytest.mark.integration
+
 PROD_ROOT = "/Workspace/Shared/.bundle/orders/prod"
 
 

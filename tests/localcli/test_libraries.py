@@ -6,8 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.localcli.bundles import orders_bundle
 from tests.localcli.cli import databricks
+
+pytestmark = pytest.mark.integration
 
 PROD_ROOT = "/Workspace/Shared/.bundle/orders/prod"
 WHEEL = "tool-${var.tool_version}-py3-none-any.whl"

@@ -10,8 +10,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.localcli.bundles import write_bundle
 from tests.localcli.cli import databricks
+
+pytestmark = pytest.mark.integration
 
 # acceptance/bundle/variables/cycle
 CYCLE = """

@@ -15,6 +15,8 @@ import pytest
 
 from tests.localcli.cli import databricks
 
+pytestmark = pytest.mark.integration
+
 BUNDLE = """
 bundle:
   name: plans

@@ -6,9 +6,12 @@ import time
 import os
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.steps.project import bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 
 def test_prints_the_service_principal_and_never_the_secret(tmp_path: Path, env: dict[str, str], local_workspace) -> None:  # noqa: ANN001

@@ -9,8 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.steps.project import ROOT, shop_project
 from tests.support.console import run_bundleops
+
+pytestmark = pytest.mark.integration
 
 CYCLE = ROOT + "variables:\n  a:\n    default: ${var.b}\n  b:\n    default: ${var.a}\n"
 CYCLE_MESSAGE = "rejected the bundle configuration: cycle detected in field resolution: variables.a.default -> var.b -> var.a -> var.b"

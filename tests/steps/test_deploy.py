@@ -7,7 +7,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.steps.project import bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 STAGING_ROOT = "/Workspace/Shared/.bundle/shop/staging"
 

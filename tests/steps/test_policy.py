@@ -10,7 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.steps.project import JOBS, ROOT, bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 FINDING = re.compile(r"^ERROR: (?P<file>[^\s:]+):(?P<line>\d+): (?P<key>\S+): (?P<message>.*)$")
 PERSONAL = "/Workspace/Users/dana@example.com"

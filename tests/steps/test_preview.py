@@ -19,6 +19,8 @@ from tests.deployments.project import PR_ROOT
 from tests.steps.project import ROOT, bundleops, shop_project
 from tests.support.pr_comments_standin import PullRequestComments
 
+pytestmark = pytest.mark.integration
+
 # prod as the bundle's staging target is: production mode, a shared root, a service principal.
 PROD_TARGET = ROOT[ROOT.index("  staging:"):].replace("  staging:", "  prod:", 1)
 

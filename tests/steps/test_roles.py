@@ -11,9 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bundleops.bundle_files import BundleFiles, Written
 from tests.context import snapshots
 from tests.steps.project import JOBS, ROOT, bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 # The shop bundle with the names real bundles use: its staging body serves test and production.
 OWN_NAMES = (

@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import bundleops
 from bundleops.deploy import wheel
 from tests.steps.project import JOBS, ROOT, bundleops as run_step, shop_project
+
+pytestmark = pytest.mark.integration
 
 STAGING_ROOT = "/Workspace/Shared/.bundle/shop/staging"
 OURS = f"bundleops-{bundleops.__version__}-py3-none-any.whl"

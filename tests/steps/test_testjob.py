@@ -10,7 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.steps.project import JOBS, bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 REPORTS = ".bundleops/reports/integration"
 

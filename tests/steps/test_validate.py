@@ -6,7 +6,11 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from tests.steps.project import JOBS, ROOT, bundleops, shop_project
+
+pytestmark = pytest.mark.integration
 
 
 def test_a_valid_bundle_passes(tmp_path: Path, env: dict[str, str]) -> None:
