@@ -84,7 +84,7 @@ def test_the_local_workspace_runs_jobs_through_the_sdk(base: Install, workspace:
 
 def test_validate_deploy_and_test_a_bundle_on_staging(base: Install, workspace: dict[str, str], tmp_path: Path) -> None:
     project = shop_project(tmp_path / "shop", "pass")
-    shim = subprocess.run([str(base.python), "-c", "import sys; from pathlib import Path; from bundleops.localcli.shim import write_shim; print(write_shim(Path(sys.argv[1])))", str(tmp_path / "bin")],
+    shim = subprocess.run([str(base.python), "-c", "import sys; from pathlib import Path; from bundleops.localcli.shim import write_shim; print(write_shim(Path(sys.argv[1]), served=False))", str(tmp_path / "bin")],
                           capture_output=True, text=True, check=True, timeout=60).stdout.strip()
     env = {**{key: workspace[field] for key, field in (("DATABRICKS_HOST", "host"), ("DATABRICKS_CLIENT_ID", "client_id"), ("DATABRICKS_CLIENT_SECRET", "client_secret"))},
            "DATABRICKS_AUTH_TYPE": "oauth-m2m", "DATABRICKS_CLI_PATH": shim}

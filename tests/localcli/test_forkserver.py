@@ -1,0 +1,95 @@
+"""The served shim behaves as the stand-in started directly: same output and exit code, the
+caller's folder and environment, signals forwarded, and a killed caller takes its call with it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bundleops.localcli.forkclient import SOCKET_VARIABLE
+from bundleops.localcli.shim import write_shim
+from tests.faults.stepfaults import alive, children, wait_for
+from tests.localcli.cli import clean_env
+from tests.steps.project import shop_project
+from tests.support import standin
+
+# A billion-laughs bundle: the stand-in works on it until it is stopped (tests/faults uses it too).
+ALIAS_BOMB = ["variables:", "  x0: {type: complex, default: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}"] + [
+    f"  x{level}: {{type: complex, default: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]}" for level in range(1, 10)]
+
+
+def served(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([standin.databricks(), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def direct(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bundleops.localcli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def server_pid() -> int:
+    """This test process's fork server (started with its first shim), once it listens."""
+    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    wait_for(lambda: Path(socket_path).exists(), 60, "the fork server to listen")
+    (pid,) = children(os.getpid(), "bundleops.localcli.forkserver")
+    return pid
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for `signum` (the SigCgt mask of /proc/<pid>/status)."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    mask = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.MULTILINE).group(1), 16)
+    return bool(mask & (1 << (signum - 1)))
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["bundle", "nonsense"], ["bundle", "validate", "--no-such-flag"]], ids=" ".join)
+def test_a_served_call_answers_as_a_direct_one(args: list[str], tmp_path: Path) -> None:
+    server_pid()
+    env = clean_env({})
+    answers = [(result.returncode, result.stdout, result.stderr) for result in (served(args, tmp_path, env), direct(args, tmp_path, env))]
+    assert answers[0] == answers[1]
+
+
+def test_a_served_validate_sees_the_callers_folder_and_environment(tmp_path: Path, local_workspace) -> None:  # noqa: ANN001
+    server_pid()
+    project = shop_project(tmp_path / "p")
+    env = clean_env(local_workspace.env())
+    result = served(["bundle", "validate", "-t", "staging", "-o", "json"], project, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == direct(["bundle", "validate", "-t", "staging", "-o", "json"], project, env).stdout
+    assert local_workspace.client_id in result.stdout  # the identity came from the caller's DATABRICKS_* variables
+    failed = served(["bundle", "validate", "-t", "staging"], project, clean_env({}))
+    assert failed.returncode == 1 and "Error:" in failed.stderr  # the same call without credentials
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_the_call_ends_with_its_caller(signum: signal.Signals, tmp_path: Path, local_workspace) -> None:  # noqa: ANN001
+    """SIGTERM reaches the forked stand-in (the caller then ends as it did); SIGKILL, which cannot be
+    forwarded, still ends it: it notices its caller is gone."""
+    server = server_pid()
+    project = shop_project(tmp_path / "p")
+    (project / "databricks.yml").write_text((project / "databricks.yml").read_text(encoding="utf-8") + "\n".join(ALIAS_BOMB) + "\n", encoding="utf-8")
+    caller = subprocess.Popen([standin.databricks(), "bundle", "validate", "-t", "staging"], cwd=project, env=clean_env(local_workspace.env()),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: bool(children(server)) and catches(caller.pid, signal.SIGTERM), 60, "the call to be forked and its caller to forward signals")
+        (worker,) = children(server)
+        caller.send_signal(signum)
+        assert caller.wait(timeout=30) == -signum
+        wait_for(lambda: not alive(worker), 30, "the forked call to end")
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+
+
+def test_without_its_server_a_shim_runs_the_stand_in_directly(tmp_path: Path) -> None:
+    shim = write_shim(tmp_path / "bin")
+    script = re.sub(rf"{SOCKET_VARIABLE}=\S+", f"{SOCKET_VARIABLE}={tmp_path / 'gone.sock'}", shim.read_text(encoding="utf-8"))
+    shim.write_text(script, encoding="utf-8")
+    result = subprocess.run([str(shim), "--version"], cwd=tmp_path, env=clean_env({}), capture_output=True, text=True, timeout=120, check=False)
+    assert (result.returncode, result.stdout) == (0, direct(["--version"], tmp_path, clean_env({})).stdout)
