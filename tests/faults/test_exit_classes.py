@@ -37,6 +37,46 @@ def test_a_bad_host_is_bad_input(tmp_path: Path, env: dict[str, str], sdk: Any, 
     assert message in output and "fix: set DATABRICKS_HOST to the workspace URL" in output
 
 
+WORKSPACE_STEPS = (*STEPS, ["preview", "--target", "staging"])
+
+
+@pytest.mark.parametrize("args", WORKSPACE_STEPS, ids=lambda args: args[0])
+@pytest.mark.parametrize(
+    ("host", "cause"),
+    [
+        ("http://127.0.0.1:9", "nothing accepts connections there (connection refused)"),
+        ("https://no-such-workspace.invalid", "its name does not resolve (no such host)"),
+    ],
+    ids=["closed-port", "unresolvable"],
+)
+def test_a_host_nothing_answers_at_is_bad_input_at_once(tmp_path: Path, env: dict[str, str], sdk: Any, args: list[str], host: str, cause: str) -> None:
+    """A wrong host is told from an outage by one request, before any retry: exit 2, naming the host
+    (issue 20: a closed port used to be retried for the whole window twice, ten minutes)."""
+    project = shop_project(tmp_path / "p")
+    output = assert_outcome(bundleops(args, project, {**env, "DATABRICKS_HOST": host}, timeout=60), 2, sdk, project)
+    assert f"DATABRICKS_HOST {host} is not a workspace this runner can reach: {cause}; nothing was retried" in output
+    assert "fix: set DATABRICKS_HOST to the workspace URL" in output and "stayed unavailable" not in output
+
+
+@pytest.mark.parametrize(("rule", "cause"), [
+    (Rule("GET", r"/oidc/\.well-known/.*", Status(404)), "it answers, but not as a Databricks workspace (HTTP 404 for /oidc/.well-known/oauth-authorization-server)"),
+], ids=["not-a-workspace"])
+def test_a_server_that_is_not_a_workspace_is_bad_input_at_once(tmp_path: Path, env: dict[str, str], sdk: Any, workspace: Any, rule: Rule, cause: str) -> None:
+    project = shop_project(tmp_path / "p")
+    with FaultProxy(workspace.host, [rule]) as proxy:
+        output = assert_outcome(bundleops(["auth", "--target", "staging"], project, {**env, "DATABRICKS_HOST": proxy.host}, timeout=60), 2, sdk, project)
+    assert f"DATABRICKS_HOST {proxy.host} is not a workspace this runner can reach: {cause}" in output
+    assert len(proxy.injected) == 1, "one request decides; nothing is retried"
+
+
+def test_tls_to_something_that_is_not_a_workspace_is_bad_input_at_once(tmp_path: Path, env: dict[str, str], sdk: Any, workspace: Any) -> None:
+    """https:// to a plain-http server (the local workspace): the handshake fails, exit 2."""
+    host = workspace.host.replace("http://", "https://")
+    project = shop_project(tmp_path / "p")
+    output = assert_outcome(bundleops(["auth", "--target", "staging"], project, {**env, "DATABRICKS_HOST": host}, timeout=60), 2, sdk, project)
+    assert f"DATABRICKS_HOST {host} is not a workspace this runner can reach: the TLS handshake failed" in output
+
+
 @pytest.mark.parametrize("args", STEPS, ids=lambda args: args[0])
 def test_a_password_in_the_host_is_bad_input_and_never_printed(tmp_path: Path, env: dict[str, str], sdk: Any, args: list[str]) -> None:
     project = shop_project(tmp_path / "p")
@@ -64,6 +104,8 @@ def test_a_workspace_that_stays_unavailable_is_an_external_failure_after_the_ret
         result = bundleops(args, project, {**env, "DATABRICKS_HOST": proxy.host}, timeout=120)
     output = assert_outcome(result, 3, sdk, project, secrets=(workspace.client_secret,))
     assert f"cannot reach the workspace {proxy.host}: it stayed unavailable for" in output
+    waited = int(output.split("it stayed unavailable for ", 1)[1].split(" s", 1)[0])
+    assert 1 <= waited <= 3, f"retried for {waited} s: the window of 3 s is the whole budget"
     assert "auth.retry_timeout_seconds in bundleops.yml sets how long bundleops retries" in output
     assert "check your credentials" not in output and "authentication to" not in output
 

@@ -36,6 +36,7 @@ def test_three_task_types_in_dependency_order_with_references(client: Any) -> No
     assert notebook_output.notebook_output.result == "hello friday"
     wheel, wheel_output = _output(client, run, "wheel")
     assert "usage:" in wheel_output.logs
+    assert "Warning" not in wheel_output.logs, "the launcher's own start leaves no stray warning in a task's log"
     assert first.end_time <= notebook.start_time and notebook.end_time <= wheel.start_time
 
 

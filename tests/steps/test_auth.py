@@ -30,12 +30,14 @@ def test_wrong_secret_is_bad_input_with_the_oauth_error(tmp_path: Path, env: dic
     assert "dose-not-the-secret" not in result.stdout + result.stderr
 
 
-def test_unreachable_workspace_is_an_external_failure(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_closed_port_is_a_wrong_host_not_an_outage(tmp_path: Path, env: dict[str, str]) -> None:
+    """Nothing listens at DATABRICKS_HOST: exit 2 at once naming it (an outage, exit 3 after the
+    window, is a workspace that answers 503: tests/faults/test_exit_classes.py)."""
     env["DATABRICKS_HOST"] = "http://127.0.0.1:9"
     project = shop_project(tmp_path / "p", changes={"bundleops.yml": "auth:\n  retry_timeout_seconds: 3\n"})
     result = bundleops(["auth"], project, env)
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert "cannot reach the workspace http://127.0.0.1:9" in result.stdout + result.stderr + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "DATABRICKS_HOST http://127.0.0.1:9 is not a workspace this runner can reach: nothing accepts connections there" in result.stdout + result.stderr
 
 
 def test_ci_run_must_pin_the_auth_type(tmp_path: Path, env: dict[str, str]) -> None:

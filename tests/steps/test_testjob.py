@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,67 @@ def test_passing_tests_bring_the_reports_back(tmp_path: Path, env: dict[str, str
     assert [run.state.result_state.value for run in _runs(client)] == ["SUCCESS"]
 
 
-def test_failing_tests_exit_1_with_the_task_error(tmp_path: Path, env: dict[str, str]) -> None:
+def test_failing_tests_exit_1_naming_the_failed_test(tmp_path: Path, env: dict[str, str]) -> None:
     project = deployed(tmp_path / "p", env, "fail")
     result = bundleops(["test", "--target", "staging"], project, env)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "integration tests failed: 2 total, 1 passed, 1 failed, 0 errors, 0 skipped" in result.stderr
-    assert "task integration_tests FAILED: Task integration_tests exited with code 1: fake tests: fail" in result.stderr
+    assert ("integration tests failed: 2 total, 1 passed, 1 failed, 0 errors, 0 skipped. "
+            "Failed: tests.integration.test_shop::test_b: assert 1 == 2") in result.stderr
+    # the failed test explains the failed task: its end is logged, not a second error quoting the log
+    assert "task integration_tests FAILED: Task integration_tests exited with code 1: fake tests: fail" in result.stdout
+    assert "task integration_tests FAILED" not in result.stderr
     assert "fake tests: fail" in result.stdout  # the log tail
     assert "assert 1 == 2" in (project / REPORTS / "junit.xml").read_text()
+
+
+# The task writes the report as bundleops.testrunner writes it: the runner's phases (the pytest
+# phase failed by a failed test) and pytest's suite of three tests, one failing.
+RUNNER_SHAPED_TESTS = '''
+import sys
+from pathlib import Path
+from bundleops.errors import ExitCode
+from bundleops.mounts import local_path
+from bundleops.testrunner.report import PhaseResult, write_junit
+
+folder, commit = sys.argv[1:3]
+pytest_xml = Path("pytest.xml")
+pytest_xml.write_text(
+    '<testsuites><testsuite name="pytest" tests="3" failures="1" errors="0" skipped="0">'
+    '<testcase classname="tests.integration.test_orders" name="test_totals"/>'
+    '<testcase classname="tests.integration.test_orders" name="test_keys_are_unique"/>'
+    '<testcase classname="tests.integration.test_orders" name="test_revenue_is_never_negative">'
+    '<failure message="assert -5 &gt;= 0">revenue -5 on 2026-11-01</failure></testcase></testsuite></testsuites>')
+phases = [PhaseResult("phase 1: mock data", "passed"), PhaseResult("phase 1: sweep expired schemas", "passed"),
+          PhaseResult("phase 2: pytest", "failed", message="integration tests failed", code=ExitCode.CHECK_FAILED, shown_by_tests=True),
+          PhaseResult("phase 3: clean-up", "passed", details="dropped spark_catalog.bundleops_test_1")]
+report = local_path(folder)
+report.mkdir(parents=True, exist_ok=True)
+write_junit(phases, pytest_xml, {"commit": commit}, report / "junit.xml")
+(report / "coverage.xml").write_text('<coverage line-rate="1.0"><packages/></coverage>')
+print("[bundleops.testrunner] phase 3: clean-up: passed")
+sys.exit(1)
+'''
+
+
+def test_three_tests_one_failing_are_counted_as_three_everywhere(tmp_path: Path, env: dict[str, str]) -> None:
+    """The project's tests are counted, the runner's phases are not: 3 total, 2 passed, 1 failed,
+    naming the failed test, on the console, in the summary and in the merged JUnit (issue 20)."""
+    project = shop_project(tmp_path / "p", "fail", changes={"src/fake_tests.py": RUNNER_SHAPED_TESTS})
+    assert bundleops(["deploy", "--target", "staging"], project, env).returncode == 0
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ("integration tests failed: 3 total, 2 passed, 1 failed, 0 errors, 0 skipped. "
+            "Failed: tests.integration.test_orders::test_revenue_is_never_negative: assert -5 >= 0") in result.stderr
+    assert "phase 3: clean-up" not in result.stderr, "no error line quotes the runner's last log line"
+    summary = (project / "test-results" / "bundleops-summary.md").read_text(encoding="utf-8")
+    assert "Integration tests: 3 total, 2 passed, 1 failed, 0 errors, 0 skipped." in summary
+    assert "`tests.integration.test_orders::test_revenue_is_never_negative`" in summary
+
+    published = bundleops(["publish"], project, env)
+    assert "bundleops tests: 3 total, 2 passed, 1 failed, 0 errors, 0 skipped" in published.stdout, published.stdout + published.stderr
+    merged = ET.parse(project / "test-results" / "junit.xml").getroot()
+    assert (merged.get("tests"), merged.get("failures")) == ("3", "1")
+    assert [case.get("name") for case in merged.iter("testcase") if case.find("failure") is not None] == ["test_revenue_is_never_negative"]
 
 
 def test_a_broken_run_without_reports_exits_3(tmp_path: Path, env: dict[str, str]) -> None:

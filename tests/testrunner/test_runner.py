@@ -13,6 +13,7 @@ import pytest
 
 from bundleops.testrunner import runner, schemas
 from bundleops.testrunner.local import run_local_project
+from bundleops.testrunner.report import PHASE_PROPERTY
 
 pytestmark = pytest.mark.spark
 
@@ -26,6 +27,18 @@ def _cases(junit: Path) -> dict[str, str]:
         results = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
         outcomes[case.get("name")] = results[0] if results else "passed"
     return outcomes
+
+
+def _phases(junit: Path) -> dict[str, str]:
+    """Phase name -> outcome, from the runner suite's properties (phases are not test cases)."""
+    properties = {p.get("name"): p.get("value") for p in ET.parse(junit).getroot().iter("property")}
+    return {name[len(PHASE_PROPERTY):]: value.split(" |", 1)[0].split(":", 1)[0] for name, value in properties.items() if name.startswith(PHASE_PROPERTY)}
+
+
+def _counts(junit: Path) -> tuple[int, int, int]:
+    """(tests, failures, errors) of the whole document, as a CI counts them."""
+    root = ET.parse(junit).getroot()
+    return int(root.get("tests")), int(root.get("failures")), int(root.get("errors"))
 
 
 def _schema_of(junit: Path) -> str:
@@ -51,8 +64,10 @@ def test_example_runs_three_phases_writes_reports_and_drops_its_schema(local_spa
     code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 0
-    assert [name for name in cases if name.startswith("phase")] == PHASES
+    assert _phases(reports / "junit.xml") == dict.fromkeys(PHASES, "passed")
+    assert not [name for name in cases if name.startswith("phase")], "phases are not tests"
     assert set(cases.values()) == {"passed"}
+    assert _counts(reports / "junit.xml") == (len(cases), 0, 0)
     assert "test_revenue_per_day_and_country" in cases
     schema = _schema_of(reports / "junit.xml")
     assert schema.startswith("bundleops_test_local_")
@@ -76,9 +91,12 @@ def test_a_failing_test_still_cleans_up_and_reports(local_spark, example_copy, t
 
     assert code == 1
     assert cases["test_revenue_is_never_negative"] == "failure"
-    assert cases[runner.PHASE_PYTEST] == "failure"
-    assert cases[runner.PHASE_CLEANUP] == "passed"
     assert cases["test_run_writes_the_daily_revenue_table"] == "passed"
+    phases = _phases(reports / "junit.xml")
+    assert (phases[runner.PHASE_PYTEST], phases[runner.PHASE_CLEANUP]) == ("failed", "passed")
+    # one failed test counts once: the pytest phase it failed is not a second failure
+    assert runner.PHASE_PYTEST not in cases
+    assert _counts(reports / "junit.xml") == (len(cases), 1, 0)
 
 
 def test_a_crashing_fixture_still_cleans_up_and_reports(local_spark, example_copy, tmp_path):
@@ -95,7 +113,7 @@ def test_a_crashing_fixture_still_cleans_up_and_reports(local_spark, example_cop
     assert code == 1
     assert cases["test_revenue_per_day_and_country"] == "error"
     assert "fixture exploded" in (reports / "junit.xml").read_text()
-    assert cases[runner.PHASE_CLEANUP] == "passed"
+    assert _phases(reports / "junit.xml")[runner.PHASE_CLEANUP] == "passed"
 
 
 def test_a_value_that_does_not_cast_fails_mock_data_and_still_drops_the_schema(local_spark, example_copy, tmp_path):
@@ -105,9 +123,9 @@ def test_a_value_that_does_not_cast_fails_mock_data_and_still_drops_the_schema(l
     code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 1
-    assert cases[runner.PHASE_MOCK_DATA] == "failure"
-    assert cases[runner.PHASE_PYTEST] == "skipped"
-    assert cases[runner.PHASE_CLEANUP] == "passed"
+    assert cases == {runner.PHASE_MOCK_DATA: "failure"}, "a failed phase no test shows is a case, named as the phase"
+    phases = _phases(reports / "junit.xml")
+    assert (phases[runner.PHASE_PYTEST], phases[runner.PHASE_CLEANUP]) == ("skipped", "passed")
     text = (reports / "junit.xml").read_text()
     assert "table &apos;orders&apos;" in text or "table 'orders'" in text
     assert "CAST_INVALID_INPUT" in text
@@ -120,8 +138,9 @@ def test_a_broken_fixture_file_is_bad_input_before_any_schema_exists(local_spark
     code, cases = _run(example_copy, reports, local_spark)
 
     assert code == 2
-    assert cases == {
-        runner.PHASE_MOCK_DATA: "failure",
+    assert cases == {runner.PHASE_MOCK_DATA: "failure"}
+    assert _phases(reports / "junit.xml") == {
+        runner.PHASE_MOCK_DATA: "failed",
         runner.PHASE_SWEEP: "skipped",
         runner.PHASE_PYTEST: "skipped",
         runner.PHASE_CLEANUP: "skipped",

@@ -1,6 +1,8 @@
 """A databricks-sdk WorkspaceClient from the environment (unified auth), with its failures
 sorted into the exit classes: a bad host or wrong credentials is exit 2 (change something), a
 workspace that stays unavailable for auth.retry_timeout_seconds is exit 3 (try again later).
+A host that cannot be a workspace is told apart first, in seconds (auth/reachability.py), and
+the retry window is the whole budget of the connection: discovery, token and SCIM Me share it.
 Imported only by steps that call the SDK: importing databricks-sdk takes seconds."""
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from bundleops.auth import reachability
 from bundleops.auth.policy import Identity
 from bundleops.errors import BundleopsError, ExitCode
 
@@ -24,7 +27,7 @@ HOST_ENV = "DATABRICKS_HOST"
 # Plain http is for a workspace on this machine (the local workspace, a tunnel); anything else is https.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Every workspace answers OAuth discovery without credentials: what it answers tells an outage from bad credentials.
-DISCOVERY_PATH = "/oidc/.well-known/oauth-authorization-server"
+DISCOVERY_PATH = reachability.DISCOVERY_PATH
 SCIM_ME = "GET /api/2.0/preview/scim/v2/Me"
 MAX_BACKOFF_SECONDS = 10.0
 
@@ -72,33 +75,49 @@ def _unavailable(host: str, waited: float, detail: str) -> BundleopsError:
 
 
 def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceClient, Identity]:
-    """A client and its identity; OAuth discovery and token failures are retried while the workspace is down.
+    """A client and its identity, within one retry window.
 
-    The SDK reports every credential-provider failure (discovery, token) as ValueError, at
-    configuration or at the first call; whether the workspace answers discovery tells which it
-    was. Without a host the SDK finds one itself (a ~/.databrickscfg profile) and a failure is
-    configuration."""
+    A host that cannot be a workspace fails first (reachability). While the workspace does not
+    answer OAuth discovery (429, 5xx, time-outs) it is waited for, and the SDK is not started: its
+    host-metadata and token retries would each take a window of their own. The SDK reports every
+    credential-provider failure (discovery, token) as ValueError, at configuration or at the first
+    call; whether the workspace answers discovery then tells which it was. Without a host the SDK
+    finds one itself (a ~/.databrickscfg profile) and a failure is configuration."""
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
 
+    if host is not None:
+        wrong_host = reachability.wrong_host(host)
+        if wrong_host is not None:
+            raise wrong_host
     started = time.monotonic()
     backoff = 1.0
+
+    def wait_or_give_up(detail: str) -> None:
+        """Sleep before the next attempt, or raise exit 3 when that would pass the window."""
+        nonlocal backoff
+        waited = time.monotonic() - started
+        if waited + backoff > retry_timeout_seconds:
+            raise _unavailable(host or "the workspace", waited, detail)
+        time.sleep(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
     while True:
+        if host is not None and not _discovery_answers(host):
+            wait_or_give_up(f"{DISCOVERY_PATH} did not answer")
+            continue
+        left = max(1, round(retry_timeout_seconds - (time.monotonic() - started)))
         try:
-            client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=retry_timeout_seconds))
-            return client, _identity(client, retry_timeout_seconds)
+            client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=left))
+            return client, _identity(client, left)
         except ValueError as error:
             if host is None or _discovery_answers(host):
                 raise BundleopsError(f"authentication to {host or 'the workspace'} failed: {error}", fix=CREDENTIALS_FIX) from None
-            waited = time.monotonic() - started
-            if waited + backoff > retry_timeout_seconds:
-                raise _unavailable(host, waited, f"{DISCOVERY_PATH} did not answer: {error}") from None
-            time.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            wait_or_give_up(f"{DISCOVERY_PATH} did not answer: {error}")
 
 
 def _identity(client: WorkspaceClient, retry_timeout_seconds: int) -> Identity:
-    """SCIM Me, a GET and so retried on what the SDK does not retry (a 500, a gateway page) within the window.
+    """SCIM Me, a GET and so retried on what the SDK does not retry (a 500, a gateway page) within what is left of the window.
 
     The token is fetched first, outside the retries: its failures are ValueErrors that _connect sorts."""
     from bundleops.workspace_calls import Calls

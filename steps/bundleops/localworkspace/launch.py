@@ -13,7 +13,7 @@ import runpy
 import sys
 from importlib.metadata import PackageNotFoundError, distribution
 
-NOTEBOOK_EXIT_MARKER = "__bundleops_notebook_exit__:"
+from bundleops.localworkspace.tasks import NOTEBOOK_EXIT_MARKER
 
 
 def run_wheel(package: str, entry_point: str, arguments: list[str]) -> int:

@@ -24,7 +24,6 @@ from typing import Any, Callable
 from bundleops.localworkspace import references, tasks
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
 from bundleops.localworkspace.jobs_api import JobStore, StoredJob, parse_id
-from bundleops.localworkspace.launch import NOTEBOOK_EXIT_MARKER
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 ACTIVE = ("PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED")
@@ -273,7 +272,7 @@ class RunManager:
 
     def _record_exit(self, task: TaskRun, code: int, stopped: str | None) -> None:
         tail, _ = _tail(task.log)
-        exit_values = [line[len(NOTEBOOK_EXIT_MARKER):] for line in tail.splitlines() if line.startswith(NOTEBOOK_EXIT_MARKER)]
+        exit_values = [line[len(tasks.NOTEBOOK_EXIT_MARKER):] for line in tail.splitlines() if line.startswith(tasks.NOTEBOOK_EXIT_MARKER)]
         task.notebook_result = exit_values[-1] if exit_values else None
         if stopped == "cancel":
             self._end_task(task, "CANCELED", "Run was cancelled")

@@ -20,6 +20,10 @@ from bundleops.mounts import local_path
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 SUPPORTED = ("spark_python_task", "python_wheel_task", "notebook_task")
+# What launch.py prints for dbutils.notebook.exit(value); the run reads it back as the notebook's result.
+# Defined here, not in launch.py: `python -m bundleops.localworkspace.launch` imports this package
+# first, and a package that imported launch itself would make Python warn that it is in sys.modules.
+NOTEBOOK_EXIT_MARKER = "__bundleops_notebook_exit__:"
 LAUNCH = [sys.executable, "-m", "bundleops.localworkspace.launch"]
 
 

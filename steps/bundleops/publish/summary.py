@@ -18,11 +18,7 @@ def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[Faile
     for origin, t in {**by_origin, "**total**": overall}.items():
         lines.append(f"| {origin or 'tests'} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
     if failed:
-        lines += ["", f"### Failed tests ({len(failed)})", ""]
-        for test in failed[:max_failed]:
-            lines += _failed_entry(test)
-        if len(failed) > max_failed:
-            lines.append(f"… and {len(failed) - max_failed} more; see test-results/junit.xml.")
+        lines += ["", f"### Failed tests ({len(failed)})", "", *failed_entries(failed, max_failed)]
     lines += ["", "## Coverage", ""]
     if coverage is None:
         lines.append("No coverage report was found.")
@@ -38,6 +34,14 @@ def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[Faile
 def _headline(t: Totals) -> str:
     icon = "❌" if t.failures or t.errors else "✅"
     return f"{icon} **{t.tests} tests**: {t.passed} passed, {t.failures} failed, {t.errors} errors, {t.skipped} skipped"
+
+
+def failed_entries(failed: Sequence[FailedTest], limit: int = 50) -> list[str]:
+    """Each failed test as a list item with its message in a fence; at most `limit`, then how many more."""
+    lines = [line for test in failed[:limit] for line in _failed_entry(test)]
+    if len(failed) > limit:
+        lines.append(f"… and {len(failed) - limit} more; see test-results/junit.xml.")
+    return lines
 
 
 def _failed_entry(test: FailedTest) -> list[str]:

@@ -118,15 +118,18 @@ def _test_job(summary: dict[str, Any], configured: str | None, target: TargetRef
 
 
 def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
+    from bundleops.publish.summary import failed_entries
     from bundleops.testjob import reports, waiting
 
     life_cycle = waiting.state_of(finished)
     result = waiting.result_of(finished)
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
     totals = reports.totals(junit) if junit else None
+    failed = reports.failed(junit) if junit else []
     run.out.summary(
         f"### bundleops test: {run.target_label}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
         + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
+        + ("\n" + "\n".join(failed_entries(failed, FAILED_SHOWN)) if failed else "")
     )
     if result == "SUCCESS":
         if not junit:
@@ -134,19 +137,24 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished
             return int(ExitCode.EXTERNAL_FAILURE)
         run.out.info(f"integration tests passed ({totals.describe() if totals else 'no totals'}); reports: {', '.join(str(path) for path in fetched)}")
         return int(ExitCode.OK)
-    _show_failed_tasks(run, client, calls, finished)
-    if result == "FAILED" and totals and (totals.failures + totals.errors):
-        run.out.error(f"integration tests failed: {totals.describe()} (`bundleops publish` annotates each failure)", title="integration tests failed")
+    explained = result == "FAILED" and bool(failed)
+    _show_failed_tasks(run, client, calls, finished, explained=explained)
+    if explained and totals:
+        names = "; ".join(reports.first_line(test) for test in failed[:FAILED_SHOWN]) + (f"; and {len(failed) - FAILED_SHOWN} more" if len(failed) > FAILED_SHOWN else "")
+        run.out.error(f"integration tests failed: {totals.describe()}. Failed: {names} (`bundleops publish` annotates each failure)", title="integration tests failed")
         return int(ExitCode.CHECK_FAILED)
     ended = f"the test run ended {life_cycle}/{result}: {finished.state.state_message if finished.state else ''}".rstrip(": ")
     run.out.error(ended + ("" if fetched else f" (it wrote no reports into {remote_folder})"), title="test run broke")
     return int(ExitCode.EXTERNAL_FAILURE)
 
 
+# How many failed tests the step names (console and summary); publish lists them all.
+FAILED_SHOWN = 10
 LOG_TAIL_LINES = 40
 
 
-def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run) -> None:
+def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, *, explained: bool) -> None:
+    """Each failed task's log tail; an error annotation only when no failed test already explains the failure."""
     for task in finished.tasks or []:
         state = task.state.result_state.value if task.state and task.state.result_state else None
         if state in (None, "SUCCESS") or task.run_id is None:
@@ -160,4 +168,8 @@ def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls,
         tail = "\n".join((output.logs or output.error_trace or "").splitlines()[-LOG_TAIL_LINES:])
         with run.out.group(f"task {task.task_key}: {state}: last {LOG_TAIL_LINES} log lines"):
             run.out.info(tail or "(no log output)")
-        run.out.error(f"task {task.task_key} {state}: {output.error or (task.state.state_message if task.state else '')}", title=f"task {task.task_key}")
+        said = f"task {task.task_key} {state}: {output.error or (task.state.state_message if task.state else '')}"
+        if explained:
+            run.out.info(said)
+        else:
+            run.out.error(said, title=f"task {task.task_key}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from bundleops.output.redact import redact_file
-from bundleops.publish.junit import Totals
+from bundleops.publish.junit import FailedTest, Totals
 from bundleops.workspace_calls import Calls
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def _intact(client: WorkspaceClient, remote: str) -> bytes | None:
 
 
 def totals(junit: Path) -> Totals | None:
-    """The report's counts (from its test cases), or None when it is not readable JUnit."""
+    """The report's counts (from its test cases: the project's tests, and a runner phase only when
+    it failed for a reason no test shows), or None when it is not readable JUnit."""
     from bundleops.errors import BundleopsError
     from bundleops.publish.junit import Report, merge
     from bundleops.publish.junit import totals as counted
@@ -70,3 +71,20 @@ def totals(junit: Path) -> Totals | None:
         return counted(merge([Report("integration", junit)]))
     except BundleopsError:
         return None
+
+
+def failed(junit: Path) -> list[FailedTest]:
+    """The failed and errored test cases of the report (none when it is not readable JUnit)."""
+    from bundleops.errors import BundleopsError
+    from bundleops.publish.junit import Report, failed_tests, merge
+
+    try:
+        return failed_tests(merge([Report("integration", junit)]), lambda _recorded: None)
+    except BundleopsError:
+        return []
+
+
+def first_line(test: FailedTest) -> str:
+    """`classname::name: <the first line of its message>`, for a console line."""
+    message = next((line.strip() for line in (test.message or test.text).splitlines() if line.strip()), test.kind)
+    return f"{test.classname}::{test.name}: {message[:200]}"

@@ -1,8 +1,12 @@
-"""The run's JUnit report: one test case per phase, followed by pytest's own suite.
+"""The run's JUnit report: the project's tests (pytest's suites) and the runner's phases.
 
-A broken fixture file, a Spark error while loading mock data or a failed clean-up are not test
-failures pytest knows about, yet CI must show them: each phase is a test case of the suite
-`bundleops.testrunner`, failing with the phase's message, next to the tests' results.
+The counts a CI shows are the project's tests. The phases (mock data, sweep, pytest, clean-up)
+are not tests: each is recorded as a property of the suite `bundleops.testrunner`
+(`bundleops.phase: phase 3: clean-up` = `passed | dropped spark_catalog.bundleops_test_42`). A phase that failed for a reason no test shows
+(a broken fixture file, a Spark error while loading mock data, a failed clean-up) must still be
+seen in CI, so it is also a test case of that suite, failing with the phase's message and named
+as the phase; the pytest phase that failed because tests failed is not, or every failed test
+would count twice.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Sequence
 from bundleops.errors import ExitCode
 
 SUITE = "bundleops.testrunner"
+PHASE_PROPERTY = "bundleops.phase: "
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
 
@@ -25,10 +30,22 @@ class PhaseResult:
     message: str = ""  # one line: why it did not pass
     details: str = ""  # the phase's log (and the traceback of a crash)
     code: ExitCode = ExitCode.OK
+    shown_by_tests: bool = False  # it failed because tests failed: the tests' own cases say so
 
     @property
     def ok(self) -> bool:
         return self.outcome in (PASSED, SKIPPED)
+
+    def record(self) -> str:
+        """The phase as its property holds it, on one line (XML folds line breaks in attributes):
+        `outcome[: message][ | its log, lines joined by "; "]`."""
+        log = "; ".join(line.strip() for line in self.details.splitlines() if line.strip())
+        return self.outcome + (f": {self.message}" if self.message else "") + (f" | {log}" if log else "")
+
+    @property
+    def is_a_test_case(self) -> bool:
+        """Whether CI must see it as a failed case: it went wrong and no test case says why."""
+        return not self.ok and not self.shown_by_tests
 
 
 def exit_code(phases: Sequence[PhaseResult]) -> int:
@@ -42,19 +59,20 @@ def exit_code(phases: Sequence[PhaseResult]) -> int:
 
 def write_junit(phases: Sequence[PhaseResult], pytest_junit: Path | None, properties: dict[str, str], out: Path) -> None:
     """Write the phase suite plus pytest's suites (if pytest wrote a report) to `out`."""
-    from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+    from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
     suite = TestSuite(SUITE)
     for key, value in properties.items():
         suite.add_property(key, value)
     for phase in phases:
+        suite.add_property(PHASE_PROPERTY + phase.name, phase.record())
+        if not phase.is_a_test_case:
+            continue
         case = TestCase(phase.name, classname=SUITE, time=round(phase.seconds, 3))
         if phase.outcome == FAILED:
             case.result = [Failure(phase.message, type_="phase failed")]
         elif phase.outcome == ERROR:
             case.result = [Error(phase.message, type_="phase crashed")]
-        elif phase.outcome == SKIPPED:
-            case.result = [Skipped(phase.message)]
         if phase.details:
             case.system_out = phase.details
         suite.add_testcase(case)

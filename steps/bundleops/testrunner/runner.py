@@ -32,6 +32,12 @@ PHASE_PYTEST = "phase 2: pytest"
 PHASE_CLEANUP = "phase 3: clean-up"
 
 
+class TestsFailed(BundleopsError):
+    """The pytest phase failed because tests failed: the report's test cases already show each one."""
+
+    __test__ = False  # a name pytest would otherwise try to collect
+
+
 @dataclass(frozen=True)
 class Options:
     project_root: Path
@@ -69,7 +75,7 @@ class _Run:
             result = PhaseResult(name, PASSED, details=details)
         except BundleopsError as error:
             outcome = ERROR if error.code == ExitCode.EXTERNAL_FAILURE else FAILED
-            result = PhaseResult(name, outcome, message=error.message, details=str(error), code=error.code)
+            result = PhaseResult(name, outcome, message=error.message, details=str(error), code=error.code, shown_by_tests=isinstance(error, TestsFailed))
         except Exception as error:  # noqa: BLE001 - a crash is reported as the phase's error
             message = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
             result = PhaseResult(name, ERROR, message=message, details=traceback.format_exc(), code=ExitCode.EXTERNAL_FAILURE)
@@ -121,7 +127,7 @@ class _Run:
         )
         coverage = "no coverage data" if outcome.coverage_percent is None else f"coverage {outcome.coverage_percent:.1f}%"
         if outcome.exit_code == pytest_phase.PYTEST_TESTS_FAILED:
-            raise BundleopsError(f"integration tests failed ({coverage})", fix="see the failed tests in this report", code=ExitCode.CHECK_FAILED)
+            raise TestsFailed(f"integration tests failed ({coverage})", fix="see the failed tests in this report", code=ExitCode.CHECK_FAILED)
         if outcome.exit_code == pytest_phase.PYTEST_NO_TESTS:
             raise BundleopsError(f"no tests collected from {options.tests}", fix="add test_*.py files there, or fix --tests", code=ExitCode.BAD_INPUT)
         if outcome.exit_code != pytest_phase.PYTEST_OK:

@@ -1,0 +1,69 @@
+"""One quick look at DATABRICKS_HOST before anything is retried: a wrong host fails in seconds.
+
+A name that does not resolve, a port where nothing listens, or TLS to something that is not a
+workspace is almost always a wrong DATABRICKS_HOST, not an outage: retrying it for
+auth.retry_timeout_seconds (and the SDK's own host-metadata wait before that) only delays the
+red pipeline by minutes. So the first request of a step, OAuth discovery (every workspace answers
+it without credentials), is made once with short time limits and its failure sorted:
+- no answer that can come from a workspace: exit 2 at once, naming the host and what to check;
+- an answer meaning the workspace is there but busy (429, 5xx) or a time-out: None, and the
+  caller's retry window decides, as before.
+"""
+
+from __future__ import annotations
+
+import errno
+
+from bundleops.errors import BundleopsError
+
+CONNECT_SECONDS = 5.0
+READ_SECONDS = 10.0
+DISCOVERY_PATH = "/oidc/.well-known/oauth-authorization-server"
+HOST_FIX = "set DATABRICKS_HOST to the workspace URL as the browser shows it (https://<workspace host>), and check that the CI runner can reach it"
+
+
+def wrong_host(host: str) -> BundleopsError | None:
+    """The exit-2 error when `host` cannot be a reachable workspace; None when it may be one (or is busy)."""
+    import requests
+
+    try:
+        response = requests.get(host + DISCOVERY_PATH, timeout=(CONNECT_SECONDS, READ_SECONDS), allow_redirects=False)
+    except requests.exceptions.SSLError as error:
+        return _bad_host(host, f"the TLS handshake failed, so it is not a Databricks workspace ({_first_line(error)})")
+    except requests.exceptions.ConnectionError as error:
+        cause = _connection_failure(error)
+        return _bad_host(host, cause) if cause else None
+    except requests.RequestException:
+        return None  # a time-out: a slow workspace, the retry window decides
+    if response.status_code == 404:
+        return _bad_host(host, f"it answers, but not as a Databricks workspace (HTTP 404 for {DISCOVERY_PATH})")
+    return None
+
+
+def _connection_failure(error: Exception) -> str | None:
+    """Why the connection failed, when that means a wrong host: the name or the port."""
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    if isinstance(reason, NameResolutionError):
+        return "its name does not resolve (no such host)"
+    if isinstance(reason, NewConnectionError) and _refused(reason):
+        return "nothing accepts connections there (connection refused)"
+    return None
+
+
+def _refused(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or getattr(seen, "errno", None) == errno.ECONNREFUSED:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "Connection refused" in str(error)
+
+
+def _bad_host(host: str, cause: str) -> BundleopsError:
+    return BundleopsError(f"DATABRICKS_HOST {host} is not a workspace this runner can reach: {cause}; nothing was retried", fix=HOST_FIX)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
