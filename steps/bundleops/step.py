@@ -27,7 +27,7 @@ from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
 from bundleops.plan import roles
-from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
+from bundleops.plan.guard import BREAK_GLASS_ENV, READ_ONLY_STEPS, check_target
 
 # Steps that hand the bundle to the databricks CLI.
 BUNDLE_STEPS = ("validate", "preview", "deploy", "test", "destroy", "sweep")
@@ -72,21 +72,24 @@ def add_project_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_target_argument(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """`-t/--target`; for a step that always acts on a target (`required`), leaving it out means the
+    plan's target for this run (`bundleops plan`: dev in a developer's shell)."""
     add_project_argument(parser)
     parser.add_argument(
         "-t",
         "--target",
         metavar="ROLE",
-        required=required,
+        default=None,
         help=f"the role: {', '.join(ROLES)}, which bundleops.yml `targets:` maps to the bundle's own target names "
-        "(a mapped bundle target name is accepted too)",
+        "(a mapped bundle target name is accepted too)" + ("; default: the plan's target for this run (dev in a developer's shell)" if required else ""),
     )
+    parser.set_defaults(target_from_plan=required)
     parser.add_argument(
         "--break-glass",
         metavar="REASON",
         default=None,
-        help=f"emergency only: allow prod outside the default branch or a release tag (never from a pull request); "
-        f"logged loudly. Also read from {BREAK_GLASS_ENV}",
+        help=f"emergency only: allow prod from a CI run outside the default branch or a release tag (never from a "
+        f"pull request, a fork or a developer's shell); logged loudly. Also read from {BREAK_GLASS_ENV}",
     )
 
 
@@ -112,9 +115,9 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
-    requested: str | None = getattr(args, "target", None)
+    requested: str | None = getattr(args, "target", None) or _planned_target(name, args, config, context)
     names = bundle_targets(project_root) if requested else None
-    target = _guarded_target(requested, names, config, context, break_glass, out)
+    target = _guarded_target(requested, names, config, context, break_glass, out, read_only=name in READ_ONLY_STEPS)
     if name in BUNDLE_STEPS and target:
         require_bundle(project_root)
     trace.record(name, target.role if target else None, context.vendor)
@@ -122,14 +125,30 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
         yield StepRun(name, target, project_root, config, context, out, names)
 
 
+def _planned_target(name: str, args: argparse.Namespace, config: ProjectConfig, context: CIContext) -> str | None:
+    """Without `--target`, a step that always acts on one takes the plan's (dev in a developer's shell)."""
+    if not getattr(args, "target_from_plan", False):
+        return None
+    from bundleops.plan.planner import make_plan
+
+    planned = make_plan(context, config).target
+    if planned is None:
+        raise BundleopsError(
+            f"no --target given, and the plan for this run ({context.describe()}) has no target for `bundleops {name}`",
+            fix="pass --target ROLE (dev, staging or prod), or run `bundleops plan` to see what this event runs",
+        )
+    return planned
+
+
 def _guarded_target(
-    requested: str | None, names: list[str] | None, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter
+    requested: str | None, names: list[str] | None, config: ProjectConfig, context: CIContext, break_glass: str | None, out: CIWriter,
+    *, read_only: bool = False,
 ) -> roles.TargetRef | None:
     """`--target` as a role, which the prod guard allows."""
     if not requested:
         return None
     target = roles.resolve(requested, config, names)
-    warning = check_target(target.role, context, config, break_glass)
+    warning = check_target(target.role, context, config, break_glass, read_only=read_only)
     if warning:
         out.warning(warning, title="break-glass")
         out.summary(f"> [!CAUTION]\n> {warning}")

@@ -112,6 +112,23 @@ def test_local_shell_plans_dev_and_is_refused_prod(tmp_path: Path) -> None:
         check_target("prod", context, ProjectConfig())
 
 
+def test_break_glass_does_not_open_prod_to_a_shell(tmp_path: Path) -> None:
+    """Break-glass lifts only the branch or tag condition of a CI run (README, --help, the guard)."""
+    context = detect(ProjectConfig(), environ={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    with pytest.raises(BundleopsError, match="changed only from CI, not from a developer's shell") as refused:
+        check_target("prod", context, ProjectConfig(), break_glass="incident 123")
+    assert "--break-glass" not in refused.value.fix
+
+
+def test_a_shell_may_look_at_prod_but_a_pull_request_may_not(tmp_path: Path) -> None:
+    """validate and preview change nothing in prod: a developer's shell may run them with the team's credentials."""
+    shell = detect(ProjectConfig(), environ={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert check_target("prod", shell, ProjectConfig(), read_only=True) is None
+    pull_request = detect(ProjectConfig(), environ=s.environment("github", "pull_request", tmp_path), cwd=tmp_path)
+    with pytest.raises(BundleopsError, match="never deployed from a pull request"):
+        check_target("prod", pull_request, ProjectConfig(), read_only=True)
+
+
 def test_github_pull_request_uses_head_commit_not_merge_commit(tmp_path: Path) -> None:
     context = detect(ProjectConfig(), environ=s.environment("github", "pull_request", tmp_path))
     assert context.sha == s.HEAD_SHA != s.MERGE_SHA

@@ -76,3 +76,32 @@ def test_prod_from_a_pull_request_is_refused_before_the_cli_runs(tmp_path: Path,
     result = bundleops(["validate", "--target", "prod"], shop_project(tmp_path / "p"), env)
     assert result.returncode == 2
     assert "prod" in result.stderr and "pull_request" in result.stderr
+
+
+def test_without_target_a_shell_validates_the_plans_target_dev(tmp_path: Path, env: dict[str, str]) -> None:
+    """A developer's shell plans dev (README's promotion table): `bundleops validate` needs no --target."""
+    result = bundleops(["validate"], shop_project(tmp_path / "p"), env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "bundleops validate --target dev" in result.stdout
+    assert "bundle shop is valid for dev" in result.stdout
+
+
+def test_a_shell_may_validate_prod_but_never_deploy_it(tmp_path: Path, env: dict[str, str]) -> None:
+    """validate only looks at prod; deploy would change it, and break-glass does not open prod to a shell."""
+    project = shop_project(tmp_path / "p", changes={"databricks.yml": ROOT + """  prod:
+    mode: production
+    workspace:
+      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
+    run_as:
+      service_principal_name: 11111111-2222-3333-4444-555555555555
+    permissions:
+      - level: CAN_VIEW
+        group_name: data-team
+"""})
+    looked = bundleops(["validate", "--target", "prod"], project, env)
+    assert looked.returncode == 0, looked.stdout + looked.stderr
+    assert "bundle shop is valid for prod" in looked.stdout
+    env["DATABRICKS_CLI_PATH"] = os.devnull  # the guard must stop the deploy before any CLI call
+    deployed = bundleops(["deploy", "--target", "prod", "--break-glass", "incident 7"], project, env)
+    assert deployed.returncode == 2
+    assert "prod is changed only from CI, not from a developer's shell" in deployed.stderr
