@@ -13,6 +13,8 @@ it without credentials), is made once with short time limits and its failure sor
 from __future__ import annotations
 
 import errno
+import socket
+from typing import Iterator
 
 from bundleops.errors import BundleopsError
 
@@ -42,23 +44,27 @@ def wrong_host(host: str) -> BundleopsError | None:
 
 def _connection_failure(error: Exception) -> str | None:
     """Why the connection failed, when that means a wrong host: the name or the port."""
-    from urllib3.exceptions import NameResolutionError, NewConnectionError
-
-    reason = getattr(error.args[0] if error.args else None, "reason", None)
-    if isinstance(reason, NameResolutionError):
+    causes = list(_causes(error))
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
         return "its name does not resolve (no such host)"
-    if isinstance(reason, NewConnectionError) and _refused(reason):
+    if any(isinstance(cause, ConnectionRefusedError) or getattr(cause, "errno", None) == errno.ECONNREFUSED for cause in causes):
         return "nothing accepts connections there (connection refused)"
     return None
 
 
-def _refused(error: BaseException) -> bool:
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError) or getattr(seen, "errno", None) == errno.ECONNREFUSED:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return "Connection refused" in str(error)
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it wraps: requests' ConnectionError holds urllib3's MaxRetryError, whose
+    `reason` was raised from the socket's own error (gaierror, ConnectionRefusedError)."""
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [*(arg for arg in current.args if isinstance(arg, BaseException)), getattr(current, "reason", None), current.__cause__, current.__context__]
+        pending.extend(item for item in wrapped if isinstance(item, BaseException))
 
 
 def _bad_host(host: str, cause: str) -> BundleopsError:
