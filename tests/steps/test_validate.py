@@ -88,16 +88,8 @@ def test_without_target_a_shell_validates_the_plans_target_dev(tmp_path: Path, e
 
 def test_a_shell_may_validate_prod_but_never_deploy_it(tmp_path: Path, env: dict[str, str]) -> None:
     """validate only looks at prod; deploy would change it, and break-glass does not open prod to a shell."""
-    project = shop_project(tmp_path / "p", changes={"databricks.yml": ROOT + """  prod:
-    mode: production
-    workspace:
-      root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
-    run_as:
-      service_principal_name: 11111111-2222-3333-4444-555555555555
-    permissions:
-      - level: CAN_VIEW
-        group_name: data-team
-"""})
+    staging = ROOT.split("  staging:\n", 1)[1]  # the last target of ROOT: prod is made the same way
+    project = shop_project(tmp_path / "p", changes={"databricks.yml": ROOT + "  prod:\n" + staging})
     looked = bundleops(["validate", "--target", "prod"], project, env)
     assert looked.returncode == 0, looked.stdout + looked.stderr
     assert "bundle shop is valid for prod" in looked.stdout
