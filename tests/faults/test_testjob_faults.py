@@ -186,3 +186,25 @@ def _table_rows(text: str, step: str) -> list[list[str]]:
     section = text.split(f"## {step}", 1)[1].split("\n## ", 1)[0]
     lines = [line for line in section.splitlines() if line.startswith("|") and not set(line) <= set("|- ")]
     return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[1:]]
+
+
+def test_a_run_that_starts_after_the_step_was_cancelled_ends_at_once(bench: Bench) -> None:
+    """Issue 20: run-now still on its way to the workspace when the CI cancels the job. The step
+    cannot wait for the answer within the grace period and finds no run to cancel, so it leaves
+    the cancel marker in the run's report folder; the run that run-now starts afterwards (here:
+    when the proxy lets the stalled request through, after the step ended) ends at once."""
+    before = bench.runs()
+    rules = [Rule("POST", RUN_NOW, Stall(12))]  # held before the workspace sees it; let through when the proxy stops
+    outcome = bench.run(rules, "hang", signals=signal_when(injected_on(RUN_NOW), (1.5, signal.SIGTERM)))
+    assert outcome.code == 3, outcome.output
+    assert "a run that its unanswered run-now starts later ends at once (cancel marker" in outcome.output
+    assert outcome.seconds_after_signal is not None and outcome.seconds_after_signal < GRACE_SECONDS, outcome.seconds_after_signal
+    deadline = time.monotonic() + 60
+    while bench.runs() == before and time.monotonic() < deadline:  # the late run-now reaches the workspace
+        time.sleep(0.1)
+    assert bench.runs() - before == 1, "the stalled run-now should have started a run once let through"
+    assert bench.active_runs(settle_seconds=30) == [], "the late run must end by itself"
+    late = next(iter(bench.client.jobs.list_runs(job_id=bench.job_id)))
+    run = bench.client.jobs.get_run(late.run_id)
+    log = bench.client.jobs.get_run_output(run.tasks[0].run_id).logs
+    assert "fake tests: cancelled before they started" in log and "fake tests: hang" not in log

@@ -53,3 +53,17 @@ def test_a_report_folder_that_cannot_be_created_is_exit_2_before_spark_starts(tm
     assert code == 2
     captured = capsys.readouterr()
     assert "cannot create the report folder" in captured.out + captured.err
+
+
+def test_a_run_whose_step_was_cancelled_before_it_began_ends_without_spark(tmp_path, capsys) -> None:  # noqa: ANN001
+    """The cancel marker `bundleops test` leaves when run-now was still unanswered: the runner
+    ends (exit 3) before it starts Spark, creates a schema or writes a report."""
+    from bundleops.testrunner import cancel_marker, runner
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / cancel_marker.FILE_NAME).write_text('{"cancelled_because": "this CI job received SIGTERM"}', encoding="utf-8")
+    options = runner.Options(project_root=tmp_path, tests=tmp_path / "tests", catalog="main", report_dir=reports, run_id="7")
+    assert runner.run(options, spark=None) == 3
+    assert "cancelled before run-now was answered" in capsys.readouterr().out
+    assert sorted(path.name for path in reports.iterdir()) == [cancel_marker.FILE_NAME]

@@ -73,7 +73,7 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
     accepted = False
     try:
         if owned.run_id is None and not _find(client, calls, owned):
-            return f"no run of job {owned.job_id} had started for this step (report folder {owned.report_folder}), so none is left running"
+            return _mark_cancelled(client, calls, owned, reason)
         run_id = owned.run_id
         calls.call("POST jobs/runs/cancel", lambda: client.jobs.cancel_run(run_id))
         accepted = True
@@ -90,6 +90,24 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
             return f"the test run {owned.describe()} was asked to cancel (its end could not be confirmed: check it there)"
         out.error(f"could not cancel test run {owned.describe()}: {failure.message}", title="test run may still be running")
         return f"the test run {owned.describe()} could not be cancelled and may still be running: cancel it there"
+
+
+def _mark_cancelled(client: WorkspaceClient, calls: Calls, owned: OwnedRun, reason: str) -> str:
+    """No run yet, but run-now may still be on its way: leave the marker that makes such a run end at once."""
+    import io
+    import json
+
+    from bundleops.testrunner.cancel_marker import FILE_NAME
+
+    marker = f"{owned.report_folder.rstrip('/')}/{FILE_NAME}"
+    document = json.dumps({"cancelled_because": reason, "job_id": owned.job_id}).encode()
+    try:
+        calls.call("PUT files (cancel marker)", lambda: client.files.upload(marker, io.BytesIO(document), overwrite=True))
+    except BundleopsError as failure:
+        return (f"no run of job {owned.job_id} had started for this step (report folder {owned.report_folder}), and the cancel marker "
+                f"could not be written ({failure.message}): a run that run-now starts later would run; check the job's runs")
+    return (f"no run of job {owned.job_id} had started for this step (report folder {owned.report_folder}); a run that its "
+            f"unanswered run-now starts later ends at once (cancel marker {marker})")
 
 
 def _find(client: WorkspaceClient, calls: Calls, owned: OwnedRun) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.testrunner import fixtures, mockdata, pytest_phase, schemas
+from bundleops.testrunner import cancel_marker, fixtures, mockdata, pytest_phase, schemas
 from bundleops.testrunner import spark as spark_sessions
 from bundleops.testrunner.report import ERROR, FAILED, PASSED, SKIPPED, PhaseResult, exit_code, write_junit
 
@@ -148,8 +148,12 @@ class _Run:
 
 def run(options: Options, spark: "SparkSession | None" = None) -> int:
     """Run the three phases and write the reports; returns the exit code (0, 1, 2 or 3)."""
-    state = _Run(options, spark)
     _prepare_report_dir(options.report_dir)
+    marker = cancel_marker.found_in(options.report_dir)
+    if marker is not None:
+        print(f"[bundleops.testrunner] the CI job that started this run was cancelled before run-now was answered ({marker}): ending without touching any data", flush=True)
+        return int(ExitCode.EXTERNAL_FAILURE)
+    state = _Run(options, spark)
     for name in (JUNIT_FILE, COVERAGE_FILE):  # never leave an earlier run's report to be read as this one's
         (options.report_dir / name).unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="bundleops-testrunner-") as work:
