@@ -192,18 +192,28 @@ private void approve(Settings settings, String target) {
 }
 
 /** The planned steps in order; validate and preview are skipped when they ran before the approval (`reviewed`). */
+/**
+ * The planned steps in order. The red path: the first failing step stops the steps after it, but
+ * publish still runs (the build's test report shows the failed tests), then that step's failure
+ * fails the build, as it would have without publish.
+ */
 private void runTargetSteps(Settings settings, Plan plan, boolean reviewed) {
-    if (plan.runs('validate') && !reviewed) {
-        sh 'bash .bundleops/ci/bundleops.sh validate'
-    }
-    if (plan.runs('preview') && !reviewed) {
-        sh 'bash .bundleops/ci/bundleops.sh preview'
-    }
-    if (plan.runs('deploy')) {
-        sh 'bash .bundleops/ci/bundleops.sh deploy'
-    }
-    if (plan.runs('test')) {
-        sh 'bash .bundleops/ci/bundleops.sh test'
+    Exception failure = null
+    try {
+        if (plan.runs('validate') && !reviewed) {
+            sh 'bash .bundleops/ci/bundleops.sh validate'
+        }
+        if (plan.runs('preview') && !reviewed) {
+            sh 'bash .bundleops/ci/bundleops.sh preview'
+        }
+        if (plan.runs('deploy')) {
+            sh 'bash .bundleops/ci/bundleops.sh deploy'
+        }
+        if (plan.runs('test')) {
+            sh 'bash .bundleops/ci/bundleops.sh test'
+        }
+    } catch (Exception error) {
+        failure = error
     }
     if (plan.runs('publish')) {
         if (settings.sonar) {
@@ -213,6 +223,9 @@ private void runTargetSteps(Settings settings, Plan plan, boolean reviewed) {
         } else {
             sh 'bash .bundleops/ci/bundleops.sh publish'
         }
+    }
+    if (failure != null) {
+        throw failure
     }
 }
 

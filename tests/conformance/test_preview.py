@@ -67,7 +67,8 @@ def test_a_destructive_pull_request_is_shown_and_held_back(vendor: str, conforma
     try:
         run = harness.run_vendor(vendor, "pull_request", conformance_workspace, tmp_path / "run", edit=rename_change_and_delete)
         assert run.returncode != 0, f"{vendor}: the run must fail when the plan deletes a job without the opt-in"
-        assert harness.comparable(run.steps) == [("unit", None), ("validate", "staging"), ("preview", "staging")], run.steps
+        # held back at the preview: no deploy, no test; publish still brings the unit reports (the red path)
+        assert harness.comparable(run.steps) == [("unit", None), ("validate", "staging"), ("preview", "staging"), ("publish", None)], run.steps
         log = run.log
         own = f"[pr-{harness.PR_NUMBER}]"
         assert re.search(r"update jobs\.orders_pipeline_job\s*$", log, re.MULTILINE), log[-6000:]
