@@ -55,17 +55,6 @@ def check_host(host: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _discovery_answers(host: str) -> bool:
-    """Whether the workspace answers OAuth discovery now (False: connection failure, 429 or 5xx)."""
-    import requests
-
-    try:
-        status = requests.get(host + DISCOVERY_PATH, timeout=10).status_code
-    except requests.RequestException:
-        return False
-    return status != 429 and status < 500
-
-
 def _unavailable(host: str, waited: float, detail: str) -> BundleopsError:
     return BundleopsError(
         f"cannot reach the workspace {host}: it stayed unavailable for {waited:.0f} s ({detail})",
@@ -77,19 +66,15 @@ def _unavailable(host: str, waited: float, detail: str) -> BundleopsError:
 def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceClient, Identity]:
     """A client and its identity, within one retry window.
 
-    A host that cannot be a workspace fails first (reachability). While the workspace does not
-    answer OAuth discovery (429, 5xx, time-outs) it is waited for, and the SDK is not started: its
-    host-metadata and token retries would each take a window of their own. The SDK reports every
+    A host that cannot be a workspace fails at the first discovery request (reachability). While
+    the workspace does not answer OAuth discovery (429, 5xx, time-outs) it is waited for, and the
+    SDK is not started: its host-metadata and token retries would each take a window of their own. The SDK reports every
     credential-provider failure (discovery, token) as ValueError, at configuration or at the first
     call; whether the workspace answers discovery then tells which it was. Without a host the SDK
     finds one itself (a ~/.databrickscfg profile) and a failure is configuration."""
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.config import Config
 
-    if host is not None:
-        wrong_host = reachability.wrong_host(host)
-        if wrong_host is not None:
-            raise wrong_host
     started = time.monotonic()
     backoff = 1.0
 
@@ -103,7 +88,7 @@ def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceCli
         backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     while True:
-        if host is not None and not _discovery_answers(host):
+        if host is not None and not reachability.discovery_answers(host):  # a wrong host raises here, at once
             wait_or_give_up(f"{DISCOVERY_PATH} did not answer")
             continue
         left = max(1, round(retry_timeout_seconds - (time.monotonic() - started)))
@@ -111,7 +96,7 @@ def _connect(host: str | None, retry_timeout_seconds: int) -> tuple[WorkspaceCli
             client = WorkspaceClient(config=Config(host=host, retry_timeout_seconds=left))
             return client, _identity(client, left)
         except ValueError as error:
-            if host is None or _discovery_answers(host):
+            if host is None or reachability.discovery_answers(host):
                 raise BundleopsError(f"authentication to {host or 'the workspace'} failed: {error}", fix=CREDENTIALS_FIX) from None
             wait_or_give_up(f"{DISCOVERY_PATH} did not answer: {error}")
 

@@ -4,9 +4,9 @@ A name that does not resolve, a port where nothing listens, or TLS to something 
 workspace is almost always a wrong DATABRICKS_HOST, not an outage: retrying it for
 auth.retry_timeout_seconds (and the SDK's own host-metadata wait before that) only delays the
 red pipeline by minutes. So the first request of a step, OAuth discovery (every workspace answers
-it without credentials), is made once with short time limits and its failure sorted:
+it without credentials), is made with short time limits and its failure sorted:
 - no answer that can come from a workspace: exit 2 at once, naming the host and what to check;
-- an answer meaning the workspace is there but busy (429, 5xx) or a time-out: None, and the
+- an answer meaning the workspace is there but busy (429, 5xx) or a time-out: False, and the
   caller's retry window decides, as before.
 """
 
@@ -24,22 +24,26 @@ DISCOVERY_PATH = "/oidc/.well-known/oauth-authorization-server"
 HOST_FIX = "set DATABRICKS_HOST to the workspace URL as the browser shows it (https://<workspace host>), and check that the CI runner can reach it"
 
 
-def wrong_host(host: str) -> BundleopsError | None:
-    """The exit-2 error when `host` cannot be a reachable workspace; None when it may be one (or is busy)."""
+def discovery_answers(host: str) -> bool:
+    """Whether `host` answers OAuth discovery now. False: busy (429, 5xx), a time-out or another
+    connection failure, which the caller's retry window decides. A host that cannot be a reachable
+    workspace raises the exit-2 error instead, whenever it is asked."""
     import requests
 
     try:
         response = requests.get(host + DISCOVERY_PATH, timeout=(CONNECT_SECONDS, READ_SECONDS), allow_redirects=False)
     except requests.exceptions.SSLError as error:
-        return _bad_host(host, f"the TLS handshake failed, so it is not a Databricks workspace ({_first_line(error)})")
+        raise _bad_host(host, f"the TLS handshake failed, so it is not a Databricks workspace ({_first_line(error)})") from None
     except requests.exceptions.ConnectionError as error:
         cause = _connection_failure(error)
-        return _bad_host(host, cause) if cause else None
+        if cause:
+            raise _bad_host(host, cause) from None
+        return False
     except requests.RequestException:
-        return None  # a time-out: a slow workspace, the retry window decides
+        return False  # a time-out: a slow workspace
     if response.status_code == 404:
-        return _bad_host(host, f"it answers, but not as a Databricks workspace (HTTP 404 for {DISCOVERY_PATH})")
-    return None
+        raise _bad_host(host, f"it answers, but not as a Databricks workspace (HTTP 404 for {DISCOVERY_PATH})")
+    return response.status_code != 429 and response.status_code < 500
 
 
 def _connection_failure(error: Exception) -> str | None:
