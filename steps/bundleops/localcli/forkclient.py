@@ -59,7 +59,8 @@ def _end_as(status: int) -> NoReturn:
         signum = os.WTERMSIG(status)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
-    sys.exit(os.waitstatus_to_exitcode(status) if not os.WIFSIGNALED(status) else 1)
+        sys.exit(128 + signum)  # only reached for a signal whose default is not to end a process
+    sys.exit(os.WEXITSTATUS(status))
 
 
 if __name__ == "__main__":

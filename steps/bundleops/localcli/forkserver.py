@@ -30,9 +30,10 @@ import threading
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bundleops.localcli.forkclient import FORWARDED_SIGNALS
+
 OWNER_CHECK_SECONDS = 1.0
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
-FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT)
 
 
 def serve(socket_path: Path, owner_pid: int) -> None:
