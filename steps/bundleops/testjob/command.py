@@ -124,8 +124,7 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished
     life_cycle = waiting.state_of(finished)
     result = waiting.result_of(finished)
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
-    totals = reports.totals(junit) if junit else None
-    failed = reports.failed(junit) if junit else []
+    totals, failed = reports.read(junit)
     run.out.summary(
         f"### bundleops test: {run.target_label}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
         + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")

@@ -60,28 +60,20 @@ def _intact(client: WorkspaceClient, remote: str) -> bytes | None:
     return content
 
 
-def totals(junit: Path) -> Totals | None:
+def read(junit: Path | None) -> tuple[Totals | None, list[FailedTest]]:
     """The report's counts (from its test cases: the project's tests, and a runner phase only when
-    it failed for a reason no test shows), or None when it is not readable JUnit."""
+    it failed for a reason no test shows) and its failed and errored test cases; (None, []) when
+    there is no report or it is not readable JUnit."""
     from bundleops.errors import BundleopsError
-    from bundleops.publish.junit import Report, merge
-    from bundleops.publish.junit import totals as counted
+    from bundleops.publish.junit import Report, failed_tests, merge, totals
 
+    if junit is None:
+        return None, []
     try:
-        return counted(merge([Report("integration", junit)]))
+        document = merge([Report("integration", junit)])
     except BundleopsError:
-        return None
-
-
-def failed(junit: Path) -> list[FailedTest]:
-    """The failed and errored test cases of the report (none when it is not readable JUnit)."""
-    from bundleops.errors import BundleopsError
-    from bundleops.publish.junit import Report, failed_tests, merge
-
-    try:
-        return failed_tests(merge([Report("integration", junit)]), lambda _recorded: None)
-    except BundleopsError:
-        return []
+        return None, []
+    return totals(document), failed_tests(document, lambda _recorded: None)
 
 
 def first_line(test: FailedTest) -> str:
