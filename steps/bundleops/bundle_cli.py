@@ -95,19 +95,22 @@ class DatabricksCli:
     def bundle(self, args: Sequence[str], project_root: Path, *, time_limit: float | None = None) -> CliResult:
         """`databricks bundle <args>` in the project folder, supervised; stderr streamed to our log."""
         limit = self.time_limit if time_limit is None else time_limit
-        process = subprocess.Popen(
-            [self.path, "bundle", *args, *self.variable_flags()], cwd=project_root,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-        )
         stdout: list[str] = []
         stderr: list[str] = []
-        readers = [
-            threading.Thread(target=_stream, args=(process.stderr, stderr), daemon=True),
-            threading.Thread(target=_collect, args=(process.stdout, stdout), daemon=True),
-        ]
-        for reader in readers:
-            reader.start()
-        ending = supervise(process, limit)
+        readers: list[threading.Thread] = []
+
+        def start() -> subprocess.Popen[str]:
+            process = subprocess.Popen(
+                [self.path, "bundle", *args, *self.variable_flags()], cwd=project_root,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+            )
+            readers.extend((threading.Thread(target=_stream, args=(process.stderr, stderr), daemon=True),
+                            threading.Thread(target=_collect, args=(process.stdout, stdout), daemon=True)))
+            for reader in readers:
+                reader.start()
+            return process
+
+        ending = supervise(start, limit)
         for reader in readers:  # bounded: a grandchild the CLI started may still hold the pipes open
             reader.join(timeout=STOP_GRACE_SECONDS)
         return CliResult(ending.returncode, "".join(stdout), "".join(stderr), command=f"databricks bundle {' '.join(args)}",

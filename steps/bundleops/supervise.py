@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 STOP_GRACE_SECONDS = 5.0
 _POLL_SECONDS = 0.2
@@ -36,16 +36,18 @@ class Ending:
 
 
 @contextmanager
-def _forwarding(process: subprocess.Popen[str], received: list[int]) -> Iterator[None]:
-    """While the block runs, SIGTERM and SIGINT to us stop the child (main thread only; elsewhere a no-op)."""
+def _forwarding(children: list[subprocess.Popen[str]], received: list[int]) -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGINT to us are recorded and stop the child, if there is one
+    yet (main thread only; elsewhere a no-op). Installed before the child starts, so no signal falls
+    into the moment between its start and the handler, where it would end us and orphan the child."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def forward(signum: int, frame: object) -> None:
         received.append(signum)
-        if process.poll() is None:
-            process.terminate()
+        if children and children[0].poll() is None:
+            children[0].terminate()
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -66,12 +68,16 @@ def stop(process: subprocess.Popen[str]) -> int:
         return process.wait()
 
 
-def supervise(process: subprocess.Popen[str], time_limit: float) -> Ending:
-    """Wait for the child until it exits, the time limit passes, or bundleops is told to stop."""
+def supervise(start: Callable[[], subprocess.Popen[str]], time_limit: float) -> Ending:
+    """Start the child (`start`, which may also start readers of its pipes) and wait until it exits,
+    the time limit passes, or bundleops is told to stop."""
     received: list[int] = []
+    children: list[subprocess.Popen[str]] = []
     deadline = time.monotonic() + time_limit
     timed_out = False
-    with _forwarding(process, received):
+    with _forwarding(children, received):
+        process = start()
+        children.append(process)
         while True:
             try:
                 return_code = process.wait(timeout=_POLL_SECONDS)

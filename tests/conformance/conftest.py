@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from tests.support import once
-from tests.conformance.harness import EVENTS, VENDORS, RunCache, VendorRun, Workspace, comparable
+from tests.conformance.harness import EVENTS, VENDORS, RunCache, VendorRun, Workspace, comparable, served_by
 
 _RUN_PROPERTY = "conformance run: "
 _STEPS_RUN: dict[tuple[str, str], str] = {}
@@ -17,15 +17,11 @@ _STEPS_RUN: dict[tuple[str, str], str] = {}
 
 @pytest.fixture(scope="session")
 def conformance_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    from bundleops.localcli.shim import write_shim
     from bundleops.localworkspace import LocalWorkspace
 
     root = tmp_path_factory.mktemp("conformance-workspace")
     with LocalWorkspace(root / "state") as server:
-        shim_dir = root / "bin"
-        shim_dir.mkdir()
-        write_shim(shim_dir)
-        yield Workspace(server.host, server.client_id, server.client_secret, shim_dir)
+        yield served_by(server, root / "bin")
 
 
 @pytest.fixture(scope="session")

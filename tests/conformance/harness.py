@@ -15,7 +15,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from bundleops.config import load as load_config
 from bundleops.context.model import CIContext
@@ -58,6 +58,14 @@ class Workspace:
     client_id: str
     client_secret: str
     shim_dir: Path
+
+
+def served_by(server: Any, shim_dir: Path) -> Workspace:
+    """The Workspace of a running LocalWorkspace, with the `databricks` shim written into `shim_dir`."""
+    from bundleops.localcli.shim import write_shim
+
+    write_shim(shim_dir)
+    return Workspace(server.host, server.client_id, server.client_secret, shim_dir)
 
 
 @dataclass(frozen=True)

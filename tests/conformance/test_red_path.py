@@ -10,7 +10,7 @@ the failed test, so their merge request showed no failed test).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -51,12 +51,9 @@ NATIVE_REPORT: dict[str, Callable[[harness.VendorRun], Path]] = {
 
 
 @pytest.fixture
-def own_workspace(fresh_local_workspace, tmp_path: Path) -> Iterator[harness.Workspace]:  # noqa: ANN001 - LocalWorkspace
+def own_workspace(fresh_local_workspace, tmp_path: Path) -> harness.Workspace:  # noqa: ANN001 - LocalWorkspace
     """A workspace of this test's own: the red pull request's deployment never meets another test's."""
-    from bundleops.localcli.shim import write_shim
-
-    write_shim(tmp_path / "bin")
-    yield harness.Workspace(fresh_local_workspace.host, fresh_local_workspace.client_id, fresh_local_workspace.client_secret, tmp_path / "bin")
+    return harness.served_by(fresh_local_workspace, tmp_path / "bin")
 
 
 @pytest.mark.parametrize("vendor", harness.VENDORS)

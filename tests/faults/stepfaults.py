@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.steps.project import step_env
+from tests.steps.project import shop_project, step_env
 from tests.support.console import BIN
 
 STAGING_STATE = "/Workspace/Shared/.bundle/shop/staging/state"
@@ -119,3 +119,15 @@ def signal_step(process: subprocess.Popen[str], signum: int, *, group: bool) -> 
         os.killpg(process.pid, signum)
     else:
         process.send_signal(signum)
+
+
+def alias_bomb(folder: Path) -> Path:
+    """The shop bundle with a billion-laughs anchor chain in complex variables: nine levels of nine
+    aliases (9^10 nodes). The real CLI's YAML loader expands every alias it meets (libs/dyn/yamlloader
+    loadAlias), and the stand-in walks them when it resolves references: both run until stopped."""
+    lines = ["variables:", "  x0: {type: complex, default: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}"]
+    lines += [f"  x{level}: {{type: complex, default: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]}" for level in range(1, 10)]
+    project = shop_project(folder, changes={"bundleops.yml": "auth:\n  retry_timeout_seconds: 1\n"})
+    databricks_yml = project / "databricks.yml"
+    databricks_yml.write_text(databricks_yml.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+    return project

@@ -18,6 +18,7 @@ import pytest
 
 from tests.faults.stepfaults import (  # noqa: F401 - env, sdk, shim_dir, workspace are fixtures
     LOCK,
+    alias_bomb,
     alive,
     assert_outcome,
     children,
@@ -118,7 +119,7 @@ def test_a_signal_during_the_deploy_stops_the_cli_and_leaves_no_lock(
 
 
 def test_a_yaml_alias_bomb_cannot_hang_validate(tmp_path: Path, env: dict[str, str], sdk: Any) -> None:
-    project = _alias_bomb(tmp_path / "p")
+    project = alias_bomb(tmp_path / "p")
     result = bundleops(["validate", "--target", "staging"], project, env, timeout=180)
     output = assert_outcome(result, 3, sdk, project)
     assert "`databricks bundle validate -o json -t staging` did not finish within 31 s and was stopped" in output
@@ -126,7 +127,7 @@ def test_a_yaml_alias_bomb_cannot_hang_validate(tmp_path: Path, env: dict[str, s
 
 
 def test_sigterm_to_validate_stops_the_cli_at_once(tmp_path: Path, env: dict[str, str], sdk: Any) -> None:
-    project = _alias_bomb(tmp_path / "p")
+    project = alias_bomb(tmp_path / "p")
     step = start(["validate", "--target", "staging"], project, env)
     try:
         wait_for(lambda: children(step.pid, "bundle validate") or step.poll() is not None, 120, "validate to start the CLI")
@@ -139,15 +140,3 @@ def test_sigterm_to_validate_stops_the_cli_at_once(tmp_path: Path, env: dict[str
     output = assert_outcome(subprocess.CompletedProcess(step.args, step.returncode, stdout, stderr), 3, sdk, project)
     assert "cancelled by SIGTERM: `databricks bundle validate -o json -t staging` was stopped (SIGTERM) and has ended" in output
     assert cli and not any(alive(pid) for pid in cli)
-
-
-def _alias_bomb(folder: Path) -> Path:
-    """The shop bundle with a billion-laughs anchor chain in complex variables: nine levels of nine
-    aliases (9^10 nodes). The real CLI's YAML loader expands every alias it meets (libs/dyn/yamlloader
-    loadAlias), and the stand-in walks them when it resolves references: both run until stopped."""
-    lines = ["variables:", "  x0: {type: complex, default: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}"]
-    lines += [f"  x{level}: {{type: complex, default: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]}" for level in range(1, 10)]
-    project = shop_project(folder, changes={"bundleops.yml": "auth:\n  retry_timeout_seconds: 1\n"})
-    databricks_yml = project / "databricks.yml"
-    databricks_yml.write_text(databricks_yml.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
-    return project

@@ -14,14 +14,10 @@ import pytest
 
 from bundleops.localcli.forkclient import SOCKET_VARIABLE
 from bundleops.localcli.shim import write_shim
-from tests.faults.stepfaults import alive, children, wait_for
+from tests.faults.stepfaults import alias_bomb, alive, children, wait_for
 from tests.localcli.cli import clean_env
 from tests.steps.project import shop_project
 from tests.support import standin
-
-# A billion-laughs bundle: the stand-in works on it until it is stopped (tests/faults uses it too).
-ALIAS_BOMB = ["variables:", "  x0: {type: complex, default: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]}"] + [
-    f"  x{level}: {{type: complex, default: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]}" for level in range(1, 10)]
 
 
 def served(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -72,13 +68,13 @@ def test_the_call_ends_with_its_caller(signum: signal.Signals, tmp_path: Path, l
     """SIGTERM reaches the forked stand-in (the caller then ends as it did); SIGKILL, which cannot be
     forwarded, still ends it: it notices its caller is gone."""
     server = server_pid()
-    project = shop_project(tmp_path / "p")
-    (project / "databricks.yml").write_text((project / "databricks.yml").read_text(encoding="utf-8") + "\n".join(ALIAS_BOMB) + "\n", encoding="utf-8")
+    project = alias_bomb(tmp_path / "p")  # the stand-in works on it until it is stopped
+    earlier = set(children(server))  # calls of earlier tests may still be ending
     caller = subprocess.Popen([standin.databricks(), "bundle", "validate", "-t", "staging"], cwd=project, env=clean_env(local_workspace.env()),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: bool(children(server)) and catches(caller.pid, signal.SIGTERM), 60, "the call to be forked and its caller to forward signals")
-        (worker,) = children(server)
+        wait_for(lambda: bool(set(children(server)) - earlier) and catches(caller.pid, signal.SIGTERM), 60, "the call to be forked and its caller to forward signals")
+        (worker,) = set(children(server)) - earlier
         caller.send_signal(signum)
         assert caller.wait(timeout=30) == -signum
         wait_for(lambda: not alive(worker), 30, "the forked call to end")
