@@ -85,6 +85,9 @@ private Plan planAndUnitTests(Settings settings) {
                 withEnv(settings.environment()) {
                     sh 'bash .bundleops/ci/bundleops.sh unit'
                 }
+            } catch (Exception failure) {
+                publishFailedUnitTests(settings, plan)
+                throw failure
             } finally {
                 recordUnitReports(settings, plan)
             }
@@ -94,10 +97,27 @@ private Plan planAndUnitTests(Settings settings) {
 }
 
 /**
+ * Failed unit tests end the build in the unit stage: publish still runs there, so the build's
+ * test report and summary show the failed tests (the target stage never runs).
+ */
+private void publishFailedUnitTests(Settings settings, Plan plan) {
+    if (plan.runs('publish')) {
+        // No SonarQube analysis of a build whose unit tests failed: it follows a green unit stage.
+        withEnv(settings.environment() + ['BUNDLEOPS_SONAR=false']) {
+            sh 'bash .bundleops/ci/bundleops.sh publish'
+        }
+        recordTargetReports(plan)
+    }
+}
+
+/**
  * The unit reports: carried to the target stage when publish will merge them there (each test is
  * counted once), otherwise recorded here so every build shows its tests.
  */
 private void recordUnitReports(Settings settings, Plan plan) {
+    if (plan.runs('publish') && fileExists(Settings.JUNIT_REPORT)) {
+        return // publish ran here after failed unit tests and recorded them
+    }
     dir(settings.projectRoot) {
         if (plan.hasTarget() && plan.runs('publish')) {
             stash(name: Settings.UNIT_STASH, includes: Settings.UNIT_REPORTS, allowEmpty: true)
@@ -216,16 +236,21 @@ private void runTargetSteps(Settings settings, Plan plan, boolean reviewed) {
         failure = error
     }
     if (plan.runs('publish')) {
-        if (settings.sonar) {
-            withCredentials([string(credentialsId: settings.sonarCredentialsId, variable: 'SONAR_TOKEN')]) {
-                sh 'bash .bundleops/ci/bundleops.sh publish'
-            }
-        } else {
-            sh 'bash .bundleops/ci/bundleops.sh publish'
-        }
+        publishReports(settings)
     }
     if (failure != null) {
         throw failure
+    }
+}
+
+/** `bundleops publish` (and the SonarQube analysis and quality gate when configured). */
+private void publishReports(Settings settings) {
+    if (settings.sonar) {
+        withCredentials([string(credentialsId: settings.sonarCredentialsId, variable: 'SONAR_TOKEN')]) {
+            sh 'bash .bundleops/ci/bundleops.sh publish'
+        }
+    } else {
+        sh 'bash .bundleops/ci/bundleops.sh publish'
     }
 }
 
