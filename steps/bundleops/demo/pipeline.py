@@ -116,8 +116,8 @@ def _step(args: list[str], project: Path, env: Mapping[str, str], vendor: str, l
 
 def say(text: str, label: str | None = None) -> None:
     """A line for whoever watches the demo, inert for a CI the demo itself may run in."""
-    prefix = f"[{label}] " if label else ""
-    current().info("\n".join(prefix + line for line in text.split("\n")))
+    prefix = f"[{label}]" if label else ""
+    current().info("\n".join(f"{prefix} {line}" if prefix and line else prefix or line for line in text.split("\n")))
 
 
 def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: str | None = None) -> PipelineResult:
