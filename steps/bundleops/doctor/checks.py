@@ -53,7 +53,6 @@ class Outcome:
 class Doctor:
     """The checks' results in order; `attempt` runs one check and keeps its outcome."""
 
-    run: StepRun
     say: Callable[[str], None]
     outcomes: list[Outcome] = field(default_factory=list)
 

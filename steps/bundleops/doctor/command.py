@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from bundleops.doctor import checks
 
     with step.begin(NAME, args) as run:
-        doctor = checks.Doctor(run, run.out.info)
+        doctor = checks.Doctor(run.out.info)
         found = doctor.attempt("databricks CLI", checks.cli)
         doctor.attempt("host", lambda: checks.host(run))
         if doctor.failed("host"):
