@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.plan.command",
     "bundleops.unit.command",
     "bundleops.auth.command",
+    "bundleops.doctor.command",
     "bundleops.validate.command",
     "bundleops.preview.command",
     "bundleops.deploy.command",

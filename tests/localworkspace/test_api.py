@@ -123,3 +123,15 @@ def test_the_request_log_records_each_call_and_its_answer_once_turned_on(client:
     ]
     assert local_workspace.dispatcher.record() == [], "a new recording starts empty"
     assert local_workspace.dispatcher.stop_recording() == []
+
+
+def test_a_folder_s_permissions_say_that_everyone_may_write(client: Any) -> None:
+    """No access lists on folders here: the Permissions API answers `users` CAN_MANAGE, inherited from the root, as for /Workspace/Shared."""
+    from databricks.sdk.errors import NotFound
+
+    client.workspace.mkdirs("/Workspace/Shared/team")
+    folder = client.workspace.get_status("/Workspace/Shared/team")
+    acl = client.workspace.get_permissions("directories", str(folder.object_id)).access_control_list or []
+    assert [(entry.group_name, [(grant.permission_level.value, grant.inherited) for grant in entry.all_permissions or []]) for entry in acl] == [("users", [("CAN_MANAGE", True)])]
+    with pytest.raises(NotFound):
+        client.workspace.get_permissions("directories", "1")

@@ -17,7 +17,8 @@ from typing import Iterator
 import pytest
 
 from bundleops import __version__
-from bundleops.demo.pipeline import merge_request
+from bundleops.demo.ci_events import GITLAB
+from bundleops.demo.pipeline import pull_request
 from tests.publish.sample_project import write_project
 from tests.steps.project import shop_project
 from tests.support import local_workspace
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.wheel
 
 EXAMPLE = REPO / "examples" / "orders_pipeline"
 # A GitLab merge request into main: the plan deploys to staging.
-MERGE_REQUEST = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main", **merge_request("0123456789abcdef0123456789abcdef01234567").variables}
+MERGE_REQUEST = pull_request(GITLAB, "0123456789abcdef0123456789abcdef01234567", run=1).variables
 JOB_SCRIPT = "import sys, yaml\nprint('ran in', sys.prefix, 'with yaml', yaml.__version__, sys.argv[1:])\n"
 
 

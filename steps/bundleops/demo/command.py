@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bundleops.demo import pipeline
-from bundleops.demo.pipeline import Event, PipelineResult
+from bundleops.demo.ci_events import SYSTEMS, CiSystem
+from bundleops.demo.pipeline import Event, PipelineResult, say
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
 
@@ -21,16 +22,21 @@ HELP = "run the example project's pull-request (staging) and merge (prod) pipeli
 DESCRIPTION = (
     "Starts the embedded local workspace, copies the example project (examples/orders_pipeline of a\n"
     "bundleops clone, or --project) into a fresh git repository, and runs its pipelines through every\n"
-    "step, each step a separate process as in CI, with GitLab CI's predefined variables:\n"
-    "  1. two merge requests into main at the same time, each in its own staging deployment (pr-1, pr-2):\n"
-    "     unit, validate, deploy, test (the test job runs on local Spark), publish\n"
-    "  2. merge request !1 is merged: its stop job destroys its deployment pr-1 (pr-2 stays)\n"
-    "  3. the push to main after the merge: unit, validate, deploy, publish -> prod (approval granted by the demo)\n"
+    "step, each step a separate process as in CI, with the predefined variables of the CI system --ci\n"
+    "names (default gitlab), so each step plans, guards and logs as in that CI's job:\n"
+    "  1. two pull requests (GitLab: merge requests) into main at the same time, each in its own staging\n"
+    "     deployment (pr-1, pr-2): unit, validate, preview, deploy, test (the test job runs on local Spark), publish\n"
+    "  2. pull request 1 is merged: on GitHub (the closed event) and GitLab (the environment's stop job)\n"
+    "     `destroy` removes pr-1 at once; Azure, Jenkins and Bitbucket run nothing on a close, so the\n"
+    "     demo runs their scheduled sweep, which keeps both until they are 7 days old\n"
+    "  3. the push to main after the merge: unit, validate, preview, deploy, publish -> prod (approval granted by the demo)\n"
+    "The steps' log commands (GitLab sections, GitHub and Azure groups and annotations) are shown as a\n"
+    "terminal can show them: headings and ERROR/WARNING lines, never raw escape codes or secrets.\n"
     "The reports and deployment records are copied to --output (default test-results/: pull-request/,\n"
     "pull-request-2/, merge/).\n"
     "No Databricks account is needed; the local workspace and the databricks CLI stand-in live in this process."
 )
-EXAMPLE = "bundleops demo --output test-results"
+EXAMPLE = "bundleops demo --ci github --output test-results"
 
 EXAMPLE_PROJECT = Path(__file__).resolve().parents[3] / "examples" / "orders_pipeline"
 
@@ -38,6 +44,7 @@ EXAMPLE_PROJECT = Path(__file__).resolve().parents[3] / "examples" / "orders_pip
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", type=Path, default=EXAMPLE_PROJECT, metavar="DIR", help="the bundle project to run (default: the example, examples/orders_pipeline)")
     parser.add_argument("--output", type=Path, default=Path("test-results"), metavar="DIR", help="where the reports and deployment records are copied (default: test-results)")
+    parser.add_argument("--ci", choices=sorted(SYSTEMS), default="gitlab", help="the CI system whose events, variables and wording the demo imitates (default: gitlab)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,19 +56,21 @@ def run(args: argparse.Namespace) -> int:
     source = args.project.resolve()
     if not (source / "databricks.yml").is_file():
         raise BundleopsError(f"no bundle project at {source} (databricks.yml missing)", fix="run the demo from a bundleops clone, or pass --project DIR")
+    ci = SYSTEMS[args.ci]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bundleops-demo-") as scratch:
         root = Path(scratch)
         with LocalWorkspace(root / "workspace") as workspace:
             project = _repository(source, root / source.name, workspace.host)
-            print(f"local workspace on {workspace.host}; project copied to {project}, every target's workspace.host pointed at it", flush=True)
+            say(f"local workspace on {workspace.host}; project copied to {project}, every target's workspace.host pointed at it")
+            say(f"imitating {ci.name}: each step sees the variables {ci.name} sets for the event, and its log is shown as {ci.name} shows it")
             env = {**workspace.env(), "DATABRICKS_CLI_PATH": str(write_shim(root / "bin"))}
-            second = _branch(project, root / f"{source.name}-mr2", SECOND_BRANCH)
+            second = _branch(project, root / f"{source.name}-pr2", SECOND_BRANCH, ci)
             results = _side_by_side([
-                (pipeline.merge_request(_head(project)), project, args.output / "pull-request"),
-                (pipeline.merge_request(_head(second), number=2, branch=SECOND_BRANCH), second, args.output / "pull-request-2"),
+                (pipeline.pull_request(ci, _head(project), run=1), project, args.output / "pull-request"),
+                (pipeline.pull_request(ci, _head(second), number=2, branch=SECOND_BRANCH, run=2), second, args.output / "pull-request-2"),
             ], env)
-            for event, output in ((pipeline.merge_request(_head(project), closed=True), None), (pipeline.default_branch_push(_head(project)), args.output / "merge")):
+            for event, output in ((_merged(ci, project), None), (pipeline.default_branch_push(ci, _head(project), run=4), args.output / "merge")):
                 if not all(result.ok for result in results):
                     break
                 results.append(pipeline.run(event, project, env))
@@ -71,13 +80,21 @@ def run(args: argparse.Namespace) -> int:
     return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 4 else ExitCode.CHECK_FAILED)
 
 
+def _merged(ci: CiSystem, project: Path) -> Event:
+    """What the CI runs once pull request 1 is merged: its close job, or (no close event) its scheduled sweep."""
+    if ci.closed is not None:
+        return pipeline.pull_request(ci, _head(project), run=3, closed=True)
+    say(f"{ci.name} runs no pipeline when a pull request closes: the scheduled sweep removes a closed pull request's deployment once it is 7 days old")
+    return pipeline.scheduled_sweep(ci, _head(project), run=3)
+
+
 SECOND_BRANCH = "feature/refund-statuses"
 
 
 def _side_by_side(runs: list[tuple[Event, Path, Path]], env: dict[str, str]) -> list[PipelineResult]:
-    """Two merge requests' pipelines at the same time, as two CI runners would run them; their output lines are labelled."""
+    """Two pull requests' pipelines at the same time, as two CI runners would run them; their output lines are labelled `#1`, `!2`."""
     with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-        futures = [pool.submit(pipeline.run, event, project, env, f"!{event.variables['CI_MERGE_REQUEST_IID']}") for event, project, _ in runs]
+        futures = [pool.submit(pipeline.run, event, project, env, event.ci.ref(event.number or 0)) for event, project, _ in runs]
         results = [future.result() for future in futures]
     for _, project, output in runs:
         _collect(project, output)
@@ -100,13 +117,13 @@ def _repository(source: Path, project: Path, host: str) -> Path:
     return project
 
 
-def _branch(project: Path, clone: Path, branch: str) -> Path:
-    """A second working copy on its own branch with its own change, as a second merge request's runner checks it out."""
+def _branch(project: Path, clone: Path, branch: str, ci: CiSystem) -> Path:
+    """A second working copy on its own branch with its own change, as a second pull request's runner checks it out."""
     _git(project.parent, "clone", "--quiet", str(project), str(clone))
     _git(clone, "checkout", "--quiet", "-b", branch)
     rules = clone / "src" / "orders_pipeline" / "rules.py"
     if rules.is_file():
-        rules.write_text(rules.read_text(encoding="utf-8") + f"\n# {branch}: refunds stay out of revenue (reviewed in merge request !2)\n", encoding="utf-8")
+        rules.write_text(rules.read_text(encoding="utf-8") + f"\n# {branch}: refunds stay out of revenue (reviewed in {ci.change} {ci.ref(2)})\n", encoding="utf-8")
     _git(clone, "commit", "--quiet", "--all", "--allow-empty", "--message", f"{branch}: a change of its own")
     return clone
 
@@ -127,13 +144,13 @@ def _collect(project: Path, destination: Path) -> None:
 
 
 def _report(results: list[PipelineResult], output: Path, seconds: float) -> None:
-    print("\n######## demo summary", flush=True)
+    say("\n######## demo summary")
     for result in results:
         steps = " ".join(f"{step.name}:{'ok' if step.code == 0 else f'exit {step.code}'}({step.seconds:.0f}s)" for step in result.steps)
         where = f"{result.target} ({result.deployment})" if result.deployment else result.target
-        print(f"  {'green' if result.ok else 'RED  '}  {result.event.title} -> {where}: {steps}")
+        say(f"  {'green' if result.ok else 'RED  '}  {result.event.title} -> {where}: {steps}")
     for record in sorted(output.glob("*/deployment-*.json")):
-        print(f"  deployment record: {record}")
+        say(f"  deployment record: {record}")
     for junit in sorted(output.glob("*/junit.xml")):
-        print(f"  merged test report: {junit}")
-    print(f"  done in {seconds:.0f} s", flush=True)
+        say(f"  merged test report: {junit}")
+    say(f"  done in {seconds:.0f} s")

@@ -1,8 +1,11 @@
 """One CI pipeline played on this machine: the plan, then each planned step as its own process.
 
-The demo plays GitLab CI's part: each step gets the predefined variables GitLab would set for
-the event, so `bundleops context` and the prod guard see a real merge-request or
-default-branch pipeline, and each step is a separate `bundleops` process as in a CI job.
+The demo plays one CI system's part (bundleops.demo.ci_events): each step gets the predefined
+variables that CI sets for the event, so `bundleops context` and the prod guard see a real
+pull-request or default-branch pipeline of that CI, and each step is a separate `bundleops`
+process as in a CI job. Their output is read line by line and shown as the CI's log viewer
+would show it (bundleops.demo.terminal), through the writer of wherever the demo itself runs
+(plain text on a terminal or in a pipe).
 """
 
 from __future__ import annotations
@@ -11,41 +14,63 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
+
+from bundleops.demo.ci_events import DEFAULT_BRANCH, CiSystem, EventTemplate, fill
+from bundleops.demo.terminal import TerminalLog
+from bundleops.output import current
 
 # Variables of the caller's shell that would change what the steps see (another CI, credentials).
-_FOREIGN_PREFIXES = ("DATABRICKS_", "GITHUB_", "GITLAB_", "CI_", "SYSTEM_", "BUILD_", "TF_BUILD", "JENKINS_", "BITBUCKET_", "BUNDLEOPS_", "SONAR_", "ARM_")
+_FOREIGN_PREFIXES = ("DATABRICKS_", "GITHUB_", "GITLAB_", "CI_", "SYSTEM_", "BUILD_", "TF_BUILD", "JENKINS_", "BITBUCKET_", "BUNDLEOPS_", "SONAR_", "ARM_",
+                     "CHANGE_", "BRANCH_NAME", "GIT_COMMIT", "TAG_NAME")
+# A scheduled sweep pipeline, as the templates run it where the CI gives no close event.
+SWEEP = ["sweep", "--target", "staging", "--older-than", "7d"]
 
 
 @dataclass(frozen=True)
 class Event:
     title: str
+    ci: CiSystem
     variables: dict[str, str]
+    payload: dict[str, Any] | None = None
+    number: int | None = None  # the pull request's
+    # Commands the pipeline runs instead of asking the plan (the scheduled sweep pipeline runs `bundleops sweep` itself).
+    commands: tuple[tuple[str, ...], ...] = ()
 
 
-def merge_request(sha: str, project_id: str = "1001", number: int = 1, branch: str = "feature/daily-revenue", *, closed: bool = False) -> Event:
-    """A merge-request pipeline; `closed`: the job GitLab runs when the merge request is merged or closed
-    (the environment's `on_stop` job, with CI_ENVIRONMENT_ACTION=stop)."""
-    variables = {
-        "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": str(number),
-        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": branch, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
-        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": sha, "CI_MERGE_REQUEST_PROJECT_ID": project_id,
-        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": project_id, "CI_COMMIT_SHA": sha,
-        "CI_PIPELINE_URL": f"http://gitlab.local/demo/orders_pipeline/-/pipelines/{number}",
-    }
+def _event(ci: CiSystem, title: str, templates: list[EventTemplate], values: Mapping[str, Any], commands: tuple[tuple[str, ...], ...] = ()) -> Event:
+    """The CI's common variables and the event's, filled; later templates add to (and override) earlier ones."""
+    variables = {name: str(value) for name, value in fill(ci.common, values).items()}
+    payload: dict[str, Any] | None = None
+    for template in templates:
+        variables.update((name, str(value)) for name, value in fill(template.variables, values).items())
+        if template.payload is not None:
+            payload = {**(payload or {}), **fill(template.payload, values)}
+    return Event(title, ci, variables, payload, values.get("number"), commands)
+
+
+def pull_request(ci: CiSystem, sha: str, number: int = 1, branch: str = "feature/daily-revenue", *, run: int, closed: bool = False) -> Event:
+    """A pull-request pipeline into the default branch; `closed`: the job the CI runs when the pull request is merged or closed."""
+    templates = [ci.pull_request] + ([ci.closed] if closed and ci.closed else [])
+    title = f"{ci.change} {ci.ref(number)} {branch} -> {DEFAULT_BRANCH}"
     if closed:
-        variables["CI_ENVIRONMENT_ACTION"] = "stop"
-    return Event(f"merge request !{number} {branch} -> main" + (" merged (stop job)" if closed else ""), variables)
+        title += f" merged ({ci.closed.note})" if ci.closed and ci.closed.note else " merged"
+    return _event(ci, title, templates, {"number": number, "branch": branch, "sha": sha, "default": DEFAULT_BRANCH, "run": run})
 
 
-def default_branch_push(sha: str) -> Event:
-    return Event("push to main (the merge)", {
-        "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_SHA": sha,
-        "CI_PIPELINE_URL": "http://gitlab.local/demo/orders_pipeline/-/pipelines/2",
-    })
+def default_branch_push(ci: CiSystem, sha: str, *, run: int) -> Event:
+    return _event(ci, f"push to {DEFAULT_BRANCH} (the merge)", [ci.push], {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run})
+
+
+def scheduled_sweep(ci: CiSystem, sha: str, *, run: int) -> Event:
+    """Where the CI runs nothing when a pull request closes: the scheduled pipeline that runs `bundleops sweep`."""
+    template = ci.schedule or ci.push
+    return _event(ci, f"scheduled sweep ({template.note})", [template], {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run},
+                  commands=(tuple(SWEEP),))
 
 
 @dataclass
@@ -72,46 +97,60 @@ def clean_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {key: value for key, value in environ.items() if not key.startswith(_FOREIGN_PREFIXES)}
 
 
-def _bundleops(args: list[str], project: Path, env: Mapping[str, str], capture: bool = False) -> subprocess.CompletedProcess[str]:
+def _bundleops(args: list[str], project: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bundleops", *args], cwd=project, env=dict(env), text=True,
-                          capture_output=capture, check=False, timeout=1800)
+                          capture_output=True, check=False, timeout=1800)
 
 
-def _labelled(args: list[str], project: Path, env: Mapping[str, str], label: str) -> int:
-    """A step whose every output line starts with `[label]`: two pipelines printing at once stay readable."""
-    process = subprocess.Popen([sys.executable, "-m", "bundleops", *args], cwd=project, env=dict(env), text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, errors="replace")
+def _step(args: list[str], project: Path, env: Mapping[str, str], vendor: str, label: str | None) -> int:
+    """A step whose output is shown line by line as the CI's viewer shows it; `[label]` before each line when pipelines run side by side."""
+    # Bytes, split at newlines only: text mode would turn the `\r` inside GitLab's section markers into a line break.
+    process = subprocess.Popen([sys.executable, "-m", "bundleops", *args], cwd=project, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = TerminalLog(vendor)
     for line in process.stdout:  # type: ignore[union-attr]
-        _say(line.rstrip("\n"), label)
+        shown = log.line(line.decode("utf-8", "replace").rstrip("\n"))
+        if shown is not None:
+            say(shown, label)
     return process.wait(timeout=1800)
 
 
-def _say(text: str, label: str | None) -> None:
-    prefix = f"[{label}] " if label else ""
-    print("\n".join(prefix + line for line in text.splitlines()), flush=True)
+def say(text: str, label: str | None = None) -> None:
+    """A line for whoever watches the demo, inert for a CI the demo itself may run in."""
+    prefix = f"[{label}]" if label else ""
+    current().info("\n".join(f"{prefix} {line}" if prefix and line else prefix or line for line in text.split("\n")))
 
 
 def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: str | None = None) -> PipelineResult:
-    """Plan, then each planned step as its own process; `label` prefixes the output (a pipeline running beside another)."""
-    env = {**clean_environment(os.environ), **workspace_env, "GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main",
-           "CI_PROJECT_ID": "1001", "GITLAB_USER_LOGIN": "dana", **event.variables}
-    _say(f"\n######## pipeline: {event.title}", label)
-    planned = _bundleops(["plan", "--format", "json", "--project-root", "."], project, env, capture=True)
-    if planned.returncode != 0:
-        _say(planned.stdout + planned.stderr, label)
-        return PipelineResult(event, None, [StepResult("plan", planned.returncode, 0.0)])
-    plan = json.loads(planned.stdout)
-    result = PipelineResult(event, plan["target"], deployment=plan.get("deployment"))
-    _say(f"plan: target {plan['target']}, deployment {plan.get('deployment') or 'shared'}, steps {', '.join(plan['steps'])} ({plan['reason']})", label)
-    if plan["requires_approval"]:
-        _say(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", label)
-    for name in plan["steps"]:
-        args = [name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else []) + _reviewed_plan(name, plan)
+    """Plan (or the event's own commands), then each step as its own process; `label` prefixes the output (a pipeline running beside another)."""
+    say(f"\n######## {event.ci.name} pipeline: {event.title}", label)
+    with tempfile.TemporaryDirectory(prefix="bundleops-demo-event-") as scratch:
+        env = {**clean_environment(os.environ), **workspace_env, **event.variables}
+        if event.payload is not None and event.ci.payload_variable:
+            payload = Path(scratch) / "event.json"
+            payload.write_text(json.dumps(event.payload), encoding="utf-8")
+            env[event.ci.payload_variable] = str(payload)
+        if event.commands:
+            return _steps(PipelineResult(event, "staging"), [list(command) for command in event.commands], project, env, label)
+        planned = _bundleops(["plan", "--format", "json", "--project-root", "."], project, env)
+        if planned.returncode != 0:
+            say(planned.stdout + planned.stderr, label)
+            return PipelineResult(event, None, [StepResult("plan", planned.returncode, 0.0)])
+        plan = json.loads(planned.stdout)
+        say(f"plan: target {plan['target']}, deployment {plan.get('deployment') or 'shared'}, steps {', '.join(plan['steps'])} ({plan['reason']})", label)
+        if plan["requires_approval"]:
+            say(f"approval: {plan['target']} needs an approval; the demo grants it (in CI a reviewer approves the environment)", label)
+        commands = [[name, "--project-root", "."] + (["--target", plan["target"]] if plan["target"] else []) + _reviewed_plan(name, plan) for name in plan["steps"]]
+        return _steps(PipelineResult(event, plan["target"], deployment=plan.get("deployment")), commands, project, env, label)
+
+
+def _steps(result: PipelineResult, commands: list[list[str]], project: Path, env: Mapping[str, str], label: str | None) -> PipelineResult:
+    """Each command as its own process, stopping at the first that fails, as a pipeline's jobs do."""
+    for args in commands:
         started = time.monotonic()
-        code = _labelled(args, project, env, label) if label else _bundleops(args, project, env).returncode
-        result.steps.append(StepResult(name, code, time.monotonic() - started))
+        code = _step(args, project, env, result.event.ci.key, label)
+        result.steps.append(StepResult(args[0], code, time.monotonic() - started))
         if code != 0:
-            _say(f"step {name} failed (exit {code}): the pipeline stops here", label)
+            say(f"step {args[0]} failed (exit {code}): the pipeline stops here", label)
             break
     return result
 

@@ -1,5 +1,10 @@
-"""Workspace API 2.0 (mkdirs, import, export, get-status, list, delete) and the workspace-files
-import endpoint the real CLI syncs bundle files and writes its lock and state with."""
+"""Workspace API 2.0 (mkdirs, import, export, get-status, list, delete), the workspace-files
+import endpoint the real CLI syncs bundle files and writes its lock and state with, and a
+folder's permissions as the Permissions API reads them.
+
+The local workspace keeps no access lists on folders: every identity may write everywhere. A
+folder's permissions say exactly that, as the real API says it of /Workspace/Shared: the group
+`users` (every user and service principal) holds CAN_MANAGE, inherited from the root folder."""
 
 from __future__ import annotations
 
@@ -103,6 +108,18 @@ def routes(tree: WorkspaceTree) -> list[Route]:
         children = tree.children(_required(request.query, "path"))
         return Response(body={"objects": [object_info(child) for child in children]} if children else {})
 
+    def folder_permissions(request: Request) -> Response:
+        from databricks.sdk.service.workspace import (
+            WorkspaceObjectAccessControlResponse, WorkspaceObjectPermission, WorkspaceObjectPermissionLevel, WorkspaceObjectPermissions)
+
+        folder = tree.folder_with_id(int(request.params["object_id"]))
+        root = f"/directories/{tree.root.stat().st_ino}"
+        grant = WorkspaceObjectPermission(permission_level=WorkspaceObjectPermissionLevel.CAN_MANAGE, inherited=folder.local != tree.root,
+                                          inherited_from_object=[root] if folder.local != tree.root else None)
+        acl = [WorkspaceObjectAccessControlResponse(group_name="users", all_permissions=[grant])]
+        return Response(body=WorkspaceObjectPermissions(object_id=f"/directories/{request.params['object_id']}", object_type="directory",
+                                                        access_control_list=acl).as_dict())
+
     def delete(request: Request) -> Response:
         document = request.json()
         tree.delete(_required(document, "path"), recursive=_flag(document.get("recursive", False)))
@@ -116,6 +133,7 @@ def routes(tree: WorkspaceTree) -> list[Route]:
         Route("GET", r"/api/2\.0/workspace/get-status", get_status),
         Route("GET", r"/api/2\.0/workspace/list", list_),
         Route("POST", r"/api/2\.0/workspace/delete", delete),
+        Route("GET", r"/api/2\.0/permissions/directories/(?P<object_id>\d+)", folder_permissions),
     ]
 
 

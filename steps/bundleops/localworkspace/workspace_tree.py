@@ -126,6 +126,13 @@ class WorkspaceTree:
             source = header.encode() + b"\n" + source
         return self.write_file(canonical(path) + suffix, source, overwrite=overwrite)
 
+    def folder_with_id(self, object_id: int) -> Entry:
+        """The folder whose object id (its inode: object_info) this is; 404 as the workspace answers an unknown id."""
+        for folder in [self.root, *(path for path in self.root.rglob("*") if path.is_dir())]:
+            if folder.stat().st_ino == object_id:
+                return Entry("/" + folder.relative_to(self.root).as_posix().strip("."), folder, "DIRECTORY")
+        raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"directories/{object_id} does not exist.")
+
     def children(self, path: str) -> list[Entry]:
         entry = self.get(path)
         if entry.object_type != "DIRECTORY":

@@ -6,7 +6,7 @@ reaches prod. Never a developer's shell either: prod changes only through CI. Br
 (`--break-glass REASON` or BUNDLEOPS_BREAK_GLASS) lifts only the branch or tag condition on a CI
 system, for an emergency fix from a hotfix branch, and is logged loudly.
 
-A look at prod that changes nothing there (validate, preview: READ_ONLY_STEPS) is allowed from a
+A look at prod that changes nothing there (validate, preview, doctor: READ_ONLY_STEPS) is allowed from a
 developer's shell, with the team's own credentials; from a pull request or a fork it is refused
 like a deploy, since their code would run with prod's credentials.
 """
@@ -21,7 +21,7 @@ from bundleops.plan.planner import is_default_branch, is_release_tag
 BREAK_GLASS_ENV = "BUNDLEOPS_BREAK_GLASS"
 PROD = "prod"
 # Steps that only look at a target: `databricks bundle validate` and `bundle plan`.
-READ_ONLY_STEPS = ("validate", "preview")
+READ_ONLY_STEPS = ("validate", "preview", "doctor")
 
 
 def prod_refusal(context: CIContext, config: ProjectConfig, *, read_only: bool = False) -> tuple[str, bool] | None:
