@@ -13,15 +13,17 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from bundleops.config import load as load_config
 from bundleops.context.model import CIContext
 from bundleops.plan.planner import make_plan
 from bundleops.trace import read as read_trace
 from tests.support import once
+from tests.support.faultproxy import FaultProxy, Rule
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +68,15 @@ def served_by(server: Any, shim_dir: Path) -> Workspace:
 
     write_shim(shim_dir)
     return Workspace(server.host, server.client_id, server.client_secret, shim_dir)
+
+
+@contextmanager
+def behind_proxy(server: Any, shim_dir: Path, rules: list[Rule]) -> Iterator[tuple[Workspace, FaultProxy]]:
+    """A running LocalWorkspace reached through a fault proxy (the requests a run makes, and what
+    the workspace refuses: `rules`), with the `databricks` shim written into `shim_dir`."""
+    with FaultProxy(server.host, rules) as proxy:
+        served = served_by(server, shim_dir)
+        yield Workspace(proxy.host, served.client_id, served.client_secret, served.shim_dir), proxy
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,9 @@ or Bitbucket).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
@@ -23,7 +22,7 @@ from tests.conformance import harness
 from tests.conformance.runners import github
 from tests.conformance.test_azure_runner import recorded
 from tests.conformance.test_jenkins_runner import calls_of, steps_named
-from tests.support.faultproxy import FaultProxy, Rule, Status
+from tests.support.faultproxy import Rule, Status
 
 pytestmark = pytest.mark.vendor_runner
 
@@ -89,18 +88,6 @@ NATIVE_REPORT: dict[str, Callable[[harness.VendorRun, str], Path]] = {
 }
 
 
-@contextmanager
-def workspace_refusing(server, rules: tuple[Rule, ...], shim_dir: Path) -> Iterator[harness.Workspace]:  # noqa: ANN001 - LocalWorkspace
-    """The workspace of this test alone (the red deployment never meets another test's), behind a
-    fault proxy when the scenario has the workspace refuse something."""
-    if not rules:
-        yield harness.served_by(server, shim_dir)
-        return
-    with FaultProxy(server.host, list(rules)) as proxy:
-        served = harness.served_by(server, shim_dir)
-        yield harness.Workspace(proxy.host, served.client_id, served.client_secret, served.shim_dir)
-
-
 def red_trace(vendor: str, project: Path, failed_step: str) -> list[tuple[str, str | None]]:
     """The planned steps up to the failed one, then publish."""
     planned = harness.planned_trace(vendor, "pull_request", project)
@@ -113,7 +100,7 @@ def red_trace(vendor: str, project: Path, failed_step: str) -> list[tuple[str, s
 @pytest.mark.parametrize("scenario", REDS)
 def test_a_red_pull_request_publishes_what_ran_and_fails_the_pipeline(scenario: str, vendor: str, fresh_local_workspace, tmp_path: Path) -> None:  # noqa: ANN001
     red = REDS[scenario]
-    with workspace_refusing(fresh_local_workspace, red.refused, tmp_path / "bin") as workspace:
+    with harness.behind_proxy(fresh_local_workspace, tmp_path / "bin", list(red.refused)) as (workspace, _):
         run = harness.run_vendor(vendor, "pull_request", workspace, tmp_path / "run", edit=red.edit)
     assert run.returncode != 0, f"{vendor}: a {scenario} must fail the pipeline\n{run.log[-4000:]}"
     assert "Traceback" not in run.log, f"{vendor}: a step ended with a traceback\n{run.log[-4000:]}"
