@@ -20,6 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bundleops.extras import EXTRAS
+from tests.support.package_files import module_paths
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "steps" / "bundleops"
@@ -39,7 +40,7 @@ def third_party_imports() -> dict[str, set[str]]:
     """Top-level name of every absolute import that is neither stdlib nor bundleops -> the modules importing it
     (imports inside functions and TYPE_CHECKING blocks included: a lazy import still has to be installed)."""
     found: dict[str, set[str]] = defaultdict(set)
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in module_paths():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]

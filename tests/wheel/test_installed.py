@@ -26,7 +26,7 @@ from tests.wheel.installs import REPO, Install
 
 pytestmark = pytest.mark.wheel
 
-EXAMPLE = REPO / "examples" / "orders_pipeline"
+EXAMPLE = REPO / "steps/bundleops/shipped/examples/orders_pipeline"
 # A GitLab merge request into main: the plan deploys to staging.
 MERGE_REQUEST = {"GITLAB_CI": "true", "CI_DEFAULT_BRANCH": "main", **merge_request("0123456789abcdef0123456789abcdef01234567").variables}
 JOB_SCRIPT = "import sys, yaml\nprint('ran in', sys.prefix, 'with yaml', yaml.__version__, sys.argv[1:])\n"
