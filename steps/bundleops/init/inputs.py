@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bundleops.errors import BundleopsError
-from bundleops.shipped import BUNDLE_TEMPLATE
+from bundleops.shipped import read_template_file
 
-SCHEMA_FILE = BUNDLE_TEMPLATE / "databricks_template_schema.json"
+SCHEMA_FILE = "databricks_template_schema.json"
 # The template input whose option is shorter than its name.
 OPTION_NAMES = {"ci_system": "ci"}
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
@@ -49,7 +49,7 @@ class Inputs:
 
 
 def schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return json.loads(read_template_file(SCHEMA_FILE))
 
 
 def properties() -> dict[str, dict[str, Any]]:

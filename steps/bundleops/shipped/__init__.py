@@ -8,9 +8,17 @@ ships them as package data, and nothing imports from them.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BUNDLE_TEMPLATE = HERE / "bundle-template"
 EXAMPLE_PROJECT = HERE / "examples" / "orders_pipeline"
 
+
+
+def read_template_file(name: str) -> str:
+    """A file of the bundle template's top folder, read through importlib.resources so that it also
+    reads from a zipped package: `bundleops init`'s options come from the schema, and every command
+    (even `--version`) builds all the parsers."""
+    return (resources.files(__name__) / "bundle-template" / name).read_text(encoding="utf-8")
