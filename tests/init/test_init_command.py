@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bundleops.init.command import CONSUMER_FILES
 from tests.support import standin
 from tests.support.console import run_bundleops
-
-CONSUMER_FILES = {
-    "azure": "azure-pipelines.yml",
-    "github": ".github/workflows/bundleops.yml",
-    "gitlab": ".gitlab-ci.yml",
-    "jenkins": "Jenkinsfile",
-    "bitbucket": "bitbucket-pipelines.yml",
-}
 
 
 def init(*args: str, cwd: Path, cli: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -62,25 +55,18 @@ def test_a_fresh_clone_is_filled_and_its_files_kept(tmp_path: Path) -> None:
     assert (clone / "LICENSE").read_text() == "mine\n" and (clone / "Jenkinsfile").is_file() and (clone / ".git").is_dir()
 
 
-def test_a_dir_holding_a_project_is_refused(tmp_path: Path) -> None:
-    project = tmp_path / "orders"
-    project.mkdir()
-    (project / "databricks.yml").write_text("bundle: {name: mine}\n")
-    result = init(str(project), cwd=tmp_path)
+@pytest.mark.parametrize(("existing", "expected", "fix"), [
+    ("databricks.yml", "already holds a bundle project (databricks.yml exists)", "fix: give bundleops init a new folder"),
+    ("README.md", "already has files the new project would overwrite: README.md", "fix: move those files away, or give bundleops init a new folder"),
+], ids=["a-project", "a-file-it-writes"])
+def test_a_dir_with_a_project_or_a_file_it_writes_is_refused_untouched(tmp_path: Path, existing: str, expected: str, fix: str) -> None:
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    (folder / existing).write_text("mine\n")
+    result = init(str(folder), cwd=tmp_path)
     assert result.returncode == 2
-    assert f"{project} already holds a bundle project (databricks.yml exists)" in result.stderr
-    assert "fix: give bundleops init a new folder" in result.stderr and "Traceback" not in result.stderr
-    assert _files(project) == ["databricks.yml"]
-
-
-def test_files_it_would_overwrite_are_named_and_nothing_is_written(tmp_path: Path) -> None:
-    clone = tmp_path / "orders"
-    clone.mkdir()
-    (clone / "README.md").write_text("mine\n")
-    result = init(str(clone), cwd=tmp_path)
-    assert result.returncode == 2
-    assert f"{clone} already has files the new project would overwrite: README.md" in result.stderr
-    assert _files(clone) == ["README.md"] and (clone / "README.md").read_text() == "mine\n"
+    assert f"{folder} {expected}" in result.stderr and fix in result.stderr and "Traceback" not in result.stderr
+    assert _files(folder) == [existing] and (folder / existing).read_text() == "mine\n"
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -30,7 +30,8 @@ EXAMPLE = (
     "bundleops init orders_pipeline --ci gitlab --host-staging https://adb-1234567890123456.7.azuredatabricks.net\n"
     "  then, without any workspace: bundleops demo --project orders_pipeline   (needs bundleops[local])"
 )
-# The file each CI system reads, as the template writes it (its README.md lists them).
+# The file each CI system reads, as the template writes it (its README.md lists them; tests/template checks
+# that each CI system's render has that file and no other's).
 CONSUMER_FILES = {
     "azure": "azure-pipelines.yml",
     "github": ".github/workflows/bundleops.yml",
