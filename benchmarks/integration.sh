@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r examples/orders_pipeline "$work/project"
+cp -r steps/bundleops/shipped/examples/orders_pipeline "$work/project"
 hyperfine --warmup 1 --runs "${RUNS:-3}" --export-markdown "${OUT:-/dev/stdout}" \
   -n 'bare local SparkSession start + stop' \
   "$root/.venv/bin/python -c 'from pathlib import Path; from bundleops.testrunner.spark import local_session; local_session(Path(\"$work/warehouse\")).stop()'" \

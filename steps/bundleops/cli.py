@@ -34,6 +34,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.localworkspace.command",
     "bundleops.localworkspace.env_command",
     "bundleops.demo.command",
+    "bundleops.init.command",
 )
 
 

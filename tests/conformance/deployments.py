@@ -19,7 +19,7 @@ from typing import Callable
 from tests.conformance import harness
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 
-# orders_pipeline's staging root (examples/orders_pipeline/databricks.yml) and where bundleops
+# orders_pipeline's staging root (steps/bundleops/shipped/examples/orders_pipeline/databricks.yml) and where bundleops
 # puts a pull request's own deployment of it.
 STAGING_ROOT = "/Workspace/Users/6f1c1a52-2d7e-4c8e-9a51-3b1f0c9e5a11/.bundle/orders_pipeline/staging"
 PULL_REQUEST_FOLDER = STAGING_ROOT + "-pull-requests"

@@ -1,6 +1,6 @@
 """docs/local-workspace.md's walkthrough, run as written: its shell blocks, in real shells, with the
 real console scripts (`bundleops`, and the `databricks` stand-in that `bundleops local-env` puts on
-PATH), from `bundleops local-workspace` through `databricks bundle init` to `bundleops deploy`.
+PATH), from `bundleops local-workspace` through `bundleops init` to `bundleops deploy`.
 
 HOME is a scratch folder holding `src/bundleops` (a link to this clone), so the commands run
 unchanged. The last block (integration tests on local Spark, `bundleops demo`) is covered by
@@ -66,7 +66,8 @@ def test_the_walkthrough_inits_validates_and_deploys_a_project_of_ones_own(tmp_p
         out = result.stdout + result.stderr
         assert result.returncode == 0, out
         assert "Databricks CLI v1.13.0" in out
-        assert "Your project is in the 'my_pipeline' directory." in out
+        assert f"created {tmp_path / 'work' / 'my_pipeline'}: bundle my_pipeline for github" in out
+        assert "placeholders to replace" not in out  # every host and principal was given
         assert "Validation OK!" in out
         assert "bundle my_pipeline is valid for staging (databricks CLI 1.13.0)" in out
         assert "deployed my_pipeline to staging: my_pipeline_job=" in out

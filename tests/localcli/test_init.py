@@ -1,4 +1,4 @@
-"""`databricks bundle init` of the stand-in: bundle-template/ rendered as the real CLI renders it
+"""`databricks bundle init` of the stand-in: the bundle template (bundleops.shipped) rendered as the real CLI renders it
 without a terminal, and everything it cannot do refused by name (exit 1, `Error: ...`)."""
 
 from __future__ import annotations

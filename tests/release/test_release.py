@@ -63,7 +63,7 @@ def test_release_moves_every_ref_and_leaves_none_behind(scratch: Path) -> None:
     result = release(scratch, NEW)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    total = sum(before.values())
+    total = sum(count for kind, count in before.items() if kind not in ("repository", "bitbucket-repository"))  # those name the repository
     assert f"moved {total} refs" in result.stdout and f"from {__version__} to {NEW}" in result.stdout
     assert f"git tag v{NEW}" in result.stdout
     after = release(scratch, "--check")
@@ -78,7 +78,7 @@ def test_release_moves_every_ref_and_leaves_none_behind(scratch: Path) -> None:
     ]
     assert leftovers == [], "refs to the old release that scripts/release did not move:\n" + "\n".join(leftovers)
     changed = git(scratch, "diff", "--name-only").split()
-    for folder in (*CI_FOLDERS, "docs/", "bundle-template/", "examples/"):
+    for folder in (*CI_FOLDERS, "docs/", "steps/bundleops/shipped/bundle-template/", "steps/bundleops/shipped/examples/"):
         assert any(name.startswith(folder) for name in changed), f"nothing under {folder} moved: {changed}"
 
 
@@ -91,7 +91,7 @@ def test_the_released_files_name_the_new_version_where_consumers_read_it(scratch
     assert imported.stdout.strip() == NEW
     azure = yaml.safe_load((scratch / "azure/bundleops.yml").read_text(encoding="utf-8"))
     assert {p["name"]: p.get("default") for p in azure["parameters"]}["bundleopsSource"] == f"bundleops[local]=={NEW}"
-    consumer = scratch / "bundle-template/template/{{.project_name}}"
+    consumer = scratch / "steps/bundleops/shipped/bundle-template/template/{{.project_name}}"
     assert yaml.safe_load((consumer / ".gitlab-ci.yml").read_text(encoding="utf-8"))["include"][0]["ref"] == f"v{NEW}"
     assert f"@Library('bundleops@v{NEW}') _" in (consumer / "Jenkinsfile").read_text(encoding="utf-8")
     assert f"static final String VERSION = '{NEW}'" in (scratch / "jenkins/src/io/bundleops/Settings.groovy").read_text(encoding="utf-8")
@@ -116,7 +116,7 @@ def test_a_ref_that_two_kinds_match_is_moved_once(scratch: Path) -> None:
     [
         ("azure/bundleops.yml", f"bundleops[local]=={__version__}", "bundleops[local]==0.0.9", "pip"),
         ("docs/gitlab.md", f"ref: v{__version__}", "ref: v0.0.9", "gitlab"),
-        ("bundle-template/template/{{.project_name}}/Jenkinsfile", f"bundleops@v{__version__}", "bundleops@v0.0.9", "jenkins"),
+        ("steps/bundleops/shipped/bundle-template/template/{{.project_name}}/Jenkinsfile", f"bundleops@v{__version__}", "bundleops@v0.0.9", "jenkins"),
     ],
     ids=["azure-default", "gitlab-doc", "template-jenkinsfile"],
 )

@@ -4,7 +4,7 @@ missing from the wheel too), checked with `twine check --strict`, and the wheel'
 with the package's files in the repository.
 
 The build runs without isolation: the suite never downloads (setuptools, build and twine come from
-the `dev` extra and constraints.txt).
+the `release` extra, which `dev` includes, and constraints.txt).
 """
 
 from __future__ import annotations

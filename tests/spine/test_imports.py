@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.package_files import module_paths
+
 PACKAGE = Path(__file__).resolve().parents[2] / "steps" / "bundleops"
 
 
 def module_names() -> list[str]:
     names = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    for path in module_paths():
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names

@@ -24,6 +24,8 @@ RULES = {
     "context": ("databricks",),
     "plan": ("databricks",),
     **{step: EMULATORS for step in STEPS},
+    # `bundleops init` runs whatever `databricks` CLI is configured, never the stand-in itself.
+    "init": EMULATORS,
     "testrunner": (*CI_SIDE, *EMULATORS),
 }
 

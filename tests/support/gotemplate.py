@@ -1,7 +1,7 @@
-"""The example project rendered from bundle-template/ for tests, with the renderer the `databricks`
+"""The example project rendered from the bundle template (bundleops.shipped) for tests, with the renderer the `databricks`
 stand-in's `bundle init` uses (bundleops.localcli.template: the Go-template subset and its rules).
 
-Run `python -m tests.support.gotemplate --update-example` to re-render examples/orders_pipeline.
+Run `python -m tests.support.gotemplate --update-example` to re-render steps/bundleops/shipped/examples/orders_pipeline.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 
 from bundleops.localcli.template import TemplateError, render_tree
+from bundleops.shipped import BUNDLE_TEMPLATE, EXAMPLE_PROJECT
 
 # The renderer's names stay importable from here for the template and conformance tests.
 __all__ = ["CI_SYSTEMS", "EXAMPLE_DIR", "EXAMPLE_INPUTS", "REPO", "TEMPLATE_DIR", "TemplateError", "render_example", "render_tree", "update_example"]
 
 REPO = Path(__file__).resolve().parents[2]
-TEMPLATE_DIR = REPO / "bundle-template"
-EXAMPLE_DIR = REPO / "examples" / "orders_pipeline"
-# The documented inputs of examples/orders_pipeline (bundle-template/README.md lists them).
+TEMPLATE_DIR = BUNDLE_TEMPLATE
+EXAMPLE_DIR = EXAMPLE_PROJECT
+# The documented inputs of the example project (the bundle template's README.md lists them).
 EXAMPLE_INPUTS: dict[str, str] = {
     "project_name": "orders_pipeline",
     "ci_system": "github",
@@ -45,7 +46,7 @@ def render_example(ci_system: str = "github", destination: Path = Path("."), **c
 
 
 def update_example() -> Path:
-    """Re-render examples/orders_pipeline from bundle-template/ with EXAMPLE_INPUTS."""
+    """Re-render the example project from the bundle template with EXAMPLE_INPUTS."""
     staging = EXAMPLE_DIR.parent / ".render"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -58,9 +59,9 @@ def update_example() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Re-render examples/orders_pipeline from bundle-template/ "
-                                     "(any other project: `databricks bundle init bundle-template --config-file F`).")
-    parser.add_argument("--update-example", action="store_true", required=True, help="re-render examples/orders_pipeline")
+    parser = argparse.ArgumentParser(description="Re-render steps/bundleops/shipped/examples/orders_pipeline from steps/bundleops/shipped/bundle-template "
+                                     "(any other project: `bundleops init DIR`).")
+    parser.add_argument("--update-example", action="store_true", required=True, help="re-render the example project")
     parser.parse_args(argv)
     try:
         print(f"rendered {update_example()}")

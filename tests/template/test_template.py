@@ -1,4 +1,4 @@
-"""bundle-template/ renders for every CI system, and examples/orders_pipeline is a fresh render."""
+"""The bundle template (bundleops.shipped) renders for every CI system, and the example project is a fresh render."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 import bundleops
+from bundleops.init.command import CONSUMER_FILES
 from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_DIR, EXAMPLE_INPUTS, REPO, TEMPLATE_DIR, render_example, render_tree
 
-# The consumer CI file(s) of each CI system: bundle-template/README.md documents these paths.
+# The consumer CI file(s) of each CI system: the bundle template's README.md documents these paths.
 CI_PATHS = {
     "azure": re.compile(r"^azure-pipelines\.yml$"),
     "github": re.compile(r"^\.github/"),
@@ -52,7 +53,13 @@ def test_the_documented_example_inputs_are_the_ones_the_test_uses():
     readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
     for name, value in EXAMPLE_INPUTS.items():
         row = next(line for line in readme.splitlines() if line.startswith("|") and f"`{name}`" in line.split("|")[1])
-        assert f"`{value}`" in row, f"bundle-template/README.md does not document {name}={value}"
+        assert f"`{value}`" in row, f"{TEMPLATE_DIR / 'README.md'} does not document {name}={value}"
+
+
+@pytest.mark.parametrize("ci_system", CI_SYSTEMS)
+def test_the_ci_file_bundleops_init_reports_is_the_one_the_template_writes(tmp_path, ci_system):
+    project = _render(tmp_path, ci_system=ci_system)
+    assert CI_PATHS[ci_system].search(CONSUMER_FILES[ci_system]) and (project / CONSUMER_FILES[ci_system]).is_file()
 
 
 @pytest.mark.parametrize("ci_system", CI_SYSTEMS)

@@ -21,7 +21,7 @@ def local_spark(tmp_path_factory):
 
 @pytest.fixture
 def example_copy(tmp_path) -> Path:
-    """A private copy of examples/orders_pipeline that a test may change."""
+    """A private copy of the example project (bundleops.shipped) that a test may change."""
     project = tmp_path / "orders_pipeline"
     shutil.copytree(EXAMPLE_DIR, project)
     return project

@@ -27,7 +27,7 @@ from tests.wheel.installs import REPO, Install
 
 pytestmark = pytest.mark.wheel
 
-EXAMPLE = REPO / "examples" / "orders_pipeline"
+EXAMPLE = REPO / "steps/bundleops/shipped/examples/orders_pipeline"
 # A GitLab merge request into main: the plan deploys to staging.
 MERGE_REQUEST = pull_request(GITLAB, "0123456789abcdef0123456789abcdef01234567", run=1).variables
 JOB_SCRIPT = "import sys, yaml\nprint('ran in', sys.prefix, 'with yaml', yaml.__version__, sys.argv[1:])\n"
@@ -134,9 +134,10 @@ def test_publish_sonar_names_the_sonar_extra(base: Install, tmp_path: Path) -> N
     assert "fix: install the extra into that environment: pip install 'bundleops[sonar]'" in output and "Traceback" not in output
 
 
-def test_the_demo_passes_with_the_local_extra(with_local: Install, tmp_path: Path) -> None:
-    result = _bundleops(with_local, "demo", "--project", str(EXAMPLE), "--output", str(tmp_path / "out"), cwd=tmp_path, timeout=1200)
+def test_the_demo_runs_the_shipped_example_with_the_local_extra(with_local: Install, tmp_path: Path) -> None:
+    result = _bundleops(with_local, "demo", "--output", str(tmp_path / "out"), cwd=tmp_path, timeout=1200)  # no --project: the example in the wheel
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert json.loads((tmp_path / "out" / "merge" / "deployment-prod.json").read_text())["bundle"] == "orders_pipeline"
     assert result.stdout.count("  green  ") == 4, result.stdout  # two merge requests, the first one's stop job, the merge
     assert "  RED  " not in result.stdout
     assert (tmp_path / "out" / "pull-request" / "junit.xml").is_file() and (tmp_path / "out" / "merge" / "deployment-prod.json").is_file()

@@ -16,13 +16,15 @@ from bundleops.demo.ci_events import SYSTEMS, CiSystem
 from bundleops.demo.pipeline import Event, PipelineResult, say
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
+from bundleops.shipped import EXAMPLE_PROJECT
 
 NAME = "demo"
 HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
 DESCRIPTION = (
-    "Starts the embedded local workspace, copies the example project (examples/orders_pipeline of a\n"
-    "bundleops clone, or --project) into a fresh git repository, and runs its pipelines through every\n"
-    "step, each step a separate process as in CI, with the predefined variables of the CI system --ci\n"
+    "Starts the embedded local workspace, copies the example project (orders_pipeline, shipped in the\n"
+    "package; or --project, e.g. a project `bundleops init` made) into a fresh git repository, and runs\n"
+    "its pipelines through every step, each step a separate process as in CI, with the predefined\n"
+    "variables of the CI system --ci\n"
     "names (default gitlab), so each step plans, guards and logs as in that CI's job:\n"
     "  1. two pull requests (GitLab: merge requests) into main at the same time, each in its own staging\n"
     "     deployment (pr-1, pr-2): unit, validate, preview, deploy, test (the test job runs on local Spark), publish\n"
@@ -38,11 +40,9 @@ DESCRIPTION = (
 )
 EXAMPLE = "bundleops demo --ci github --output test-results"
 
-EXAMPLE_PROJECT = Path(__file__).resolve().parents[3] / "examples" / "orders_pipeline"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", type=Path, default=EXAMPLE_PROJECT, metavar="DIR", help="the bundle project to run (default: the example, examples/orders_pipeline)")
+    parser.add_argument("--project", type=Path, default=EXAMPLE_PROJECT, metavar="DIR", help="the bundle project to run (default: the shipped example, orders_pipeline)")
     parser.add_argument("--output", type=Path, default=Path("test-results"), metavar="DIR", help="where the reports and deployment records are copied (default: test-results)")
     parser.add_argument("--ci", choices=sorted(SYSTEMS), default="gitlab", help="the CI system whose events, variables and wording the demo imitates (default: gitlab)")
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     source = args.project.resolve()
     if not (source / "databricks.yml").is_file():
-        raise BundleopsError(f"no bundle project at {source} (databricks.yml missing)", fix="run the demo from a bundleops clone, or pass --project DIR")
+        raise BundleopsError(f"no bundle project at {source} (databricks.yml missing)", fix="pass --project DIR, a folder holding databricks.yml (e.g. one `bundleops init` made)")
     ci = SYSTEMS[args.ci]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bundleops-demo-") as scratch:

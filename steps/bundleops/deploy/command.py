@@ -41,7 +41,7 @@ DESCRIPTION = (
     "Exit codes: 0 deployed, 1 held back (destructive changes without opt-in; plan out of date), 2 bad configuration or\n"
     "credentials, 3 the deploy failed, timed out or was cancelled, or the lock is held by a running deploy."
 )
-EXAMPLE = "bundleops deploy --target prod --plan-file test-results/bundle-plan.json --project-root examples/orders_pipeline"
+EXAMPLE = "bundleops deploy --target prod --plan-file test-results/bundle-plan.json --project-root steps/bundleops/shipped/examples/orders_pipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

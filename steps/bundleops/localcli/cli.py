@@ -21,7 +21,7 @@ from bundleops.localcli.diagnostics import CliError
 
 BUNDLE_COMMANDS = ("init", "validate", "plan", "deploy", "summary", "destroy")
 EXAMPLE = "databricks bundle deploy -t staging --var catalog=main_staging"
-INIT_EXAMPLE = "databricks bundle init bundle-template --config-file inputs.json --output-dir ."
+INIT_EXAMPLE = "databricks bundle init steps/bundleops/shipped/bundle-template --config-file inputs.json --output-dir ."
 
 
 class _Parser(argparse.ArgumentParser):

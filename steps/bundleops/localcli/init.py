@@ -37,7 +37,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 
 def _template_folder(path: str | None, cwd: Path) -> Path:
     if not path:
-        raise CliError("the databricks CLI stand-in does not prompt for a built-in template: give TEMPLATE_PATH, a local template folder (e.g. bundle-template)")
+        raise CliError("the databricks CLI stand-in does not prompt for a built-in template: give TEMPLATE_PATH, a local template folder (e.g. steps/bundleops/shipped/bundle-template)")
     if path in BUILT_IN:
         raise CliError(f"template '{path}' is a built-in template of the real CLI, which the databricks CLI stand-in does not ship; give a local template folder")
     if re.match(r"^[a-z+]+://|^git@", path):

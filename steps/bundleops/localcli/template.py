@@ -1,8 +1,8 @@
-"""The subset of Go's text/template that `databricks bundle init` templates like bundle-template/ use,
+"""The subset of Go's text/template that `databricks bundle init` templates like bundleops' own (shipped/bundle-template/) use,
 with the file-tree rules of `databricks bundle init` (databricks/cli libs/template/renderer.go).
 
 The real `databricks` CLI is not installable here, so the stand-in's `bundle init` (init.py) and
-the tests render templates with this module. It supports exactly what bundle-template/ needs and
+the tests render templates with this module. It supports exactly what that template needs and
 refuses everything else with an error naming the file and the construct, so the template cannot
 drift into syntax only the real CLI would understand (or misunderstand) without a test failing:
 

@@ -22,7 +22,7 @@ DESCRIPTION = (
     "Exit codes: 0 planned, 1 the plan deletes or recreates resources without the opt-in, 2 bad\n"
     "configuration or credentials, 3 the CLI or the workspace failed."
 )
-EXAMPLE = "bundleops preview --target staging --project-root examples/orders_pipeline"
+EXAMPLE = "bundleops preview --target staging --project-root steps/bundleops/shipped/examples/orders_pipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -35,7 +35,7 @@ DESCRIPTION = (
     "Exit codes: 0 tests passed, 1 tests failed, 2 bad configuration (no test job, not deployed,\n"
     "credentials refused), 3 the run broke, timed out or was cancelled, or the workspace kept failing."
 )
-EXAMPLE = "bundleops test --target staging --project-root examples/orders_pipeline"
+EXAMPLE = "bundleops test --target staging --project-root steps/bundleops/shipped/examples/orders_pipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -18,7 +18,7 @@ DESCRIPTION = (
     "--python, <project>/.venv, <project>/venv, $VIRTUAL_ENV, the Python running bundleops, python3/python on PATH.\n"
     "Exit codes: 0 tests passed, 1 a test failed, 2 no tests/unit, no Python with pytest, or pytest could not run them."
 )
-EXAMPLE = "bundleops unit --project-root examples/orders_pipeline"
+EXAMPLE = "bundleops unit --project-root steps/bundleops/shipped/examples/orders_pipeline"
 
 TESTS = "tests/unit"
 REPORT_DIR = ".bundleops/reports/unit"

@@ -21,7 +21,7 @@ DESCRIPTION = (
     "message is quoted), no usable CLI, a bad host or wrong credentials, 3 the workspace stayed\n"
     "unavailable, or the CLI was stopped (time limit, cancel)."
 )
-EXAMPLE = "bundleops validate --target staging --project-root examples/orders_pipeline"
+EXAMPLE = "bundleops validate --target staging --project-root steps/bundleops/shipped/examples/orders_pipeline"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
