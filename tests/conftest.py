@@ -62,8 +62,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return int(os.environ.get("BUNDLEOPS_TEST_WORKERS") or 3 * (os.cpu_count() or 1))
 
 
-# Heaviest first: a long test that starts last keeps every other worker waiting for it. The wheel
-# tests lead: they are one long chain (the wheel, then each clean virtualenv, then the demo in it).
+# Heaviest first: a long test that starts last keeps every other worker waiting for it. With
+# `--maxschedchunk=2` (pyproject's addopts) a worker holds at most two tests at a time, so the order
+# is the order tests start in (pytest-xdist's default hands each worker a quarter of its share of
+# consecutive tests up front: one worker got 54 of the heaviest at once, and the run's last minutes
+# were one demo behind them). The wheel tests lead: they are one long chain (the wheel, then each
+# clean virtualenv, then the demo in it).
 _HEAVY_FIRST = (("wheel",), ("vendor_runner", "spark"), ("integration",))
 
 

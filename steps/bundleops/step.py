@@ -25,6 +25,7 @@ from bundleops.config import ROLES, ProjectConfig
 from bundleops.context import CIContext, detect
 from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter, current
+from bundleops.output import markdown as md
 from bundleops.output.redact import register_environment
 from bundleops.plan import roles
 from bundleops.plan.guard import BREAK_GLASS_ENV, READ_ONLY_STEPS, check_target
@@ -151,7 +152,7 @@ def _guarded_target(
     warning = check_target(target.role, context, config, break_glass, read_only=read_only)
     if warning:
         out.warning(warning, title="break-glass")
-        out.summary(f"> [!CAUTION]\n> {warning}")
+        out.summary(f"> [!CAUTION]\n> {md.code(warning)}")
     return target
 
 

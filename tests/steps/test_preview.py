@@ -183,3 +183,32 @@ def test_a_plan_file_that_is_not_a_plan_is_bad_input(tmp_path: Path, env: dict[s
     result = bundleops(["deploy", "--target", "staging", "--plan-file", str(tmp_path / "plan.json")], project, env)
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"the plan file {tmp_path / 'plan.json'} is not a `databricks bundle plan -o json` plan" in result.stdout + result.stderr
+
+
+HOSTILE_NAME = "x`` <details><summary>ok</summary> @org/admins #12 [a](https://e.x)"  # shown whole: < 80 characters
+
+
+def test_a_hostile_job_name_is_shown_as_text_and_its_recreation_held_back(tmp_path: Path, env: dict[str, str], comments: PullRequestComments) -> None:
+    """Issue 21 through the local workspace: a pull request moves `ingest` to a new key under a name
+    built to close the code span early and fold the rest of the comment under "ok". GitHub's step
+    summary and comment show the name as code, and the job's recreation as destructive, held back."""
+    from html import escape
+
+    from markdown_it import MarkdownIt
+
+    project = orders_project(tmp_path / "p")
+    pr_env = ci_env(env, "github", "pull_request", tmp_path, comments)
+    assert bundleops(["deploy", "--target", "staging"], project, pr_env).returncode == 0
+    jobs = orders_jobs().replace("    ingest:\n      name: orders ingest\n", f"    ingest_v2:\n      name: {json.dumps(HOSTILE_NAME)}\n")
+    (project / "resources" / "orders.yml").write_text(jobs, encoding="utf-8")
+
+    preview = bundleops(["preview", "--target", "staging"], project, pr_env)
+    assert preview.returncode == 1, preview.stdout + preview.stderr
+    [posted] = comments.texts("github", snapshots.PR)
+    shown = f"[pr-{snapshots.PR}] {HOSTILE_NAME}"
+    for where, markdown in (("step summary", summary_of("github", project, tmp_path, preview.stdout)), ("comment", posted)):
+        html = MarkdownIt("commonmark").enable("table").render(markdown)
+        assert "<details>" not in html and "<summary>" not in html and "<a href" not in html, f"{where}: the name became markup\n{markdown}"
+        assert f"<code>{escape(shown, quote=False)}</code>" in html, f"{where}: the name is not shown as text\n{html}"
+        assert "Deletes or recreates <code>jobs.ingest</code> (delete). <strong>The deploy is held back</strong>" in html, f"{where}\n{html}"
+        assert "<h4><code>jobs.ingest_v2</code>" in html and "<h4><code>jobs.ingest</code>" in html, f"{where}\n{html}"

@@ -13,6 +13,7 @@ from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.deploy import same_version
 from bundleops.deployments import naming
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.output import markdown as md
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -135,7 +136,7 @@ def _retry_after_stale_lock(run: step.StepRun, cli: DatabricksCli, root: Path, f
             code=ExitCode.EXTERNAL_FAILURE,
         )
     run.out.warning(f"TAKING OVER the deploy lock of {run.target_label}, {lock.describe()}: older than {minutes} min, so left by a killed deploy; deploying with --force-lock", title="deploy lock taken over")
-    run.out.summary(f"> [!WARNING]\n> The deploy lock of {run.target_label} ({lock.describe()}) was taken over with --force-lock.\n")
+    run.out.summary(f"> [!WARNING]\n> The deploy lock of {md.code(run.target_label)} ({md.code(lock.describe())}) was taken over with --force-lock.\n")
     return _deploy(run, cli, root, ["--force-lock", *flags])
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bundleops.context import CIContext
+from bundleops.output import markdown as md
 from bundleops.output.redact import write_redacted
 from bundleops.plan.roles import TargetRef
 
@@ -63,12 +64,13 @@ class DeploymentRecord:
         return path
 
     def markdown(self) -> str:
-        change = f"PR #{self.pr_number}" if self.pr_number else (self.tag or self.branch or "-")
-        rows = "\n".join(f"| `{key}` | {job.get('id', '-')} | {job.get('name', '')} |" for key, job in self.jobs.items())
+        """The summary of the deploy; every value (the bundle's names, the branch, the author) as code."""
+        change = f"PR #{self.pr_number}" if self.pr_number else md.code(self.tag or self.branch or "-")
+        rows = "\n".join(f"| {md.code(key, cell=True)} | {md.code(job.get('id', '-'), cell=True)} | {md.code(job.get('name', ''), cell=True)} |" for key, job in self.jobs.items())
+        deployment = f", deployment {md.code(self.deployment)}" if self.deployment else ""
         return (
-            f"### bundleops deploy: {self.bundle} to {TargetRef(self.role, self.target).describe()}"
-            + (f", deployment {self.deployment}" if self.deployment else "") + "\n\n"
-            f"Commit `{(self.commit or '-')[:12]}` ({change}) by {self.author or '-'}, deployed as `{self.deployed_by or '-'}` "
-            f"to {self.workspace_host or '-'} at {self.deployed_at} with databricks CLI {self.cli_version}.\n\n"
+            f"### bundleops deploy: {md.code(self.bundle)} to {md.code(TargetRef(self.role, self.target).describe())}{deployment}\n\n"
+            f"Commit {md.code((self.commit or '-')[:12])} ({change}) by {md.code(self.author or '-')}, deployed as {md.code(self.deployed_by or '-')} "
+            f"to {md.code(self.workspace_host or '-')} at {self.deployed_at} with databricks CLI {md.code(self.cli_version)}.\n\n"
             f"| job | id | name |\n|---|---|---|\n{rows}\n"
         )

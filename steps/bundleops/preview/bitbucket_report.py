@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
+from bundleops.output import markdown as md
 from bundleops.output.redact import redact_for_file
 from bundleops.preview import render
 from bundleops.preview.gate import Verdict
@@ -29,8 +30,9 @@ def report(plan: BundlePlan, verdict: Verdict, title: str) -> dict[str, Any]:
     counts = plan.counts()
     details = render.heading(plan) + (f". Deletes or recreates: {verdict.listing()}." if verdict.destructive else ". Nothing is deleted or recreated.")
     details += " Held back: deploy.auto_approve is not set." if verdict.held else ""
+    details = md.visible(details)  # text, on one line: pull-request names cannot reorder or hide it
     return {
-        "title": title,
+        "title": md.visible(title),
         "details": redact_for_file(details if len(details) <= DETAILS_CHARS else details[: DETAILS_CHARS - 1] + "…"),
         "report_type": "TEST",
         "reporter": "bundleops",

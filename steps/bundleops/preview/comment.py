@@ -18,6 +18,8 @@ one log line, and an API failure a warning; neither changes the step's exit code
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
@@ -36,7 +38,10 @@ TOKEN_FIX = {
 
 
 def marker(key: str) -> str:
-    return f"<!-- bundleops-preview {key} -->"
+    """The hidden HTML comment that finds this preview's comment again. The key is the project's
+    folder and bundle target (text a pull request can choose): only characters that cannot end the
+    comment or start markup stay."""
+    return f"<!-- bundleops-preview {re.sub(r'[^A-Za-z0-9._/-]', '-', key)} -->"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.output import markdown as md
 from bundleops.preview.plan_json import BundlePlan, PlanEntry
 
 OPT_IN = "deploy: {auto_approve: true}"
@@ -34,7 +35,7 @@ class Verdict:
         """The line under the counts in the summary: what a reviewer must know before approving."""
         if not self.destructive:
             return "No resource is deleted or recreated."
-        names = ", ".join(f"`{entry.label}` ({entry.action})" for entry in self.destructive)
+        names = ", ".join(f"{md.code(entry.label)} ({entry.action})" for entry in self.destructive)
         if self.approved:
             return f"> [!WARNING]\n> Deletes or recreates {names}: allowed by `{OPT_IN}` in bundleops.yml."
         return f"> [!CAUTION]\n> Deletes or recreates {names}. **The deploy is held back** until this is intended and bundleops.yml says `{OPT_IN}`."

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from bundleops.errors import BundleopsError, ExitCode
 
 # Actions in increasing severity, as the CLI orders them.
 ACTIONS = ("skip", "resize", "update", "update_id", "create", "recreate", "delete")
 DESTRUCTIVE_ACTIONS = ("recreate", "delete")
+# The resources the direct engine plans under another resource's key.
+CHILD_RESOURCES = ("permissions", "grants")
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,10 @@ class PlanEntry:
 
     @property
     def child(self) -> bool:
-        """A resource of a resource (`resources.jobs.<key>.permissions`, `.grants`): access settings, not data."""
-        return self.key.count(".") >= 3
+        """A resource of a resource (`resources.jobs.<key>.permissions`, `.grants`): access settings, not
+        data. Named by its last part: a key the bundle chose may itself hold dots, and must not make a
+        job's recreate look like a permissions change."""
+        return self.key.count(".") >= 3 and self.key.rsplit(".", 1)[1] in CHILD_RESOURCES
 
     @property
     def destructive(self) -> bool:
@@ -66,11 +70,12 @@ class PlanEntry:
         """The field changes a reviewer needs: the CLI's `skip` entries are defaults and empty values it ignores."""
         return tuple(change for change in self.changes if change.action != "skip")
 
-    def why(self) -> str:
-        """Why a destructive action happens, from the plan's own reasons."""
+    def why(self, show: Callable[[str], str] = str) -> str:
+        """Why a destructive action happens, from the plan's own reasons; `show` writes a field's
+        path (the bundle's own text) for where the line goes."""
         if self.action == "delete":
             return "already gone remotely, only removed from the state" if self.gone else "removed from the bundle configuration"
-        fields = [f"{change.path} ({change.reason})" if change.reason else change.path for change in self.changes if change.action == "recreate"]
+        fields = [show(change.path) + (f" ({change.reason})" if change.reason else "") for change in self.changes if change.action == "recreate"]
         return "changes a field that cannot be updated in place: " + ", ".join(fields) if fields else "the CLI must create it again"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
+from bundleops.output import markdown as md
 from bundleops.preview import bitbucket_report, comment, limits, render
 from bundleops.preview.gate import Verdict
 from bundleops.preview.planning import SavedPlan
@@ -16,9 +17,10 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     """Log lines, the summary within the CI's limit, the Bitbucket report, and the comment within the comment's limit."""
     for line in render.text_lines(saved.plan):
         run.out.info(line)
-    title = f"bundleops preview: {run.target_label}"
+    title = f"bundleops preview: {run.target_label}"  # plain text (the Bitbucket report)
+    heading = f"bundleops preview: {md.code(run.target_label)}"
     vendor = run.out.vendor
-    summary = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.SUMMARY_BYTES,
+    summary = render.markdown(saved.plan, title=heading, verdict=verdict.markdown(), limit=limits.SUMMARY_BYTES,
                               plan_path=str(saved.path.name), where=limits.SUMMARY_PLACES.get(vendor, "the summary"))
     run.out.summary(summary.markdown)
     if vendor == "bitbucket" and all(environ.get(name) for name in bitbucket_report.NEEDED):
@@ -28,7 +30,7 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     if isinstance(api, str):
         run.out.info(api)
         return
-    text = render.markdown(saved.plan, title=title, verdict=verdict.markdown(), limit=limits.COMMENT_BYTES[vendor] - 200,
+    text = render.markdown(saved.plan, title=heading, verdict=verdict.markdown(), limit=limits.COMMENT_BYTES[vendor] - 200,
                            plan_path=f"{saved.path.name} (job artifacts)", where="a pull-request comment").markdown
     key = f"{run.project_root.resolve().name}/{run.bundle_target}"
     _attempt(run, "the pull-request comment", api.vendor, comment.TOKEN_FIX[api.vendor], lambda: comment.publish(api, key, text))

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bundleops.output import markdown as md
 from bundleops.output.redact import SECRET_NAME_PATTERN, redact_for_file
 from bundleops.preview.plan_json import BundlePlan, FieldChange, PlanEntry
 
@@ -39,17 +40,14 @@ def heading(plan: BundlePlan) -> str:
 
 
 def value_text(path: str, value: Any) -> str:
-    """A field's value on one line: JSON, cut to VALUE_CHARS; a secret-named field's value is never shown."""
+    """A field's value on one line: JSON, invisible characters as escapes, cut to VALUE_CHARS; a
+    secret-named field's value is never shown."""
     if value is None:
         return ABSENT
     if _secret_path(path):
         return SECRET_VALUE
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
-    text = text.replace("\r", " ").replace("\n", "\\n")
-    if len(text) <= VALUE_CHARS:
-        return text
-    # Head and tail: two paths or names that differ usually differ at their end.
-    return f"{text[:VALUE_CHARS // 2]}…{text[-(VALUE_CHARS // 2 - 12):]} ({len(text)} chars)"
+    return md.shorten(md.visible(text), VALUE_CHARS)
 
 
 def _secret_path(path: str) -> bool:
@@ -58,22 +56,17 @@ def _secret_path(path: str) -> bool:
     return bool(SECRET_NAME_PATTERN.search(last))
 
 
-def _code(text: str) -> str:
-    """Inline code that survives backticks and table pipes in the value."""
-    text = text.replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
-
-
 def _change_row(change: FieldChange) -> str:
-    return f"| {_code(change.path)} | {_code(value_text(change.path, change.before))} | {_code(value_text(change.path, change.new))} |"
+    cells = (change.path, value_text(change.path, change.before), value_text(change.path, change.new))
+    return "| " + " | ".join(md.code(cell, cell=True) for cell in cells) + " |"
 
 
 def resource_section(entry: PlanEntry) -> str:
     """A resource's action, why when it is destructive, and its changed fields (at most FIELDS_PER_RESOURCE)."""
-    named = f" ({_code(value_text('name', entry.name))})" if entry.name else ""
-    lines = [f"#### {_code(entry.label)}{named}: {entry.action}"]
+    named = f" ({md.code(value_text('name', entry.name))})" if entry.name else ""
+    lines = [f"#### {md.code(entry.label)}{named}: {entry.action}"]
     if entry.destructive:
-        lines.append(f"\n**Destructive** ({entry.action}): {entry.why()}.")
+        lines.append(f"\n**Destructive** ({entry.action}): {entry.why(md.code)}.")
     changes = entry.shown_changes()
     if changes:
         lines += ["", "| field | old | new |", "|---|---|---|"]
@@ -89,11 +82,12 @@ def counts_table(plan: BundlePlan) -> str:
 
 
 def markdown(plan: BundlePlan, *, title: str, verdict: str, limit: int, plan_path: str, where: str) -> Rendered:
-    """The summary within `limit` UTF-8 bytes (`where` names whose limit it is, for the line that says what was cut)."""
+    """The summary within `limit` UTF-8 bytes (`where` names whose limit it is, for the line that says
+    what was cut). `title` and `verdict` are Markdown: pull-request text in them is already code."""
     head = [f"### {title}", "", f"**{heading(plan)}** ({plan.engine} engine, CLI {plan.cli_version or 'unknown'})", "", verdict, "", counts_table(plan)]
     changed = plan.changed()
     sections = [redact_for_file(resource_section(entry)) for entry in changed]
-    text = _cut(redact_for_file("\n".join(head)), limit)
+    text = md.cut(redact_for_file("\n".join(head)), limit)
     used = _size(text) + CLOSING_RESERVE
     kept: list[int] = []
     # Destructive resources first: they are what the reviewer must see; the rest while they fit.
@@ -106,7 +100,7 @@ def markdown(plan: BundlePlan, *, title: str, verdict: str, limit: int, plan_pat
     if omitted:
         body += (f"\n_{omitted} of {len(changed)} changed resources are not shown here: {where} holds {limit:,} bytes. "
                  f"The whole plan is in `{plan_path}`._\n")
-    return Rendered(_cut(body, limit), len(kept), omitted)
+    return Rendered(md.cut(body, limit), len(kept), omitted)
 
 
 def text_lines(plan: BundlePlan) -> list[str]:
@@ -121,9 +115,3 @@ def text_lines(plan: BundlePlan) -> list[str]:
 
 def _size(text: str) -> int:
     return len(text.encode("utf-8"))
-
-
-def _cut(text: str, limit: int) -> str:
-    """Never more than limit bytes, even when a single part is larger (cut on a character boundary)."""
-    data = text.encode("utf-8")
-    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")

@@ -3,9 +3,9 @@ a Markdown file in the report folder elsewhere), so a reviewer sees one picture 
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
+from bundleops.output import markdown as md
 from bundleops.publish.coverage_merge import CoverageTotals
 from bundleops.publish.junit import FailedTest, Totals
 
@@ -13,10 +13,10 @@ MESSAGE_LIMIT = 1200  # characters of a failure message shown in the summary
 
 
 def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[FailedTest], coverage: CoverageTotals | None, *, dropped: Sequence[str] = (), max_failed: int = 50, target: str | None = None) -> str:
-    heading = f"## Test results: {target}" if target else "## Test results"
+    heading = f"## Test results: {md.code(target)}" if target else "## Test results"
     lines = [heading, "", _headline(overall), "", "| origin | tests | passed | failed | errors | skipped | time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for origin, t in {**by_origin, "**total**": overall}.items():
-        lines.append(f"| {origin or 'tests'} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
+    for origin, t in [*((md.code(origin or "tests", cell=True), t) for origin, t in by_origin.items()), ("**total**", overall)]:
+        lines.append(f"| {origin} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
     if failed:
         lines += ["", f"### Failed tests ({len(failed)})", "", *failed_entries(failed, max_failed)]
     lines += ["", "## Coverage", ""]
@@ -25,7 +25,7 @@ def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[Faile
     else:
         lines.append(f"**{coverage.percent:.2f}%** of lines covered ({coverage.lines_covered} of {coverage.lines_valid}), unit and integration combined.")
     if dropped:
-        shown = ", ".join(f"`{path}`" for path in dropped[:5])
+        shown = ", ".join(md.code(path) for path in dropped[:5])
         more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
         lines += ["", f"{len(dropped)} measured file(s) are not in this repository and were left out: {shown}{more}."]
     return "\n".join(lines) + "\n"
@@ -45,16 +45,7 @@ def failed_entries(failed: Sequence[FailedTest], limit: int = 50) -> list[str]:
 
 
 def _failed_entry(test: FailedTest) -> list[str]:
-    where = f" at `{test.file}:{test.line}`" if test.file and test.line else (f" in `{test.file}`" if test.file else "")
-    title = f"- **{test.origin or 'tests'}** {test.kind}: `{_inline(test.classname)}::{_inline(test.name)}`{where}"
+    where = f" at {md.code(f'{test.file}:{test.line}')}" if test.file and test.line else (f" in {md.code(test.file)}" if test.file else "")
+    title = f"- **{md.code(test.origin or 'tests')}** {test.kind}: {md.code(f'{test.classname}::{test.name}')}{where}"
     message = test.message if len(test.message) <= MESSAGE_LIMIT else test.message[:MESSAGE_LIMIT] + " …"
-    fence = "`" * max(3, _longest_backtick_run(message) + 1)
-    return [title, "", f"  {fence}text", *(f"  {line}" for line in message.splitlines() or [""]), f"  {fence}", ""]
-
-
-def _inline(text: str) -> str:
-    return text.replace("`", "'")
-
-
-def _longest_backtick_run(text: str) -> int:
-    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return [title, "", *md.fenced(message, indent="  "), ""]

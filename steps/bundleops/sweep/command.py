@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bundleops import step
 from bundleops.deployments import naming
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.output import markdown as md
 
 if TYPE_CHECKING:
     from bundleops.bundle_cli import DatabricksCli
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         folder, decisions = _survey(run, cli, root, older_than)
         doomed = [decision for decision in decisions if decision.remove]
         removed, failures = ([], []) if args.dry_run else _remove(run, cli, root, folder, doomed)
-        run.out.summary(_markdown(folder, decisions, removed, args.dry_run))
+        run.out.summary(markdown(folder, decisions, removed, args.dry_run))
         names = [decision.found.name for decision in doomed] if args.dry_run else removed
         run.out.info(f"sweep {'would remove' if args.dry_run else 'removed'} {len(names)} pull-request deployment(s): {', '.join(names) or '-'}")
         if failures:
@@ -108,6 +109,6 @@ def _outcome(decision: Decision, removed: list[str], dry_run: bool) -> str:
     return "removed" if decision.found.name in removed else "failed"
 
 
-def _markdown(folder: str, decisions: list[Decision], removed: list[str], dry_run: bool) -> str:
-    rows = "\n".join(f"| `{d.found.name}` | {_outcome(d, removed, dry_run)} | {d.reason} |" for d in decisions)
-    return f"### bundleops sweep of `{folder}`\n\n| deployment | outcome | why |\n|---|---|---|\n{rows or '| - | - | nothing there |'}\n"
+def markdown(folder: str, decisions: list[Decision], removed: list[str], dry_run: bool) -> str:
+    rows = "\n".join(f"| {md.code(d.found.name, cell=True)} | {_outcome(d, removed, dry_run)} | {md.code(d.reason, cell=True)} |" for d in decisions)
+    return f"### bundleops sweep of {md.code(folder)}\n\n| deployment | outcome | why |\n|---|---|---|\n{rows or '| - | - | nothing there |'}\n"

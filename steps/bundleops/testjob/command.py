@@ -118,6 +118,7 @@ def _test_job(summary: dict[str, Any], configured: str | None, target: TargetRef
 
 
 def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
+    from bundleops.output import markdown as md
     from bundleops.publish.summary import failed_entries
     from bundleops.testjob import reports, waiting
 
@@ -126,7 +127,7 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
     totals, failed = reports.read(junit)
     run.out.summary(
-        f"### bundleops test: {run.target_label}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
+        f"### bundleops test: {md.code(run.target_label)}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
         + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
         + ("\n" + "\n".join(failed_entries(failed, FAILED_SHOWN)) if failed else "")
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bundleops import step
 from bundleops.errors import ExitCode
+from bundleops.output import markdown as md
 
 NAME = "validate"
 HELP = "databricks bundle validate + policy checks (mode, run_as, personal paths, test job, permissions)"
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         findings = policy.check(resolved, run.target_ref, root, run.config)
         for finding in findings:
             run.out.error(f"{finding.key}: {finding.message}", file=_in_repository(root, finding.file), line=finding.line, title="bundle policy")
-        run.out.summary(_summary(run.target_label, resolved, result.returncode, len(findings)))
+        run.out.summary(summary_markdown(run.target_label, resolved, result.returncode, len(findings)))
         if result.returncode != 0:
             raise bundle_cli.configuration_error(f"bundle validate -t {run.bundle_target}", result.stderr)
         if not findings:
@@ -63,7 +64,7 @@ def _in_repository(root: Path, file: str) -> str:
         return file
 
 
-def _summary(target: str, resolved: dict, cli_code: int, findings: int) -> str:
-    jobs = ", ".join(sorted((resolved.get("resources") or {}).get("jobs") or {})) or "none"
+def summary_markdown(target: str, resolved: dict, cli_code: int, findings: int) -> str:
+    jobs = ", ".join(md.code(key) for key in sorted((resolved.get("resources") or {}).get("jobs") or {})) or "none"
     verdict = "valid" if cli_code == 0 and not findings else f"**invalid** (CLI exit {cli_code}, {findings} policy finding(s))"
-    return f"### bundleops validate: {target}\n\nBundle `{resolved.get('bundle', {}).get('name')}` is {verdict}. Jobs: {jobs}.\n"
+    return f"### bundleops validate: {md.code(target)}\n\nBundle {md.code(str(resolved.get('bundle', {}).get('name')))} is {verdict}. Jobs: {jobs}.\n"
