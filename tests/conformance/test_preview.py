@@ -56,7 +56,7 @@ def rename_change_and_delete(project: Path) -> None:
 
 def preview_summary(run_folder: Path) -> str:
     """The job summary the preview wrote, wherever the CI's runner kept the job's report folder."""
-    found = [text for path in run_folder.rglob("bundleops-summary.md") if "bundleops preview: staging" in (text := path.read_text(encoding="utf-8"))]
+    found = [text for path in run_folder.rglob("bundleops-summary.md") if "bundleops preview: `staging" in (text := path.read_text(encoding="utf-8"))]
     assert found, f"no job summary with the preview under {run_folder}"
     return found[0]
 

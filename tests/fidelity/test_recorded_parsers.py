@@ -90,7 +90,7 @@ def test_the_real_summary_gives_the_deployment_record() -> None:
         "name": "[dev tester] orders_job",
         "url": "https://adb-1234567890123456.7.azuredatabricks.net/jobs/1061245689402385",
     }}
-    assert "| `orders_job` | 1061245689402385 | [dev tester] orders_job |" in record.markdown()
+    assert "| `orders_job` | `1061245689402385` | `[dev tester] orders_job` |" in record.markdown()
 
 
 def test_the_real_validate_and_summary_name_the_deploying_identity() -> None:

@@ -92,7 +92,7 @@ def test_github_summary_annotations_and_outputs(project: Path, tmp_path: Path) -
     summary = (tmp_path / "summary.md").read_text()
     assert summary.startswith("## Test results: `staging`\n")
     assert "❌ **5 tests**: 3 passed, 1 failed, 0 errors, 1 skipped" in summary
-    assert "| unit | 2 | 1 | 1 | 0 | 0 |" in summary and "| integration | 3 | 2 | 0 | 0 | 1 |" in summary
+    assert "| `unit` | 2 | 1 | 1 | 0 | 0 |" in summary and "| `integration` | 3 | 2 | 0 | 0 | 1 |" in summary
     assert "`tests.unit.test_ops::test_add_is_wrong` at `tests/unit/test_ops.py:9`" in summary
     assert "two and two make four" in summary
     assert "**88.89%** of lines covered (8 of 9)" in summary
