@@ -19,6 +19,7 @@ from bundleops.localworkspace.files_api import VolumeStore
 from bundleops.localworkspace.identity import Directory, FederationPolicy
 from bundleops.localworkspace.jobs_api import JobStore
 from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.runs import RunManager
 from bundleops.localworkspace.server import Dispatcher, HttpServer
 from bundleops.localworkspace.unity_catalog import UnityCatalog
@@ -53,6 +54,7 @@ class LocalWorkspace:
             *workspace_api.routes(tree),
             *VolumeStore(self.layout.volumes_dir).routes(),
             *UnityCatalog(self.layout.volumes_dir, self.layout.warehouse_dir).routes(),
+            *Pipelines().routes(),
             *jobs.routes(),
             *self.runs.routes(),
         ]

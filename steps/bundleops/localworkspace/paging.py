@@ -8,7 +8,7 @@ an item created between two pages may be missed or seen twice, as the real APIs 
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence, TypeVar
+from typing import Any, Mapping, Sequence, TypeVar
 
 from bundleops.localworkspace.http import ApiError
 
@@ -40,3 +40,9 @@ def page(items: Sequence[T], query: Mapping[str, str], *, default_size: int, max
         raise ApiError(400, "INVALID_PARAMETER_VALUE", f"page_token {query.get('page_token')!r} is not a token this list handed out")
     end = start + size
     return list(items[start:end]), (str(end) if end < len(items) else None)
+
+
+def page_body(key: str, items: Sequence[Any], query: Mapping[str, str], *, default_size: int, max_size: int) -> dict[str, Any]:
+    """A list endpoint's answer: the page under `key`, and `next_page_token` while more remain."""
+    found, next_token = page(items, query, default_size=default_size, max_size=max_size)
+    return {key: found, "next_page_token": next_token} if next_token else {key: found}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
-from bundleops.localworkspace.paging import page
+from bundleops.localworkspace.paging import page_body
 
 BASE = r"/api/2\.1/unity-catalog"
 NAME = r"(?P<full_name>[^/]+)"
@@ -336,11 +336,7 @@ def _table_info(catalog: str, schema: str, folder: Path) -> dict[str, Any]:
 
 
 def _listed(key: str, items: list[dict[str, Any]], request: Request) -> Response:
-    found, next_token = page(items, request.query, default_size=PAGE_SIZE, max_size=MAX_PAGE_SIZE)
-    body: dict[str, Any] = {key: found}
-    if next_token:
-        body["next_page_token"] = next_token
-    return Response(body=body)
+    return Response(body=page_body(key, items, request.query, default_size=PAGE_SIZE, max_size=MAX_PAGE_SIZE))
 
 
 def _move(source: Path, target: Path) -> None:
