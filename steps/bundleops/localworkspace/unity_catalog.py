@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
 from bundleops.localworkspace.paging import page_body
@@ -105,13 +105,17 @@ class UnityCatalog:
 
     # -- schemas --------------------------------------------------------------------------------
 
-    def _schema(self, full_name: str) -> dict[str, Any]:
-        key = ".".join(_parts(full_name, 2, "Schema"))
+    def _lookup(self, registry: dict[str, dict[str, Any]], full_name: str, levels: int, kind: str) -> dict[str, Any]:
+        """A registered schema or volume by its (case-insensitive) full name, or the API's 404."""
+        key = ".".join(_parts(full_name, levels, kind))
         with self._lock:
-            info = self._schemas.get(key)
+            info = registry.get(key)
         if info is None:
-            raise _not_found("Schema", key)
+            raise _not_found(kind, key)
         return info
+
+    def _schema(self, full_name: str) -> dict[str, Any]:
+        return self._lookup(self._schemas, full_name, 2, "Schema")
 
     def create_schema(self, request: Request) -> Response:
         from databricks.sdk.service.catalog import SchemaInfo
@@ -141,18 +145,23 @@ class UnityCatalog:
             found = sorted((info for info in self._schemas.values() if info["catalog_name"] == catalog), key=lambda info: info["name"])
         return _listed("schemas", found, request)
 
-    def update_schema(self, request: Request) -> Response:
+    def _update(self, request: Request, supported: set[str], operation: str, find: Callable[[str], dict[str, Any]],
+                rename: Callable[[dict[str, Any], str], None]) -> dict[str, Any]:
+        """A PATCH of a schema or volume: the fields given replace the kept ones, `new_name` renames."""
         document = request.json()
-        _refuse_unsupported(document, SCHEMA_UPDATES, "UpdateSchema")
+        _refuse_unsupported(document, supported, operation)
         with self._lock:
-            info = self._schema(request.params["full_name"])
+            info = find(request.params["full_name"])
             new_name = document.pop("new_name", None)
             info.update(document, updated_at=_now(), updated_by=request.principal)
             if new_name is not None:
-                info = self._rename_schema(info, _name(new_name, "new_name"))
-        return Response(body=info)
+                rename(info, _name(new_name, "new_name"))
+        return info
 
-    def _rename_schema(self, info: dict[str, Any], new_name: str) -> dict[str, Any]:
+    def update_schema(self, request: Request) -> Response:
+        return Response(body=self._update(request, SCHEMA_UPDATES, "UpdateSchema", self._schema, self._rename_schema))
+
+    def _rename_schema(self, info: dict[str, Any], new_name: str) -> None:
         """A renamed schema takes its volumes and tables along, folders and full names alike."""
         catalog, old_name = info["catalog_name"], info["name"]
         new_full_name = f"{catalog}.{new_name}"
@@ -167,7 +176,6 @@ class UnityCatalog:
         del self._schemas[info["full_name"]]
         info.update(name=new_name, full_name=new_full_name)
         self._schemas[new_full_name] = info
-        return info
 
     def delete_schema(self, request: Request) -> Response:
         force = request.query.get("force", "false").lower() == "true"
@@ -187,12 +195,7 @@ class UnityCatalog:
     # -- volumes --------------------------------------------------------------------------------
 
     def _volume(self, full_name: str) -> dict[str, Any]:
-        key = ".".join(_parts(full_name, 3, "Volume"))
-        with self._lock:
-            info = self._volumes.get(key)
-        if info is None:
-            raise _not_found("Volume", key)
-        return info
+        return self._lookup(self._volumes, full_name, 3, "Volume")
 
     def _volumes_in(self, catalog: str, schema: str) -> list[dict[str, Any]]:
         return [info for info in self._volumes.values() if (info["catalog_name"], info["schema_name"]) == (catalog, schema)]
@@ -232,15 +235,7 @@ class UnityCatalog:
         return _listed("volumes", [_volume_info(info) for info in found], request)
 
     def update_volume(self, request: Request) -> Response:
-        document = request.json()
-        _refuse_unsupported(document, VOLUME_UPDATES, "UpdateVolume")
-        with self._lock:
-            info = self._volume(request.params["full_name"])
-            new_name = document.pop("new_name", None)
-            info.update(document, updated_at=_now(), updated_by=request.principal)
-            if new_name is not None:
-                self._rename_volume(info, _name(new_name, "new_name"))
-        return Response(body=_volume_info(info))
+        return Response(body=_volume_info(self._update(request, VOLUME_UPDATES, "UpdateVolume", self._volume, self._rename_volume)))
 
     def _rename_volume(self, info: dict[str, Any], new_name: str) -> None:
         catalog, schema = info["catalog_name"], info["schema_name"]
