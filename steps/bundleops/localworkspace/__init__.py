@@ -5,8 +5,8 @@
         ...                                  # the real databricks-sdk (and CLI stand-in) talk to it
 
 It lets tests and `bundleops demo` run every step over real HTTP with no Databricks account:
-OAuth, SCIM Me, Workspace and workspace-files, Files for volumes, Unity Catalog schemas, Jobs and
-runs that execute their tasks as local processes. See docs/local-workspace.md.
+OAuth, SCIM Me, Workspace and workspace-files, Files for volumes, Unity Catalog schemas, volumes
+and tables, Pipelines, Jobs and runs that execute their tasks as local processes. See docs/local-workspace.md.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from bundleops.localworkspace.files_api import VolumeStore
 from bundleops.localworkspace.identity import Directory, FederationPolicy
 from bundleops.localworkspace.jobs_api import JobStore
 from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.runs import RunManager
 from bundleops.localworkspace.server import Dispatcher, HttpServer
-from bundleops.localworkspace.unity_catalog import Schemas
+from bundleops.localworkspace.unity_catalog import UnityCatalog
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 __all__ = ["LocalWorkspace", "FederationPolicy"]
@@ -52,7 +53,8 @@ class LocalWorkspace:
             *scim.routes(self.directory),
             *workspace_api.routes(tree),
             *VolumeStore(self.layout.volumes_dir).routes(),
-            *Schemas().routes(),
+            *UnityCatalog(self.layout.volumes_dir, self.layout.warehouse_dir).routes(),
+            *Pipelines().routes(),
             *jobs.routes(),
             *self.runs.routes(),
         ]

@@ -1,6 +1,6 @@
 """The request/response contract between the local workspace's HTTP server and its API modules.
 
-Each API module (OAuth, SCIM, Workspace, Files, Unity Catalog, Jobs, Runs) exposes
+Each API module (OAuth, SCIM, Workspace, Files, Unity Catalog, Pipelines, Jobs, Runs) exposes
 `routes() -> list[Route]`; the server matches the method and path, authenticates the bearer
 token, and calls the handler. Handlers raise `ApiError` for every failure, so errors always
 have the real Databricks JSON shape: `{"error_code": ..., "message": ...}` with its status.

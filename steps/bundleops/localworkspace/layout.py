@@ -29,6 +29,11 @@ class Layout:
         return self.root / "volumes"
 
     @property
+    def warehouse_dir(self) -> Path:
+        """The local catalog's tables: `<catalog>/<schema>.db/<table>/`, Spark's warehouse layout per catalog."""
+        return self.root / "warehouse"
+
+    @property
     def runs_dir(self) -> Path:
         """Per-run scratch folders (a task's working directory and its log files)."""
         return self.root / "runs"
@@ -44,7 +49,7 @@ class Layout:
         return self.root / "bin"
 
     def create(self) -> None:
-        for folder in (self.workspace_dir, self.volumes_dir, self.runs_dir):
+        for folder in (self.workspace_dir, self.volumes_dir, self.warehouse_dir, self.runs_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
     def subprocess_env(self) -> dict[str, str]:
