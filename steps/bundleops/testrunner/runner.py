@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.testrunner import cancel_marker, fixtures, mockdata, pytest_phase, schemas
+from bundleops.testrunner import cancel_marker, checks_file, fixtures, mockdata, pytest_phase, schemas
 from bundleops.testrunner import spark as spark_sessions
 from bundleops.testrunner.report import ERROR, FAILED, PASSED, SKIPPED, PhaseResult, exit_code, write_junit
 
@@ -93,7 +93,7 @@ class _Run:
     def mock_data(self) -> str:
         options = self.options
         declared = fixtures.load_dir(options.fixtures or options.tests / "fixtures")
-        notes = []
+        notes = [f"{len(checks_file.load_file(path))} output checks in {path}" for path in checks_file.find_files(options.tests)]
         if self.spark is None:
             self.spark = spark_sessions.runtime_session() if spark_sessions.on_databricks() else spark_sessions.local_session(metastore_dir=options.metastore_dir)
         if not spark_sessions.on_databricks() and self.catalog != spark_sessions.LOCAL_CATALOG:
