@@ -46,6 +46,7 @@ def test_checks_are_cases_after_the_tests_passing_ones_say_what_they_checked(loc
     assert unique.find("properties/property").attrib == {
         "name": "checked", "value": "checked each value of (order_date, country) on one row only: all 4 distinct values of (order_date, country) pass",
     }
+    assert cases["orders.customer_id: relationships"].find("properties") is None, "a failure says it once, in the failure"
     failed = cases["orders.customer_id: relationships"].find("failure")
     assert failed.get("message").startswith("orders.customer_id: relationships: 1 of 7 rows fail: expected customer_id found in customers.customer_id, or NULL")
     assert "order_id=6, customer_id='c9'" in failed.get("message")
@@ -53,6 +54,8 @@ def test_checks_are_cases_after_the_tests_passing_ones_say_what_they_checked(loc
     in_code = cases["test_statuses_in_code"].find("failure").get("message")
     assert "orders.status: accepted_values: 3 of 7 rows fail" in in_code and "status='Completed'" in in_code
     assert cases["test_customers_in_code"].find("failure") is None
+    mock_data = next(p.get("value") for p in ET.parse(reports / "junit.xml").getroot().iter("property") if p.get("name").endswith(runner.PHASE_MOCK_DATA))
+    assert "9 output checks in tests/integration/checks.yml;" in mock_data
     failures = sorted(name for name, case in cases.items() if case.find("failure") is not None)
     assert failures == ["orders.customer_id: relationships", "test_statuses_in_code"]
 

@@ -127,9 +127,9 @@ class CheckItem(pytest.Item):
     def runtest(self) -> None:
         context = _context()
         outcome = checks.run(context.spark, self.check, checks.resolver(context.catalog, context.schema))
-        self.user_properties.append(("checked" if outcome.passed else "failed", outcome.message))
         if not outcome.passed:
             raise CheckFailed(f"{self.check.name}: {outcome.message}")
+        self.user_properties.append(("checked", outcome.message))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
         if isinstance(excinfo.value, CheckFailed):
