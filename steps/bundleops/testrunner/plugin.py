@@ -104,17 +104,12 @@ class CheckFailed(Exception):
 
 
 class ChecksFile(pytest.File):
-    """A `checks.yml`: one item per declared check."""
+    """A `checks.yml`: one item per declared check. The runner's phase 1 has read every checks
+    file under the tests already and refused a mistake (exit 2), so collecting it cannot fail."""
 
     def collect(self) -> Iterator["CheckItem"]:
         for check in checks_file.load_file(self.path):
             yield CheckItem.from_parent(self, name=check.name, check=check)
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-        """A mistake in the file (the runner's phase 1 already refuses it; here for a bare pytest run)."""
-        if isinstance(excinfo.value, BundleopsError):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
 
 
 class CheckItem(pytest.Item):
