@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bundleops.errors import BundleopsError, ExitCode
-from bundleops.testrunner import cancel_marker, fixtures, mockdata, pytest_phase, schemas
+from bundleops.testrunner import cancel_marker, checks_file, fixtures, mockdata, pytest_phase, schemas
 from bundleops.testrunner import spark as spark_sessions
 from bundleops.testrunner.report import ERROR, FAILED, PASSED, SKIPPED, PhaseResult, exit_code, write_junit
 
@@ -93,7 +93,7 @@ class _Run:
     def mock_data(self) -> str:
         options = self.options
         declared = fixtures.load_dir(options.fixtures or options.tests / "fixtures")
-        notes = []
+        notes = [f"{len(checks_file.load_file(path))} output checks in {_shown(path, options.project_root)}" for path in checks_file.find_files(options.tests)]
         if self.spark is None:
             self.spark = spark_sessions.runtime_session() if spark_sessions.on_databricks() else spark_sessions.local_session(metastore_dir=options.metastore_dir)
         if not spark_sessions.on_databricks() and self.catalog != spark_sessions.LOCAL_CATALOG:
@@ -176,6 +176,11 @@ def run(options: Options, spark: "SparkSession | None" = None) -> int:
                 if state.own_spark and state.spark is not None and not spark_sessions.on_databricks():
                     state.spark.stop()
     return exit_code(state.phases)
+
+
+def _shown(path: Path, project_root: Path) -> str:
+    """A project file as the report names it: relative to the project (no workspace path leaks)."""
+    return str(path.relative_to(project_root)) if path.is_relative_to(project_root) else str(path)
 
 
 def _prepare_report_dir(report_dir: Path) -> None:

@@ -1,0 +1,72 @@
+"""Output checks through the runner on local Spark: JUnit cases named after table and check, after the tests."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from bundleops.testrunner import runner
+from bundleops.testrunner.local import run_local_project
+
+pytestmark = pytest.mark.spark
+
+FAILING_CHECK = """
+  orders:
+    columns:
+      customer_id: {relationships: {to: customers}}
+"""
+TEST_IN_CODE = '''
+def test_statuses_in_code(check_table):
+    check_table("orders", {"columns": {"status": {"accepted_values": ["completed", "shipped"]}}})
+
+
+def test_customers_in_code(check_table):
+    check_table("customers", {"columns": {"customer_id": {"unique": True, "not_null": True}}})
+'''
+
+
+def _cases(junit):
+    return list(ET.parse(junit).getroot().iter("testcase"))
+
+
+def test_checks_are_cases_after_the_tests_passing_ones_say_what_they_checked(local_spark, example_copy, tmp_path):
+    integration = example_copy / "tests/integration"
+    (integration / "checks.yml").write_text((integration / "checks.yml").read_text() + FAILING_CHECK)
+    (integration / "test_in_code.py").write_text(TEST_IN_CODE)
+    reports = tmp_path / "reports"
+
+    assert run_local_project(example_copy, reports, spark=local_spark) == 1
+    cases = {case.get("name"): case for case in _cases(reports / "junit.xml")}
+    names = list(cases)
+    assert names.index("daily_revenue: row_count_ratio") > names.index("test_run_writes_the_daily_revenue_table"), "checks read what the tests wrote"
+
+    unique = cases["daily_revenue.(order_date, country): unique"]
+    assert unique.find("failure") is None
+    assert unique.find("properties/property").attrib == {
+        "name": "checked", "value": "checked each value of (order_date, country) on one row only: all 4 distinct values of (order_date, country) pass",
+    }
+    assert cases["orders.customer_id: relationships"].find("properties") is None, "a failure says it once, in the failure"
+    failed = cases["orders.customer_id: relationships"].find("failure")
+    assert failed.get("message").startswith("orders.customer_id: relationships: 1 of 7 rows fail: expected customer_id found in customers.customer_id, or NULL")
+    assert "order_id=6, customer_id='c9'" in failed.get("message")
+
+    in_code = cases["test_statuses_in_code"].find("failure").get("message")
+    assert "orders.status: accepted_values: 3 of 7 rows fail" in in_code and "status='Completed'" in in_code
+    assert cases["test_customers_in_code"].find("failure") is None
+    mock_data = next(p.get("value") for p in ET.parse(reports / "junit.xml").getroot().iter("property") if p.get("name").endswith(runner.PHASE_MOCK_DATA))
+    assert "9 output checks in tests/integration/checks.yml;" in mock_data
+    failures = sorted(name for name, case in cases.items() if case.find("failure") is not None)
+    assert failures == ["orders.customer_id: relationships", "test_statuses_in_code"]
+
+
+def test_a_mistake_in_checks_yml_is_bad_input_before_any_schema_exists(local_spark, example_copy, tmp_path):
+    (example_copy / "tests/integration/checks.yml").write_text("tables:\n  daily_revenue:\n    columns:\n      country: {not_nul: true}\n")
+    reports = tmp_path / "reports"
+
+    assert run_local_project(example_copy, reports, spark=local_spark) == 2
+    (case,) = _cases(reports / "junit.xml")
+    assert case.get("name") == runner.PHASE_MOCK_DATA
+    message = case.find("failure").get("message")
+    assert f"{example_copy}/tests/integration/checks.yml:4: table 'daily_revenue', column 'country': unknown column check 'not_nul'" in message
+    assert "did you mean `not_null`?" in case.find("system-out").text
