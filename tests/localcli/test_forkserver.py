@@ -3,9 +3,11 @@ caller's folder and environment, signals forwarded, and a killed caller takes it
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +91,19 @@ def test_without_its_server_a_shim_runs_the_stand_in_directly(tmp_path: Path) ->
     shim.write_text(script, encoding="utf-8")
     result = subprocess.run([str(shim), "--version"], cwd=tmp_path, env=clean_env({}), capture_output=True, text=True, timeout=120, check=False)
     assert (result.returncode, result.stdout) == (0, direct(["--version"], tmp_path, clean_env({})).stdout)
+
+
+def test_a_caller_stopped_before_it_learns_the_pid_gets_no_traceback(tmp_path: Path) -> None:
+    """A CI cancel can stop the shim between handing over its call and reading the worker's pid:
+    the worker then finds the caller gone and ends quietly (it printed a BrokenPipeError traceback
+    onto the caller's stderr, seen as a flaky test_sigterm_to_validate_stops_the_cli_at_once)."""
+    server_pid()
+    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    read_end, write_end = os.pipe()
+    request = json.dumps({"argv": ["bundle", "validate"], "env": clean_env({}), "cwd": str(tmp_path)}).encode() + b"\n"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(socket_path)
+        socket.send_fds(connection, [request], [write_end, write_end, write_end])
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as output:  # ends when the worker, the last holder of the pipe, has ended
+        assert output.read() == b""

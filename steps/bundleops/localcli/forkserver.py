@@ -104,7 +104,10 @@ def _run_call(connection: socket.socket) -> NoReturn:
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a fresh interpreter has it
     request = _receive(connection)
-    connection.sendall(f"pid {os.getpid()}\n".encode())
+    try:
+        connection.sendall(f"pid {os.getpid()}\n".encode())
+    except OSError:  # the caller was stopped before it learnt this pid: end as if with it, quietly
+        os.kill(os.getpid(), signal.SIGKILL)
     threading.Thread(target=_die_with_caller, args=(connection,), daemon=True).start()
     from bundleops.localcli.cli import main
 
