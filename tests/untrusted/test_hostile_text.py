@@ -33,6 +33,7 @@ from bundleops.preview import bitbucket_report, comment, gate, plan_json, render
 from bundleops.publish import summary as publish_summary
 from bundleops.publish.junit import FailedTest, Totals
 from bundleops.sweep.command import markdown as sweep_markdown
+from bundleops.testjob import command as testjob_command
 from bundleops.validate.command import summary_markdown as validate_markdown
 from tests.preview.test_comment import PR
 from tests.preview.test_comment import environment as comment_environment
@@ -104,6 +105,11 @@ def _publish(value: str) -> str:
     return publish_summary.render(totals, {value: totals}, failed, None, dropped=[value], target=value)
 
 
+def _test_step(value: str) -> str:
+    failed = [FailedTest("integration", value, value, value, "failure", value, value)]
+    return testjob_command.summary_markdown(value, 7, "https://adb.example/#job/1/run/7", "FAILED", Totals(3, 1, 0, 0, 1.0), failed)
+
+
 def _sweep(value: str) -> str:
     found = Found(value, f"/Workspace/{value}", {"pr_number": 7})
     return sweep_markdown(value, [Decision(found, True, value)], [value], dry_run=False)
@@ -117,6 +123,7 @@ WRITERS: dict[str, Callable[[str], str]] = {
     "preview": _preview,
     "deployment record": _deploy_record,
     "publish summary": _publish,
+    "test step summary": _test_step,
     "sweep": _sweep,
     "validate": _validate,
 }

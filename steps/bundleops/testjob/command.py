@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from bundleops import bundle_cli, step
 from bundleops.errors import BundleopsError, ExitCode
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.service.jobs import Run
 
+    from bundleops.publish.junit import FailedTest, Totals
     from bundleops.workspace_calls import Calls
     from bundleops.cancel_signals import Guard
 
@@ -117,20 +119,28 @@ def _test_job(summary: dict[str, Any], configured: str | None, target: TargetRef
     return key, int(jobs[key]["id"])
 
 
-def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
+def summary_markdown(target_label: str, run_id: int | None, run_url: str | None, result: str, totals: Totals | None, failed: Sequence[FailedTest]) -> str:
+    """The step's job summary: the run, how it ended, the counts and the failed tests (their names
+    and messages are the pull request's text: bundleops.output.markdown writes them)."""
     from bundleops.output import markdown as md
     from bundleops.publish.summary import failed_entries
+
+    run = f"[Run {run_id}]({run_url})" if run_url and re.fullmatch(r"https?://[^\s()<>]+", run_url) else f"Run {run_id}"
+    return (
+        f"### bundleops test: {md.code(target_label)}\n\n{run} ended **{result}**. "
+        + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
+        + ("\n" + "\n".join(failed_entries(failed, FAILED_SHOWN)) if failed else "")
+    )
+
+
+def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
     from bundleops.testjob import reports, waiting
 
     life_cycle = waiting.state_of(finished)
     result = waiting.result_of(finished)
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
     totals, failed = reports.read(junit)
-    run.out.summary(
-        f"### bundleops test: {md.code(run.target_label)}\n\n[Run {finished.run_id}]({finished.run_page_url}) ended **{result}**. "
-        + (f"Integration tests: {totals.describe()}.\n" if totals else "No JUnit report came back.\n")
-        + ("\n" + "\n".join(failed_entries(failed, FAILED_SHOWN)) if failed else "")
-    )
+    run.out.summary(summary_markdown(run.target_label, finished.run_id, finished.run_page_url, result, totals, failed))
     if result == "SUCCESS":
         if not junit:
             run.out.error(f"the test job succeeded but wrote no junit.xml into its report folder {remote_folder}", title="test reports missing")
