@@ -106,4 +106,8 @@ def test_a_caller_stopped_before_it_learns_the_pid_gets_no_traceback(tmp_path: P
         socket.send_fds(connection, [request], [write_end, write_end, write_end])
     os.close(write_end)
     with os.fdopen(read_end, "rb") as output:  # ends when the worker, the last holder of the pipe, has ended
-        assert output.read() == b""
+        written = output.read()
+    # Hung up before the pid: the worker ends at once, silently. Hung up just after it (a busy
+    # machine can run the worker first): the worker dies with its caller, maybe after its first
+    # lines, as a killed CLI does. Neither ever prints a traceback.
+    assert b"Traceback" not in written and b"BrokenPipeError" not in written, written.decode(errors="replace")
