@@ -86,28 +86,30 @@ private Plan planAndUnitTests(Settings settings) {
                     sh 'bash .bundleops/ci/bundleops.sh unit'
                 }
             } catch (Exception failure) {
-                publishFailedUnitTests(settings, plan)
+                reportFailedUnitTests(settings, plan)
                 throw failure
-            } finally {
-                recordUnitReports(settings, plan)
             }
+            recordUnitReports(settings, plan)
         }
     }
     return plan
 }
 
 /**
- * Failed unit tests end the build in the unit stage: publish still runs there, so the build's
- * test report and summary show the failed tests (the target stage never runs).
+ * Failed unit tests end the build in the unit stage (the target stage never runs): publish, when
+ * planned, runs there, so the build's test report and summary show the failed tests; otherwise
+ * the unit reports are recorded as they are.
  */
-private void publishFailedUnitTests(Settings settings, Plan plan) {
-    if (plan.runs('publish')) {
-        // No SonarQube analysis of a build whose unit tests failed: it follows a green unit stage.
-        withEnv(settings.environment() + ['BUNDLEOPS_SONAR=false']) {
-            sh 'bash .bundleops/ci/bundleops.sh publish'
-        }
-        recordTargetReports(plan)
+private void reportFailedUnitTests(Settings settings, Plan plan) {
+    if (!plan.runs('publish')) {
+        recordUnitReports(settings, plan)
+        return
     }
+    // No SonarQube analysis of a build whose unit tests failed: it follows a green unit stage.
+    withEnv(settings.environment() + ['BUNDLEOPS_SONAR=false']) {
+        sh 'bash .bundleops/ci/bundleops.sh publish'
+    }
+    recordTargetReports(plan)
 }
 
 /**
@@ -115,9 +117,6 @@ private void publishFailedUnitTests(Settings settings, Plan plan) {
  * counted once), otherwise recorded here so every build shows its tests.
  */
 private void recordUnitReports(Settings settings, Plan plan) {
-    if (plan.runs('publish') && fileExists(Settings.JUNIT_REPORT)) {
-        return // publish ran here after failed unit tests and recorded them
-    }
     dir(settings.projectRoot) {
         if (plan.hasTarget() && plan.runs('publish')) {
             stash(name: Settings.UNIT_STASH, includes: Settings.UNIT_REPORTS, allowEmpty: true)

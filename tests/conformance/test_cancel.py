@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance import harness
+from tests.conformance import deployments, harness
 from tests.faults.bench import RUNS_GET, requests_seen
 from tests.faults.stepfaults import alive, wait_for
 from tests.support.faultproxy import FaultProxy
@@ -69,6 +69,13 @@ def step_process(trace_file: Path) -> int | None:
     return None
 
 
+def ended_by(pid: int, moment: float) -> bool:
+    """Whether the process has ended by `moment` (monotonic seconds), returning as soon as it ends."""
+    while alive(pid) and time.monotonic() < moment:
+        time.sleep(0.05)
+    return not alive(pid)
+
+
 class Agent(threading.Thread):
     """The CI's agent cancelling the job once the test step waits on its run."""
 
@@ -76,7 +83,6 @@ class Agent(threading.Thread):
         super().__init__(name="ci-agent", daemon=True)
         self.proxy, self.trace_file, self.cancel = proxy, trace_file, cancel
         self.cancelled_at: float | None = None
-        self.ended_after: float | None = None  # seconds from the first signal to the step's end
         self.killed = False
         self.problem = ""
 
@@ -94,35 +100,27 @@ class Agent(threading.Thread):
     def _cancel(self, pid: int) -> None:
         self.cancelled_at = time.monotonic()
         for at, signum in self.cancel.signals:
-            wait_for(lambda: not alive(pid) or time.monotonic() >= self.cancelled_at + at, at + 1, "the next signal")
-            if not alive(pid):
+            if ended_by(pid, self.cancelled_at + at):
                 break
             os.kill(pid, signum)
-        deadline = self.cancelled_at + self.cancel.kill_after
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if alive(pid):
+        if not ended_by(pid, self.cancelled_at + self.cancel.kill_after):
             os.kill(pid, signal.SIGKILL)
             self.killed = True
-        self.ended_after = time.monotonic() - self.cancelled_at
 
 
 @pytest.mark.parametrize("vendor", harness.VENDORS)
 def test_a_cancelled_job_leaves_no_run_running(vendor: str, fresh_local_workspace, tmp_path: Path) -> None:  # noqa: ANN001 - LocalWorkspace
-    from databricks.sdk import WorkspaceClient
-
     workdir = tmp_path / "run"
     with harness.behind_proxy(fresh_local_workspace, tmp_path / "bin", []) as (workspace, proxy):
         agent = Agent(proxy, workdir / "trace.jsonl", CANCELS[vendor])
         agent.start()
         run = harness.run_vendor(vendor, "pull_request", workspace, workdir)
         agent.join(timeout=60)
+        active = [found.run_id for found in deployments.client(workspace).jobs.list_runs(active_only=True)]
     assert not agent.problem, f"{vendor}: {agent.problem}\n{run.log[-4000:]}"
     assert agent.cancelled_at is not None, f"{vendor}: the pipeline ended before the test step waited on its run\n{run.log[-4000:]}"
     assert not agent.killed, f"{vendor}: the test step outlived the CI's grace period ({CANCELS[vendor].kill_after:g} s) and was killed\n{run.log[-4000:]}"
     assert run.returncode != 0, f"{vendor}: a cancelled job must not pass\n{run.log[-4000:]}"
-    client = WorkspaceClient(**{key.removeprefix("DATABRICKS_").lower(): value for key, value in fresh_local_workspace.env().items() if key in ("DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET")})
-    active = [found.run_id for found in client.jobs.list_runs(active_only=True)]
     assert active == [], f"{vendor}: runs left running after the cancel: {active}\n{run.log[-4000:]}"
     first_signal = CANCELS[vendor].signals[0][1].name
     assert f"cancelled by {first_signal}; the test run" in run.log and "was cancelled" in run.log, f"{vendor}: the log does not say the run was cancelled\n{run.log[-4000:]}"

@@ -46,19 +46,16 @@ def shorten(value: str, chars: int) -> str:
     return f"{value[: chars // 2]}…{value[-tail:]} ({len(value)} chars)"
 
 
-def code(value: str, *, cell: bool = False, chars: int | None = None) -> str:
+def code(value: str, *, cell: bool = False) -> str:
     """`value` as inline code that shows exactly its (visible) text; `cell`: inside a table row."""
     text = visible(value)
-    if chars is not None:
-        text = shorten(text, chars)
     if cell:
         text = text.replace("|", "\\|")
     if not text:
         return EMPTY
     fence = "`" * (_longest_backtick_run(text) + 1)
-    pad = " " if text[0] in "` " or text[-1] in "` " else ""
-    if not text.strip(" "):
-        pad = ""  # all spaces: the renderer strips nothing
+    # The renderer strips one space from each end unless the text is all spaces.
+    pad = " " if text.strip(" ") and (text[0] in "` " or text[-1] in "` ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 

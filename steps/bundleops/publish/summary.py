@@ -15,7 +15,8 @@ MESSAGE_LIMIT = 1200  # characters of a failure message shown in the summary
 def render(overall: Totals, by_origin: dict[str, Totals], failed: Sequence[FailedTest], coverage: CoverageTotals | None, *, dropped: Sequence[str] = (), max_failed: int = 50, target: str | None = None) -> str:
     heading = f"## Test results: {md.code(target)}" if target else "## Test results"
     lines = [heading, "", _headline(overall), "", "| origin | tests | passed | failed | errors | skipped | time |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for origin, t in [*((md.code(origin or "tests", cell=True), t) for origin, t in by_origin.items()), ("**total**", overall)]:
+    rows = {md.code(origin or "tests", cell=True): t for origin, t in by_origin.items()}
+    for origin, t in {**rows, "**total**": overall}.items():
         lines.append(f"| {origin} | {t.tests} | {t.passed} | {t.failures} | {t.errors} | {t.skipped} | {t.time:.1f}s |")
     if failed:
         lines += ["", f"### Failed tests ({len(failed)})", "", *failed_entries(failed, max_failed)]

@@ -16,7 +16,6 @@ BUNDLE_TEMPLATE = HERE / "bundle-template"
 EXAMPLE_PROJECT = HERE / "examples" / "orders_pipeline"
 
 
-
 def read_template_file(name: str) -> str:
     """A file of the bundle template's top folder, read through importlib.resources so that it also
     reads from a zipped package: `bundleops init`'s options come from the schema, and every command
