@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bundleops.localcli.forkclient import SOCKET_VARIABLE
+from bundleops.localcli.forkclient import SOCKET_VARIABLE, forward
 from bundleops.localcli.shim import write_shim
 from tests.faults.stepfaults import alias_bomb, alive, children, wait_for
 from tests.localcli.cli import clean_env
@@ -111,3 +111,11 @@ def test_a_caller_stopped_before_it_learns_the_pid_gets_no_traceback(tmp_path: P
     # machine can run the worker first): the worker dies with its caller, maybe after its first
     # lines, as a killed CLI does. Neither ever prints a traceback.
     assert b"Traceback" not in written and b"BrokenPipeError" not in written, written.decode(errors="replace")
+
+
+def test_a_signal_for_a_worker_that_has_ended_is_not_an_error() -> None:
+    """SIGTERM to the shim's whole process group: the worker can end, and be reaped, before the
+    shim's handler passes the signal on (a ProcessLookupError traceback in a full run)."""
+    no_such_process = int(Path("/proc/sys/kernel/pid_max").read_text())  # pids stay below pid_max
+    assert not alive(no_such_process)
+    forward(signal.SIGTERM, no_such_process)  # raised ProcessLookupError out of the handler

@@ -29,8 +29,18 @@ def main(argv: list[str]) -> NoReturn:
     answers = connection.makefile("rb")
     worker = int(_answer(answers, b"pid"))
     for signum in FORWARDED_SIGNALS:
-        signal.signal(signum, lambda received, _frame: os.kill(worker, received))
+        signal.signal(signum, lambda received, _frame: forward(received, worker))
     _end_as(int(_answer(answers, b"status")))
+
+
+def forward(signum: int, worker: int) -> None:
+    """Pass a signal on to the worker. A signal to the whole process group reaches the worker too,
+    which may have ended (and been reaped) before this handler runs: its status is on its way, so
+    there is nothing left to pass on."""
+    try:
+        os.kill(worker, signum)
+    except ProcessLookupError:
+        pass
 
 
 def _connect(socket_path: str) -> socket.socket | None:
