@@ -67,14 +67,22 @@ class Guard:
 
 @contextmanager
 def guarded() -> Iterator[Guard]:
-    """SIGTERM and SIGINT handled by a Guard while the step runs (main thread only; elsewhere unguarded)."""
+    """SIGTERM and SIGINT handled by a Guard while the step runs, and ignored after it (main thread only; elsewhere unguarded)."""
     guard = Guard()
     if threading.current_thread() is not threading.main_thread():
         yield guard
         return
-    previous = {sig: signal.signal(sig, guard.handle) for sig in HANDLED}
+    for sig in HANDLED:
+        signal.signal(sig, guard.handle)
     try:
         yield guard
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        for sig in HANDLED:
+            signal.signal(sig, _after_the_step)
+
+
+def _after_the_step(signum: int, frame: object) -> None:
+    """A signal once the step's work is over changes nothing, and the earlier handlers are not
+    restored: the outcome is decided and nothing the step started still runs, so a CI's cancel
+    during the last moments (the error report, the flush, the interpreter's exit) must not turn
+    that outcome into a kill by signal. It stays silent: printing here could re-enter a write."""

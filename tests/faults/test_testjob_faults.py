@@ -13,6 +13,7 @@ import random
 import re
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,30 @@ def test_a_ci_cancel_cancels_the_run_within_the_grace_period(bench: Bench, case:
     if case.new_runs:
         last = next(iter(bench.client.jobs.list_runs(job_id=bench.job_id)))
         assert last.state.result_state.value == "CANCELED"
+
+
+AFTER_THE_STEP = """
+import sys
+from bundleops.cancel_signals import guarded
+with guarded():
+    pass
+print("step over", flush=True)
+sys.stdin.readline()
+print("exiting with the step's code", flush=True)
+raise SystemExit(1)
+"""
+
+
+def test_a_signal_after_the_step_leaves_its_exit_code() -> None:
+    """A CI's SIGTERM in the step's last moments (its run already ended, its error being reported)
+    used to end the process as killed by signal (-15, seed 2026 run 9 on a busy machine)."""
+    process = subprocess.Popen([sys.executable, "-c", AFTER_THE_STEP], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdin is not None
+    assert process.stdout.readline() == "step over\n"
+    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate("go\n", timeout=30)
+    assert (process.returncode, output) == (1, "exiting with the step's code\n")
 
 
 RANDOM_RUNS = 10
