@@ -25,10 +25,12 @@ _KEY_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
 
 @dataclass(frozen=True)
 class Written:
-    """Where a key is written: a project-relative file and a 1-based line."""
+    """Where a key is written: a project-relative file, a 1-based line, and the text of its value
+    when that is a scalar (None for a mapping or a list)."""
 
     file: str
     line: int
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,10 @@ class BundleFiles:
 
     def _find(self, parts: list[str]) -> Written | None:
         for file, document in self.documents:
-            node = _descend(document, parts)
-            if node is not None:
-                return Written(file, node.start_mark.line + 1)
+            written = _descend(document, parts)
+            if written is not None:
+                position, value = written
+                return Written(file, position.start_mark.line + 1, str(value.value) if isinstance(value, yaml.ScalarNode) else None)
         return None
 
 
@@ -99,8 +102,8 @@ def _pairs(node: yaml.Node | None) -> Iterator[tuple[yaml.Node, yaml.Node]]:
         yield from node.value
 
 
-def _descend(node: yaml.Node, parts: list[str]) -> yaml.Node | None:
-    """The node that writes the last part: a mapping key, or a list item."""
+def _descend(node: yaml.Node, parts: list[str]) -> tuple[yaml.Node, yaml.Node] | None:
+    """The node that writes the last part (a mapping key, or a list item) and its value."""
     found: yaml.Node | None = None
     for part in parts:
         if part.startswith("["):
@@ -113,7 +116,7 @@ def _descend(node: yaml.Node, parts: list[str]) -> yaml.Node | None:
         if pair is None:
             return None
         found, node = pair
-    return found
+    return (found, node) if found is not None else None
 
 
 def _included(project_root: Path, patterns: yaml.Node | None) -> list[str]:

@@ -15,11 +15,13 @@ from bundleops.bundle_files import ROOT_FILE_NAMES, BundleFiles
 
 @dataclass(frozen=True)
 class Place:
-    """The key to change, and the file and line (None: unknown) to change it at."""
+    """The key to change, the file and line (None: unknown) to change it at, and the scalar text
+    written there (None: not written, or not a scalar)."""
 
     key: str
     file: str
     line: int | None
+    text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Locator:
         for key in keys:
             found = self.files.find(key) if self.files else None
             if found:
-                return Place(key, found.file, found.line)
+                return Place(key, found.file, found.line, found.text)
         return None
 
     def _nearest(self, key: str) -> Place:

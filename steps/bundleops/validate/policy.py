@@ -2,8 +2,8 @@
 
 The CLI checks that a bundle is well-formed; these rules check that it is safe to promote:
 shared roles run as a service principal in production mode, nothing deploys into a person's
-home folder, the integration-test job exists where the plan runs tests, and the resources
-carry permissions.
+home folder, the integration-test job exists where the plan runs tests, the resources carry
+permissions, and each deployment of dev and staging writes its own schema (isolation.py).
 
 A finding is what a team fixes, so there is one per key the user wrote, at its file and line
 (see locate.py). A value the CLI derived from another one is not a finding of its own: a
@@ -17,12 +17,14 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from bundleops.config import ProjectConfig
 from bundleops.plan.planner import roles_that_test
 from bundleops.plan.roles import TargetRef
+from bundleops.validate import isolation
 from bundleops.validate.locate import Locator
+from bundleops.validate.values import strings
 
 SHARED_ROLES = ("staging", "prod")
 # A person's folder is named by their e-mail address; a service principal's by its application id.
@@ -56,6 +58,8 @@ def check(resolved: dict[str, Any], target: TargetRef, project_root: Path, confi
         findings += _service_principal_run_as(resolved, where)
         findings += _personal_paths(resolved, where)
         findings += _permissions(resolved, where)
+    if target.role in isolation.ROLES_WITH_MANY_DEPLOYMENTS:
+        findings += [_on_resource(where, key, message) for key, message in isolation.findings(resolved, where)]
     if target.role in roles_that_test(config):
         findings += _test_job(resolved, where, config)
     unique = {(finding.file, finding.line, finding.key): finding for finding in findings}
@@ -86,17 +90,6 @@ def _service_principal_run_as(resolved: dict[str, Any], where: Locator) -> list[
         return []
     who = f"user {run_as['user_name']}" if run_as.get("user_name") else "unset (jobs would run as the deployer)"
     return [_at(where, "run_as", f"a shared target must run its jobs as a service principal: `run_as: {{service_principal_name: <application id>}}` (it is {who})")]
-
-
-def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, f"{path}[{index}]")
-    elif isinstance(node, str):
-        yield path, node
 
 
 def _normalised(value: str) -> str:
@@ -131,7 +124,7 @@ def _personal_paths(resolved: dict[str, Any], where: Locator) -> list[Finding]:
         if not _is_under(value, personal_folders):
             findings.append(_at(where, f"workspace.{key}", message))
         personal_folders.append(_normalised(value))
-    for path, value in _strings(resolved.get("resources") or {}, "resources"):
+    for path, value in strings(resolved.get("resources") or {}, "resources"):
         message = _personal_message(value)
         if message and not _is_under(value, personal_folders):
             findings.append(_on_resource(where, path, message))
