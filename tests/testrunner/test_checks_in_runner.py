@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bundleops.testrunner import runner
+from bundleops.errors import BundleopsError
+from bundleops.testrunner import cli, runner
 from bundleops.testrunner.local import run_local_project
 
 pytestmark = pytest.mark.spark
@@ -70,3 +71,26 @@ def test_a_mistake_in_checks_yml_is_bad_input_before_any_schema_exists(local_spa
     message = case.find("failure").get("message")
     assert f"{example_copy}/tests/integration/checks.yml:4: table 'daily_revenue', column 'country': unknown column check 'not_nul'" in message
     assert "did you mean `not_null`?" in case.find("system-out").text
+
+
+def test_output_schema_points_checks_yml_at_the_tables_a_pipeline_wrote(local_spark, example_copy, tmp_path):
+    """A pipeline writes into its deployment's schema, not the run's temporary one: `--output-schema`
+    (the test job passes `${resources.schemas.x.name}`) is where checks.yml's bare names are."""
+    local_spark.sql("CREATE SCHEMA pr_7_orders")
+    local_spark.sql("CREATE TABLE pr_7_orders.published AS SELECT * FROM VALUES (1, 'a'), (2, 'b'), (2, 'c') AS t(id, name)")
+    integration = example_copy / "tests/integration"
+    (integration / "checks.yml").write_text("tables:\n  published:\n    columns:\n      id: {unique: true}\n")
+    arguments = ["--catalog", "spark_catalog", "--project-root", str(example_copy), "--report-folder", str(tmp_path / "reports")]
+
+    assert runner.run(cli.options([*arguments, "--output-schema", "pr_7_orders"]), spark=local_spark) == 1
+    failed = {case.get("name"): case for case in _cases(tmp_path / "reports" / "junit.xml")}["published.id: unique"].find("failure")
+    assert failed.get("message").startswith("published.id: unique: 1 of 2 distinct values of (id) fail") and "id=2" in failed.get("message"), failed.get("message")
+
+    assert runner.run(cli.options(arguments), spark=local_spark) == 1  # the run's own schema has no such table
+    missing = {case.get("name"): case for case in _cases(tmp_path / "reports" / "junit.xml")}["published.id: unique"].find("failure")
+    assert "published" in missing.get("message") and "id=2" not in missing.get("message")
+
+
+def test_output_schema_must_be_a_plain_name():
+    with pytest.raises(BundleopsError, match=r"--output-schema 'pr-7\.x' is not a plain name"):
+        cli.options(["--catalog", "main", "--report-folder", "/tmp/r", "--output-schema", "pr-7.x"])

@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument("--source", action="append", help="source folder to measure and import (repeatable); default: <project root>/src")
     result.add_argument("--run-id", help="the job run id ({{job.run_id}}); names the schema; default: a fresh local id")
     result.add_argument("--commit", default="unknown", help="commit under test, recorded in the report")
+    result.add_argument("--output-schema", metavar="SCHEMA",
+                        help="schema in --catalog whose tables checks.yml names without a schema: what a pipeline the job ran wrote "
+                             "(e.g. ${resources.schemas.x.name}); default: the run's temporary schema")
     result.add_argument("--schema-prefix", default="bundleops_test", help="temporary schemas are <prefix>_<run id>; the sweep looks at this prefix")
     result.add_argument("--ttl-minutes", type=int, default=360, help="RemoveAfter = now + this; later runs drop the schema after it (default 360)")
     result.add_argument("--metastore-dir", help="local Spark only: keep the metastore and warehouse in this folder across runs")
@@ -48,8 +51,8 @@ def parser() -> argparse.ArgumentParser:
 
 def options(argv: Sequence[str] | None = None) -> Options:
     args = parser().parse_args(argv)
-    for label, value in (("--catalog", args.catalog), ("--schema-prefix", args.schema_prefix)):
-        if not _NAME.match(value):
+    for label, value in (("--catalog", args.catalog), ("--schema-prefix", args.schema_prefix), ("--output-schema", args.output_schema)):
+        if value is not None and not _NAME.match(value):
             raise BundleopsError(f"{label} {value!r} is not a plain name", fix=f"give {label} letters, digits and underscores only", code=ExitCode.BAD_INPUT)
     if args.ttl_minutes <= 0:
         raise BundleopsError(f"--ttl-minutes {args.ttl_minutes} must be positive", fix="give the minutes after which a leftover schema may be dropped, e.g. 360")
@@ -65,6 +68,7 @@ def options(argv: Sequence[str] | None = None) -> Options:
         fixtures=local_folder(args.fixtures) if args.fixtures else None,
         sources=tuple(local_folder(s) for s in args.source or ()),
         prefix=args.schema_prefix,
+        output_schema=args.output_schema,
         ttl=timedelta(minutes=args.ttl_minutes),
         metastore_dir=Path(args.metastore_dir).resolve() if args.metastore_dir else None,
     )

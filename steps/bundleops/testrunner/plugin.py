@@ -37,6 +37,7 @@ class Context:
     catalog: str
     schema: str
     tables: Mapping[str, str]  # mock table name -> full three-part name
+    output_schema: str  # checks.yml's bare table names: a pipeline's schema (--output-schema), else `schema`
 
 
 _active: Context | None = None
@@ -121,7 +122,7 @@ class CheckItem(pytest.Item):
 
     def runtest(self) -> None:
         context = _context()
-        outcome = checks.run(context.spark, self.check, checks.resolver(context.catalog, context.schema))
+        outcome = checks.run(context.spark, self.check, checks.resolver(context.catalog, context.output_schema))
         if not outcome.passed:
             raise CheckFailed(f"{self.check.name}: {outcome.message}")
         self.user_properties.append(("checked", outcome.message))

@@ -49,6 +49,7 @@ class Options:
     fixtures: Path | None = None  # default: <tests>/fixtures
     sources: tuple[Path, ...] = ()  # default: <project root>/src
     prefix: str = "bundleops_test"
+    output_schema: str | None = None  # where checks.yml's bare table names are; default: the run's schema
     ttl: timedelta = timedelta(hours=6)
     metastore_dir: Path | None = None  # local Spark only: a persistent metastore
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
@@ -121,7 +122,7 @@ class _Run:
             options.project_root,
             options.tests,
             options.sources or (options.project_root / "src",),
-            Context(self.spark, self.catalog, self.schema, self.tables),
+            Context(self.spark, self.catalog, self.schema, self.tables, options.output_schema or self.schema),
             work / "pytest.xml",
             options.report_dir / COVERAGE_FILE,
         )
