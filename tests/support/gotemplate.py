@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 from bundleops.localcli.template import TemplateError, render_tree
-from bundleops.shipped import BUNDLE_TEMPLATE, EXAMPLE_PROJECT
+from bundleops.shipped import BUNDLE_TEMPLATE, EXAMPLE_PROJECT, LAKEFLOW_EXAMPLE
 
 # The renderer's names stay importable from here for the template and conformance tests.
-__all__ = ["CI_SYSTEMS", "EXAMPLE_DIR", "EXAMPLE_INPUTS", "REPO", "TEMPLATE_DIR", "TemplateError", "render_example", "render_tree", "update_example"]
+__all__ = ["CI_SYSTEMS", "EXAMPLE_DIR", "EXAMPLE_INPUTS", "EXAMPLES", "LAKEFLOW_EXAMPLE", "LAKEFLOW_INPUTS", "REPO", "TEMPLATE_DIR", "TemplateError", "render_example", "render_tree", "update_example"]
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE_DIR = BUNDLE_TEMPLATE
@@ -24,6 +24,7 @@ EXAMPLE_DIR = EXAMPLE_PROJECT
 EXAMPLE_INPUTS: dict[str, str] = {
     "project_name": "orders_pipeline",
     "ci_system": "github",
+    "pipeline": "job",
     "catalog_dev": "dev",
     "catalog_staging": "staging",
     "catalog_prod": "prod",
@@ -33,38 +34,42 @@ EXAMPLE_INPUTS: dict[str, str] = {
     "sp_staging": "6f1c1a52-2d7e-4c8e-9a51-3b1f0c9e5a11",
     "sp_prod": "9b0e7d43-5c2a-4f61-8e0d-7a4c2b8f1d22",
 }
+# The second example: the same inputs with a Lakeflow Declarative Pipeline.
+LAKEFLOW_INPUTS: dict[str, str] = {**EXAMPLE_INPUTS, "project_name": "orders_lakeflow", "pipeline": "lakeflow"}
+EXAMPLES: dict[Path, dict[str, str]] = {EXAMPLE_DIR: EXAMPLE_INPUTS, LAKEFLOW_EXAMPLE: LAKEFLOW_INPUTS}
 CI_SYSTEMS = ("azure", "github", "gitlab", "jenkins", "bitbucket")
 
 
-def render_example(ci_system: str = "github", destination: Path = Path("."), **changes: str) -> Path:
-    """Render the example project (EXAMPLE_INPUTS, with ci_system and any input changed) into
+def render_example(destination: Path = Path("."), **changes: str) -> Path:
+    """Render the example project (EXAMPLE_INPUTS, with any input changed, e.g. ci_system) into
     `destination` as `databricks bundle init --output-dir destination` would; returns the project folder."""
-    inputs = {**EXAMPLE_INPUTS, "ci_system": ci_system, **changes}
+    inputs = {**EXAMPLE_INPUTS, **changes}
     destination.mkdir(parents=True, exist_ok=True)
     render_tree(TEMPLATE_DIR, inputs, destination)
     return destination / inputs["project_name"]
 
 
-def update_example() -> Path:
-    """Re-render the example project from the bundle template with EXAMPLE_INPUTS."""
-    staging = EXAMPLE_DIR.parent / ".render"
+def update_example(folder: Path, inputs: dict[str, str]) -> Path:
+    """Re-render an example project from the bundle template with its inputs (EXAMPLES)."""
+    staging = folder.parent / ".render"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        project = render_example(EXAMPLE_INPUTS["ci_system"], staging)
-        shutil.rmtree(EXAMPLE_DIR, ignore_errors=True)
-        project.rename(EXAMPLE_DIR)
+        project = render_example(staging, **inputs)
+        shutil.rmtree(folder, ignore_errors=True)
+        project.rename(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return EXAMPLE_DIR
+    return folder
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Re-render steps/bundleops/shipped/examples/orders_pipeline from steps/bundleops/shipped/bundle-template "
+    parser = argparse.ArgumentParser(description="Re-render the example projects in steps/bundleops/shipped/examples from steps/bundleops/shipped/bundle-template "
                                      "(any other project: `bundleops init DIR`).")
-    parser.add_argument("--update-example", action="store_true", required=True, help="re-render the example project")
+    parser.add_argument("--update-example", action="store_true", required=True, help="re-render the example projects")
     parser.parse_args(argv)
     try:
-        print(f"rendered {update_example()}")
+        for folder, inputs in EXAMPLES.items():
+            print(f"rendered {update_example(folder, inputs)}")
     except TemplateError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ import yaml
 
 import bundleops
 from bundleops.init.command import CONSUMER_FILES
-from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_DIR, EXAMPLE_INPUTS, REPO, TEMPLATE_DIR, render_example, render_tree
+from tests.support.gotemplate import CI_SYSTEMS, EXAMPLE_DIR, EXAMPLE_INPUTS, EXAMPLES, REPO, TEMPLATE_DIR, render_example, render_tree
 
 # The consumer CI file(s) of each CI system: the bundle template's README.md documents these paths.
 CI_PATHS = {
@@ -40,10 +40,11 @@ def _render(tmp_path: Path, **changes: str) -> Path:
     return render_example(destination=tmp_path, **changes)
 
 
-def test_example_equals_a_fresh_render_with_the_documented_inputs(tmp_path):
-    fresh = _render(tmp_path)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[folder.name for folder in EXAMPLES])
+def test_each_example_equals_a_fresh_render_with_the_documented_inputs(tmp_path, example):
+    fresh = _render(tmp_path, **EXAMPLES[example])
     ignored = _generated_dirs(fresh)
-    expected, actual = _files(fresh, ignored), _files(EXAMPLE_DIR, ignored)
+    expected, actual = _files(fresh, ignored), _files(example, ignored)
     assert sorted(actual) == sorted(expected), "run: .venv/bin/python -m tests.support.gotemplate --update-example"
     changed = [name for name in expected if expected[name] != actual[name]]
     assert not changed, f"{changed} differ from a fresh render: run .venv/bin/python -m tests.support.gotemplate --update-example"

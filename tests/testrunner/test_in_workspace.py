@@ -22,7 +22,7 @@ def test_test_job_runs_the_runner_and_reports_reach_the_volume(local_workspace, 
     from databricks.sdk import WorkspaceClient
 
     project = render_example(
-        "github", tmp_path / "repo", host_staging=local_workspace.host, sp_staging=local_workspace.client_id
+        tmp_path / "repo", ci_system="github", host_staging=local_workspace.host, sp_staging=local_workspace.client_id
     )
     env = {**os.environ, **databricks_env}
     wheel.build(project / same_version.WHEEL_FOLDER)  # what `bundleops deploy` does before `databricks bundle deploy`

@@ -16,16 +16,16 @@ from bundleops.demo.ci_events import SYSTEMS, CiSystem
 from bundleops.demo.pipeline import Event, PipelineResult, say
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
-from bundleops.shipped import EXAMPLE_PROJECT
+from bundleops.shipped import EXAMPLE_PROJECT, EXAMPLES
 
 NAME = "demo"
 HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
 DESCRIPTION = (
     "Starts the embedded local workspace, copies the example project (orders_pipeline, shipped in the\n"
-    "package; or --project, e.g. a project `bundleops init` made) into a fresh git repository, and runs\n"
-    "its pipelines through every step, each step a separate process as in CI, with the predefined\n"
-    "variables of the CI system --ci\n"
-    "names (default gitlab), so each step plans, guards and logs as in that CI's job:\n"
+    "package; --example orders_lakeflow, the Lakeflow pipeline; or --project, e.g. a project `bundleops\n"
+    "init` made) into a fresh git repository, and runs its pipelines through every step, each step a\n"
+    "separate process as in CI, with the predefined variables of the CI system --ci names (default\n"
+    "gitlab), so each step plans, guards and logs as in that CI's job:\n"
     "  1. two pull requests (GitLab: merge requests) into main at the same time, each in its own staging\n"
     "     deployment (pr-1, pr-2): unit, validate, preview, deploy, test (the test job runs on local Spark), publish\n"
     "  2. pull request 1 is merged: on GitHub (the closed event) and GitLab (the environment's stop job)\n"
@@ -42,7 +42,10 @@ EXAMPLE = "bundleops demo --ci github --output test-results"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project", type=Path, default=EXAMPLE_PROJECT, metavar="DIR", help="the bundle project to run (default: the shipped example, orders_pipeline)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--example", choices=sorted(path.name for path in EXAMPLES.iterdir() if (path / "databricks.yml").is_file()),
+                       help=f"a shipped example project (default: {EXAMPLE_PROJECT.name}; orders_lakeflow: a Lakeflow Declarative Pipeline with its schema and volume)")
+    which.add_argument("--project", type=Path, metavar="DIR", help="the bundle project to run instead, e.g. one `bundleops init` made")
     parser.add_argument("--output", type=Path, default=Path("test-results"), metavar="DIR", help="where the reports and deployment records are copied (default: test-results)")
     parser.add_argument("--ci", choices=sorted(SYSTEMS), default="gitlab", help="the CI system whose events, variables and wording the demo imitates (default: gitlab)")
 
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from bundleops.localcli.shim import write_shim
     from bundleops.localworkspace import LocalWorkspace
 
-    source = args.project.resolve()
+    source = (args.project or EXAMPLES / (args.example or EXAMPLE_PROJECT.name)).resolve()
     if not (source / "databricks.yml").is_file():
         raise BundleopsError(f"no bundle project at {source} (databricks.yml missing)", fix="pass --project DIR, a folder holding databricks.yml (e.g. one `bundleops init` made)")
     ci = SYSTEMS[args.ci]

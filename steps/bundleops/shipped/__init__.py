@@ -1,8 +1,10 @@
 """The project folders the wheel ships, so a team can start without a clone of this repository.
 
-`bundle-template/` is the `databricks bundle init` template that `bundleops init` renders, and
+`bundle-template/` is the `databricks bundle init` template that `bundleops init` renders;
 `examples/orders_pipeline/` is that template rendered with the example inputs (the project
-`bundleops demo` runs by default). They are folders of files, not Python modules: pyproject.toml
+`bundleops demo` runs by default), and `examples/orders_lakeflow/` the same with `pipeline:
+lakeflow` (a Lakeflow Declarative Pipeline with its schema and volume, `bundleops demo --example
+orders_lakeflow`). They are folders of files, not Python modules: pyproject.toml
 ships them as package data, and nothing imports from them.
 """
 
@@ -13,7 +15,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BUNDLE_TEMPLATE = HERE / "bundle-template"
-EXAMPLE_PROJECT = HERE / "examples" / "orders_pipeline"
+EXAMPLES = HERE / "examples"
+EXAMPLE_PROJECT = EXAMPLES / "orders_pipeline"
+LAKEFLOW_EXAMPLE = EXAMPLES / "orders_lakeflow"
 
 
 def read_template_file(name: str) -> str:

@@ -1,0 +1,1 @@
+"""Daily revenue per country from the orders and customers tables."""

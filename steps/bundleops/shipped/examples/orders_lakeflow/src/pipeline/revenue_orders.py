@@ -1,0 +1,20 @@
+"""Orders that count as revenue, from the raw orders the job loads (Lakeflow Declarative Pipelines).
+
+`pyspark.pipelines` is Apache Spark's Declarative Pipelines module: the same code runs on Databricks
+and, through bundleops' local workspace, on local Spark. The expectations are Databricks' own.
+"""
+
+from pyspark import pipelines as dp
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+# Order statuses that count as revenue (src/*/rules.py holds the same rule for the unit tests).
+REVENUE_STATUSES = ["completed", "shipped"]
+
+
+@dp.materialized_view(comment="Orders that count as revenue: completed or shipped, with a positive amount")
+@dp.expect_or_drop("positive_amount", "amount > 0")
+@dp.expect("known_customer", "customer_id IS NOT NULL")
+def revenue_orders():
+    orders = SparkSession.active().read.table("orders_raw")
+    return orders.where(F.lower(F.trim(F.col("status"))).isin(REVENUE_STATUSES))
