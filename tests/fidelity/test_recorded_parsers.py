@@ -90,7 +90,17 @@ def test_the_real_summary_gives_the_deployment_record() -> None:
         "name": "[dev tester] orders_job",
         "url": "https://adb-1234567890123456.7.azuredatabricks.net/jobs/1061245689402385",
     }}
-    assert "| `orders_job` | `1061245689402385` | `[dev tester] orders_job` |" in record.markdown()
+    assert "| `jobs.orders_job` | `1061245689402385` | `[dev tester] orders_job` |" in record.markdown()
+
+
+def test_the_real_summary_of_a_pipeline_and_a_schema_gives_their_ids_in_the_record() -> None:
+    """acceptance/bundle/summary/modified_status (output.txt, the summary after the deploy): a
+    pipeline's id is its UUID, a schema's its full name."""
+    record = DeploymentRecord.build(_json("summary.pipeline_schema.json"), TargetRef("dev", "default"), detect(environ={}, cwd=Path.cwd()), "0.293.0")
+    assert record.jobs == {}
+    assert {kind: {key: value["id"] for key, value in resources.items()} for kind, resources in record.resources.items()} == {
+        "pipelines": {"my_pipeline": "4d3c5b2a-1e0f-4a9b-8c7d-6e5f4a3b2c1d"}, "schemas": {"my_schema": "main.test-schema"}}
+    assert "| `schemas.my_schema` | `main.test-schema` | `test-schema` |" in record.markdown()
 
 
 def test_the_real_validate_and_summary_name_the_deploying_identity() -> None:

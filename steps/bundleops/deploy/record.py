@@ -7,7 +7,7 @@ It names the bundle's own target (what the CLI deployed) and the role it stood f
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,20 +39,20 @@ class DeploymentRecord:
     deployed_at: str
     # The pull request's own deployment (deployments.naming); None: the target's shared deployment.
     deployment: str | None = None
+    # Every other kind the bundle deployed (pipelines, schemas, volumes, ...), each like `jobs`.
+    resources: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, summary: dict[str, Any], target: TargetRef, context: CIContext, cli_version: str, deployment: str | None = None) -> DeploymentRecord:
         workspace = summary.get("workspace") or {}
-        jobs = {
-            key: {name: str(job[name]) for name in ("id", "name", "url") if job.get(name)}
-            for key, job in sorted(((summary.get("resources") or {}).get("jobs") or {}).items())
-        }
+        deployed = {kind: _identities(resources) for kind, resources in sorted((summary.get("resources") or {}).items()) if isinstance(resources, dict)}
+        jobs = deployed.pop("jobs", {})
         return cls(
             bundle=str((summary.get("bundle") or {}).get("name")), target=target.bundle_target, role=target.role, workspace_host=workspace.get("host"),
             root_path=workspace.get("root_path"), deployed_by=(workspace.get("current_user") or {}).get("userName"),
             commit=context.sha, branch=context.branch, tag=context.tag, pr_number=context.pr_number, author=context.author,
             run_url=context.run_url, ci_system=context.vendor, event=context.event, jobs=jobs, cli_version=cli_version,
-            deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), deployment=deployment,
+            deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), deployment=deployment, resources=deployed,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,11 +66,19 @@ class DeploymentRecord:
     def markdown(self) -> str:
         """The summary of the deploy; every value (the bundle's names, the branch, the author) as code."""
         change = f"PR #{self.pr_number}" if self.pr_number else md.code(self.tag or self.branch or "-")
-        rows = "\n".join(f"| {md.code(key, cell=True)} | {md.code(job.get('id', '-'), cell=True)} | {md.code(job.get('name', ''), cell=True)} |" for key, job in self.jobs.items())
+        every = {"jobs": self.jobs, **self.resources}
+        rows = "\n".join(f"| {md.code(f'{kind}.{key}', cell=True)} | {md.code(resource.get('id', '-'), cell=True)} | {md.code(resource.get('name', ''), cell=True)} |"
+                         for kind, resources in every.items() for key, resource in resources.items())
         deployment = f", deployment {md.code(self.deployment)}" if self.deployment else ""
         return (
             f"### bundleops deploy: {md.code(self.bundle)} to {md.code(TargetRef(self.role, self.target).describe())}{deployment}\n\n"
             f"Commit {md.code((self.commit or '-')[:12])} ({change}) by {md.code(self.author or '-')}, deployed as {md.code(self.deployed_by or '-')} "
             f"to {md.code(self.workspace_host or '-')} at {self.deployed_at} with databricks CLI {md.code(self.cli_version)}.\n\n"
-            f"| job | id | name |\n|---|---|---|\n{rows}\n"
+            f"| resource | id | name |\n|---|---|---|\n{rows}\n"
         )
+
+
+def _identities(resources: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Per resource key what identifies it in the workspace: id, name and URL, as `bundle summary` gives them."""
+    return {key: {name: str(resource[name]) for name in ("id", "name", "url") if resource.get(name)}
+            for key, resource in sorted(resources.items()) if isinstance(resource, dict)}
