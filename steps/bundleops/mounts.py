@@ -1,7 +1,8 @@
-"""Where Databricks' FUSE mounts (`/Workspace/...`, `/Volumes/...`) are on this machine.
+"""Where Databricks' FUSE mounts (`/Workspace/...`, `/Volumes/...`) and Unity Catalog's tables are on this machine.
 
-Inside Databricks a task reads `/Workspace` and `/Volumes` as local folders. Anything else that
-runs a task (the embedded local workspace) says where it keeps those folders in two environment
+Inside Databricks a task reads `/Workspace` and `/Volumes` as local folders, and its Spark reads
+any catalog's tables. Anything else that runs a task (the embedded local workspace) says where it
+keeps those folders, and the tables (Spark's warehouse layout per catalog), in three environment
 variables. This module is that contract and nothing more, so the in-workspace test runner and
 the report re-rooting can honour it without knowing who set the variables.
 """
@@ -16,6 +17,7 @@ from bundleops.errors import BundleopsError
 
 WORKSPACE_ROOT_ENV = "BUNDLEOPS_LOCAL_WORKSPACE_ROOT"
 VOLUMES_ROOT_ENV = "BUNDLEOPS_LOCAL_VOLUMES_ROOT"
+WAREHOUSE_ROOT_ENV = "BUNDLEOPS_LOCAL_WAREHOUSE_ROOT"
 
 _MOUNTS = (("/Workspace", WORKSPACE_ROOT_ENV), ("/Volumes", VOLUMES_ROOT_ENV))
 
@@ -37,3 +39,10 @@ def local_path(path: str, environ: Mapping[str, str] = os.environ) -> Path:
                 raise BundleopsError(f"path {path} leaves {mount}", fix="use a path without '..'")
             return Path(root, *relative.parts)
     return Path(path)
+
+
+def catalog_folder(catalog: str, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The folder of a catalog's tables, `<schema>.db/<table>/` in it (Spark's warehouse layout),
+    where whoever runs the task keeps them; None on Databricks and wherever nobody said."""
+    root = environ.get(WAREHOUSE_ROOT_ENV)
+    return Path(root, catalog.lower()) if root else None

@@ -94,3 +94,21 @@ def test_output_schema_points_checks_yml_at_the_tables_a_pipeline_wrote(local_sp
 def test_output_schema_must_be_a_plain_name():
     with pytest.raises(BundleopsError, match=r"--output-schema 'pr-7\.x' is not a plain name"):
         cli.options(["--catalog", "main", "--report-folder", "/tmp/r", "--output-schema", "pr-7.x"])
+
+
+def test_in_a_local_workspace_task_the_output_schema_is_what_the_pipeline_wrote(local_spark, example_copy, tmp_path, monkeypatch):
+    """A pipeline update of the local workspace wrote Parquet tables into its warehouse
+    (`<root>/<catalog>/<schema>.db/<table>`, bundleops.mounts); the runner in the test job's next
+    task, a process of its own, finds them there."""
+    written = tmp_path / "warehouse" / "staging" / "pr_9_orders.db" / "published"
+    local_spark.createDataFrame([(1, "a"), (2, "b")], "id INT, name STRING").write.parquet(str(written))
+    monkeypatch.setenv("BUNDLEOPS_LOCAL_WAREHOUSE_ROOT", str(tmp_path / "warehouse"))
+    (example_copy / "tests/integration/checks.yml").write_text("tables:\n  published:\n    row_count: {min: 2, max: 2}\n    columns:\n      id: {unique: true}\n")
+    options = cli.options(["--catalog", "staging", "--project-root", str(example_copy), "--report-folder", str(tmp_path / "reports"),
+                           "--output-schema", "pr_9_orders"])
+
+    assert runner.run(options, spark=local_spark) == 0
+    cases = {case.get("name"): case for case in _cases(tmp_path / "reports" / "junit.xml")}
+    assert cases["published: row_count"].find("failure") is None and cases["published.id: unique"].find("failure") is None
+    mock_data = next(p.get("value") for p in ET.parse(tmp_path / "reports" / "junit.xml").getroot().iter("property") if p.get("name").endswith(runner.PHASE_MOCK_DATA))
+    assert f"output schema pr_9_orders: tables published (from {tmp_path / 'warehouse' / 'staging'})" in mock_data

@@ -1,9 +1,10 @@
 """Where the local workspace keeps its state on disk, and how a task process finds it.
 
 Inside Databricks, `/Workspace/...` and `/Volumes/...` are FUSE mounts a task reads like local
-folders. The local workspace keeps them as two folders under its state folder and hands their
-locations to every task process in two environment variables, which `bundleops.mounts`
-reads; nothing else about the server (host, credentials) reaches the task.
+folders, and Spark reads every catalog's tables. The local workspace keeps them as folders under
+its state folder (the tables in Spark's warehouse layout, one folder per catalog) and hands their
+locations to every task process in environment variables, which `bundleops.mounts` reads;
+nothing else about the server (host, credentials) reaches the task.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundleops.mounts import VOLUMES_ROOT_ENV, WORKSPACE_ROOT_ENV
+from bundleops.mounts import VOLUMES_ROOT_ENV, WAREHOUSE_ROOT_ENV, WORKSPACE_ROOT_ENV
 
 
 @dataclass(frozen=True)
@@ -53,4 +54,5 @@ class Layout:
             folder.mkdir(parents=True, exist_ok=True)
 
     def subprocess_env(self) -> dict[str, str]:
-        return {WORKSPACE_ROOT_ENV: str(self.workspace_dir.resolve()), VOLUMES_ROOT_ENV: str(self.volumes_dir.resolve())}
+        return {WORKSPACE_ROOT_ENV: str(self.workspace_dir.resolve()), VOLUMES_ROOT_ENV: str(self.volumes_dir.resolve()),
+                WAREHOUSE_ROOT_ENV: str(self.warehouse_dir.resolve())}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.mounts import catalog_folder
 from bundleops.testrunner import cancel_marker, checks_file, fixtures, mockdata, pytest_phase, schemas
 from bundleops.testrunner import spark as spark_sessions
 from bundleops.testrunner.report import ERROR, FAILED, PASSED, SKIPPED, PhaseResult, exit_code, write_junit
@@ -95,11 +96,16 @@ class _Run:
         options = self.options
         declared = fixtures.load_dir(options.fixtures or options.tests / "fixtures")
         notes = [f"{len(checks_file.load_file(path))} output checks in {_shown(path, options.project_root)}" for path in checks_file.find_files(options.tests)]
+        tables_here = None if spark_sessions.on_databricks() else catalog_folder(self.catalog)
         if self.spark is None:
-            self.spark = spark_sessions.runtime_session() if spark_sessions.on_databricks() else spark_sessions.local_session(metastore_dir=options.metastore_dir)
+            self.spark = (spark_sessions.runtime_session() if spark_sessions.on_databricks()
+                          else spark_sessions.local_session(warehouse_dir=tables_here, metastore_dir=options.metastore_dir))
         if not spark_sessions.on_databricks() and self.catalog != spark_sessions.LOCAL_CATALOG:
             notes.append(f"local Spark has only {spark_sessions.LOCAL_CATALOG}: using it instead of {self.catalog}")
             self.catalog = spark_sessions.LOCAL_CATALOG
+        if options.output_schema and tables_here is not None:
+            found = spark_sessions.register_tables(self.spark, options.output_schema, tables_here / f"{options.output_schema.lower()}.db")
+            notes.append(f"output schema {options.output_schema}: tables {', '.join(found) or 'none'} (from {tables_here})")
         self.schema_requested = True
         remove_after = schemas.create(self.spark, self.catalog, self.schema, options.ttl, options.now())
         self.tables = mockdata.create_tables(self.spark, self.catalog, self.schema, declared)

@@ -77,3 +77,14 @@ def local_session(warehouse_dir: Path | None = None, metastore_dir: Path | None 
         warehouse_dir = Path(tempfile.mkdtemp(prefix="bundleops-warehouse-"))
     builder = builder.config("spark.sql.warehouse.dir", str(warehouse_dir)).config("spark.driver.extraJavaOptions", java_options)
     return builder.getOrCreate()
+
+
+def register_tables(spark: "SparkSession", schema: str, folder: Path) -> list[str]:
+    """Make the tables another process wrote under `folder` (`<table>/`, Parquet: a pipeline's
+    update in the local workspace) readable as `<schema>.<table>`: a local session's catalog only
+    knows the tables it created itself. Returns the names registered."""
+    tables = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith(("_", "."))) if folder.is_dir() else []
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION '{folder}'")
+    for table in tables:
+        spark.sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table.name}` USING parquet LOCATION '{table}'")
+    return [table.name for table in tables]

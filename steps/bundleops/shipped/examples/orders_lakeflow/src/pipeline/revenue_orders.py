@@ -1,8 +1,5 @@
-"""Orders that count as revenue, from the raw orders the job loads (Lakeflow Declarative Pipelines).
-
-`pyspark.pipelines` is Apache Spark's Declarative Pipelines module: the same code runs on Databricks
-and, through bundleops' local workspace, on local Spark. The expectations are Databricks' own.
-"""
+"""Orders that count as revenue, from the raw orders (Lakeflow Declarative Pipelines; the
+expectations are Databricks' own, which bundleops' local workspace enforces the same way)."""
 
 from pyspark import pipelines as dp
 from pyspark.sql import SparkSession
