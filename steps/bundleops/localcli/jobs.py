@@ -14,10 +14,13 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from bundleops.localcli import permissions
-from bundleops.localcli.resources import BUNDLE_ONLY_JOB_KEYS
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+
+BUNDLE_ONLY_KEYS = ("permissions", "lifecycle")  # bundle settings of a job, never sent to the Jobs API
+REMOTE_FIELDS = ("created_time", "creator_user_name", "effective_budget_policy_id", "effective_usage_policy_id",
+                 "job_id", "run_as_user_name", "trigger_details", "trigger_state")
 
 
 def _numeric_job_ids(node: Any) -> Any:
@@ -33,7 +36,7 @@ def _numeric_job_ids(node: Any) -> Any:
 
 
 def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
-    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_JOB_KEYS}
+    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_KEYS}
     settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
     settings["edit_mode"] = "UI_LOCKED"
     settings["format"] = "MULTI_TASK"
@@ -57,10 +60,6 @@ def get(client: WorkspaceClient, job_id: str) -> dict[str, Any] | None:
         return dict(client.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id}))
     except NotFound:
         return None
-
-
-def exists(client: WorkspaceClient, job_id: str) -> bool:
-    return get(client, job_id) is not None
 
 
 def create(client: WorkspaceClient, settings: dict[str, Any]) -> str:

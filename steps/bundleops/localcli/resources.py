@@ -1,30 +1,26 @@
-"""Resources: jobs only, with the bundle-wide `run_as` and `permissions` folded into each job
-(and each job's permissions resolved as the real CLI does: permissions.py).
+"""Resources: the kinds of kinds.py (jobs, pipelines, schemas, volumes), with the bundle-wide
+`run_as` and `permissions` folded into each job (and each job's permissions resolved as the real
+CLI does: permissions.py).
 
-Every other resource type of the real CLI (pipelines, schemas, volumes, ...) is an error naming
-it. Job fields are checked against the Jobs API's JobSettings (from databricks-sdk) so a typo is
-reported, as the real CLI warns about unknown fields.
+Every other resource type of the real CLI (dashboards, apps, ...) is an error naming it, and so
+are the parts of a kind the stand-in does not model (schema and volume `grants`, pipeline
+`permissions`). Fields are checked against the kind's databricks-sdk type (JobSettings,
+PipelineSpec, SchemaInfo, VolumeInfo) so a typo is reported, as the real CLI warns about unknown
+fields.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bundleops.localcli import permissions
+from bundleops.localcli import kinds, permissions
 from bundleops.localcli.diagnostics import Diagnostics
 
 RUN_AS_KEYS = ("service_principal_name", "user_name")
 PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_TO_JOB_LEVEL = {"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}
 JOB_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
-BUNDLE_ONLY_JOB_KEYS = ("permissions", "lifecycle")  # bundle settings of a job, never sent to the Jobs API
-
-
-def job_setting_names() -> frozenset[str]:
-    from databricks.sdk.service.jobs import JobSettings
-
-    return frozenset(JobSettings.__dataclass_fields__)
-
+UNMODELLED = {"schemas": ("grants",), "volumes": ("grants",), "pipelines": ("permissions",)}
 
 def _principal(entry: Any) -> dict[str, str] | None:
     if not isinstance(entry, dict):
@@ -59,10 +55,18 @@ def _bundle_permissions(config: dict[str, Any], diagnostics: Diagnostics) -> lis
     return converted
 
 
-def _check_job(key: str, job: dict[str, Any], known: frozenset[str], diagnostics: Diagnostics) -> None:
-    for field in job:
-        if field not in known and field not in BUNDLE_ONLY_JOB_KEYS:
-            diagnostics.warning(f"unknown field: {field}", path=f"resources.jobs.{key}", location=diagnostics.locations.key(f"resources.jobs.{key}.{field}"))
+def _check_fields(kind: str, key: str, resource: dict[str, Any], diagnostics: Diagnostics) -> None:
+    known = kinds.KINDS[kind].settings_names()
+    where = f"resources.{kind}.{key}"
+    for field in resource:
+        if field in UNMODELLED.get(kind, ()):
+            diagnostics.error(f"{kind} {field} are not supported by the databricks CLI stand-in", path=f"{where}.{field}")
+        elif field not in known:
+            diagnostics.warning(f"unknown field: {field}", path=where, location=diagnostics.locations.key(f"{where}.{field}"))
+
+
+def _check_job(key: str, job: dict[str, Any], diagnostics: Diagnostics) -> None:
+    _check_fields("jobs", key, job, diagnostics)
     if "run_as" in job:
         _check_run_as(job["run_as"], f"resources.jobs.{key}.run_as", diagnostics)
     for number, entry in enumerate(job.get("permissions") or []):
@@ -74,22 +78,27 @@ def _check_job(key: str, job: dict[str, Any], known: frozenset[str], diagnostics
 
 
 def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
-    """Refuse non-job resources; give every job the bundle's run_as and permissions."""
+    """Refuse kinds the stand-in does not deploy; check fields; give every job the bundle's run_as and permissions."""
     resources = config.get("resources") or {}
     for kind in resources:
-        if kind != "jobs":
-            diagnostics.error(f"resource type '{kind}' is not supported by the databricks CLI stand-in (it deploys jobs only)", path=f"resources.{kind}")
+        if kind not in kinds.KINDS:
+            diagnostics.error(f"resource type '{kind}' is not supported by the databricks CLI stand-in (it deploys {', '.join(kinds.ORDER)})", path=f"resources.{kind}")
+            continue
+        for key, resource in (resources[kind] or {}).items() if kind != "jobs" else ():
+            if not isinstance(resource, dict):
+                diagnostics.error(f"{kind} {key} must be a map", path=f"resources.{kind}.{key}")
+            else:
+                _check_fields(kind, key, resource, diagnostics)
     if "run_as" in config and config["run_as"] is None:
         config.pop("run_as")  # `run_as:` with nothing under it is no run_as (acceptance run_as/empty_run_as)
     if "run_as" in config:
         _check_run_as(config["run_as"], "run_as", diagnostics)
     shared = _bundle_permissions(config, diagnostics)
-    known = job_setting_names()
     for key, job in (resources.get("jobs") or {}).items():
         if not isinstance(job, dict):
             diagnostics.error(f"job {key} must be a map", path=f"resources.jobs.{key}")
             continue
-        _check_job(key, job, known, diagnostics)
+        _check_job(key, job, diagnostics)
         if config.get("run_as") and "run_as" not in job:
             job["run_as"] = dict(config["run_as"])
         if shared:
