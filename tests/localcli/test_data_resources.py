@@ -162,8 +162,26 @@ def test_development_mode_prefixes_the_schema_as_a_uc_name_and_the_pipeline_as_d
     assert _schema_names(client) == []
 
 
+def test_grants_are_applied_read_back_and_updated_in_place(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
+    granted = BUNDLE.replace("      comment: landing zone\n", "      comment: landing zone\n      grants:\n        - principal: analysts\n          privileges: [USE_SCHEMA, CREATE_TABLE]\n")
+    project = _project(tmp_path, granted)
+    assert "create schemas.raw.grants\n" in _ok(["bundle", "plan", "-t", "prod"], project, databricks_env)
+    _ok(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    assignments = client.grants.get("schema", "main.raw").privilege_assignments
+    assert [(entry.principal, [privilege.value for privilege in entry.privileges]) for entry in assignments] == [("analysts", ["CREATE_TABLE", "USE_SCHEMA"])]
+    assert _ok(["bundle", "plan", "-t", "prod"], project, databricks_env) == "Plan: 0 to add, 0 to change, 0 to delete, 4 unchanged\n"
+
+    (project / "databricks.yml").write_text(textwrap.dedent(granted.replace("USE_SCHEMA", "APPLY_TAG").replace("- principal: analysts", "- principal: engineers")), encoding="utf-8")
+    plan = json.loads(_ok(["bundle", "plan", "-o", "json", "-t", "prod"], project, databricks_env))["plan"]["resources.schemas.raw.grants"]
+    assert (plan["action"], plan["remote_state"]["__embed__"]) == ("update", [{"principal": "analysts", "privileges": ["CREATE_TABLE", "USE_SCHEMA"]}])
+    applied = databricks(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    assert applied.returncode == 0, applied.stderr  # an update of grants needs no approval
+    assignments = client.grants.get("schema", "main.raw").privilege_assignments
+    assert [(entry.principal, [privilege.value for privilege in entry.privileges]) for entry in assignments] == [("engineers", ["APPLY_TAG", "CREATE_TABLE"])]
+
+
 def test_unmodelled_parts_are_refused_by_name(tmp_path: Path, databricks_env: dict[str, str]) -> None:
-    text = BUNDLE.replace("      comment: landing zone\n", "      comment: landing zone\n      grants:\n        - principal: analysts\n          privileges: [USE_SCHEMA]\n")
+    text = BUNDLE.replace("      name: sales etl\n", "      name: sales etl\n      permissions:\n        - level: CAN_VIEW\n          group_name: readers\n")
     result = databricks(["bundle", "validate"], _project(tmp_path, text), databricks_env)
     assert result.returncode == 1
-    assert "Error: schemas grants are not supported by the databricks CLI stand-in" in result.stderr
+    assert "Error: pipelines permissions are not supported by the databricks CLI stand-in" in result.stderr

@@ -108,13 +108,12 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
           dashboards:
             p:
               display_name: p
-          schemas:
-            s:
-              name: s
-              catalog_name: main
-              grants:
-                - principal: someone
-                  privileges: [USE_SCHEMA]
+          pipelines:
+            p:
+              name: p
+              permissions:
+                - level: CAN_VIEW
+                  group_name: readers
           jobs:
             j:
               name: ${bundle.nope}
@@ -131,7 +130,7 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
     errors = _errors(_resolve(root, target="dev"))
     assert "'artifacts' is not supported by the databricks CLI stand-in" in errors
     assert "resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)" in errors
-    assert "schemas grants are not supported by the databricks CLI stand-in" in errors
+    assert "pipelines permissions are not supported by the databricks CLI stand-in" in errors
     assert "presets key 'source_linked_deployment' is not supported by the databricks CLI stand-in" in errors
     assert "reference does not exist: ${bundle.nope}" in errors
     assert any(error.startswith("local library whl: ./dist/x.whl needs the artifact upload") for error in errors)

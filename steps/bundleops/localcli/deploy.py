@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bundleops.localcli import deployment_file, jobs, kinds, libraries, lock, plan as planning, state, sync
+from bundleops.localcli import deployment_file, grants, jobs, kinds, libraries, lock, plan as planning, state, sync
 from bundleops.localcli.context import Context
 from bundleops.localcli.diagnostics import CliError
 
@@ -124,8 +124,21 @@ def _apply_permissions(context: Context, deployed: state.DeploymentState, key: s
         deployed.resources[resource] = {"__id__": f"/jobs/{job_id}", "state": acl}
 
 
+def _apply_grants(context: Context, deployed: state.DeploymentState, resource: str, entry: planning.Entry, ids: dict[str, str]) -> None:
+    if entry.action in ("create", "update"):
+        desired = planning.resolved_value(entry.new_state or {}, ids)
+        grants.apply(context.client, desired, (entry.remote_state or {}).get("__embed__"))
+        deployed.resources[f"{resource}.grants"] = {"__id__": f"{desired['securable_type']}/{desired['full_name']}", "state": desired}
+
+
+def _forget_with_children(deployed: state.DeploymentState, resource: str) -> None:
+    for key in [key for key in deployed.resources if key == resource or key.startswith(resource + ".")]:
+        deployed.resources.pop(key)
+
+
 def _apply(context: Context, deployed: state.DeploymentState, plan: planning.Plan) -> None:
-    """Create and update in dependency order (ids filled into `vars`), then delete, as the plan says."""
+    """Create and update in dependency order (ids filled into `vars`), each with its permissions or
+    grants, then delete, as the plan says."""
     ids: dict[str, str] = {}
     for resource in creation_order(_refs(plan)):
         kind, key = resource.split(".")[1:3]
@@ -134,16 +147,21 @@ def _apply(context: Context, deployed: state.DeploymentState, plan: planning.Pla
         permissions = plan.entries.get(f"{resource}.permissions")
         if kind == "jobs" and permissions is not None:
             _apply_permissions(context, deployed, key, permissions)
+        granted = plan.entries.get(f"{resource}.grants")
+        if granted is not None:
+            _apply_grants(context, deployed, resource, granted, ids)
     for resource, entry in sorted(plan.entries.items()):
         parts = resource.split(".")
-        if entry.action != "delete" or len(parts) != 3:
+        if entry.action != "delete":
+            continue
+        if len(parts) > 3:  # a child left behind by its resource: only the state forgets it (DoDelete sends nothing)
+            deployed.resources.pop(resource, None)
             continue
         kind = kinds.of(resource)
         known = deployed.ids(kind.name).get(parts[2])
         if known is not None and not entry.gone:
             kind.delete(context.client, known)
-        deployed.forget(kind.name, parts[2])
-        deployed.resources.pop(f"{resource}.permissions", None)
+        _forget_with_children(deployed, resource)
 
 
 def report(plan: planning.Plan, files: sync.SyncResult) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, interpolation, jobs, kinds, libraries, plan_diff
+from bundleops.localcli import VERSION, grants, interpolation, jobs, kinds, libraries, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -192,6 +192,25 @@ def _permissions_entry(context: Context, deployed: DeploymentState, key: str, jo
     return entry
 
 
+def _grants_entry(context: Context, deployed: DeploymentState, kind: str, key: str, resource: dict[str, Any], parent: Entry) -> Entry | None:
+    """The schema's or volume's `.grants` child: created with its parent, else compared with the grants read back."""
+    node = f"resources.{kind}.{key}"
+    saved = deployed.resources.get(f"{node}.grants")
+    depends_on = [{"node": node, "label": f"${{{node}.id}}"}]
+    if not resource.get("grants"):
+        return Entry(action="delete", depends_on=depends_on) if saved is not None else None
+    parent_id = deployed.ids(kind).get(key) if parent.action not in ("create", "recreate", "update_id") else None
+    wanted = grants.value(kind, parent_id or "", resource["grants"])
+    new_state = {"value": wanted} if parent_id else {"value": wanted, "vars": {"full_name": f"${{{node}.id}}"}}
+    if saved is None or parent_id is None:
+        return Entry(action="create", depends_on=depends_on, new_state=new_state)
+    remote = grants.read(context.client, kind, parent_id) or []
+    changes = grants.changes(saved.get("state") or {}, wanted, remote)
+    action = plan_diff.action_of(changes)
+    return Entry(action=action, depends_on=depends_on, new_state=new_state if action != "skip" else None,
+                 remote_state=grants.value(kind, parent_id, remote), changes=changes)
+
+
 def _entry(kind: kinds.Kind, deployed: DeploymentState, key: str, desired: dict[str, Any], depends_on: list[dict[str, str]],
            remote: dict[str, Any] | None) -> Entry:
     saved = deployed.settings(kind.name, key)
@@ -228,13 +247,17 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
             permissions = _permissions_entry(context, deployed, key, entry.action) if kind == "jobs" else None
             if permissions is not None:
                 plan.entries[f"resources.jobs.{key}.permissions"] = permissions
+            granted = _grants_entry(context, deployed, kind, key, resolved[key], entry) if kind in grants.SECURABLE else None
+            if granted is not None:
+                plan.entries[f"resources.{kind}.{key}.grants"] = granted
         for key in sorted(set(known[kind]) - set(configured(bundle.config, kind))):
             remote = remotes[(kind, key)]
             plan.entries[f"resources.{kind}.{key}"] = Entry(action="delete", gone=remote is None,
                                                             remote_state=_sorted(description.remote_state(remote)) if remote is not None else None)
-            if f"resources.{kind}.{key}.permissions" in deployed.resources:
-                plan.entries[f"resources.{kind}.{key}.permissions"] = Entry(
-                    action="delete", depends_on=[{"node": f"resources.{kind}.{key}", "label": f"${{resources.{kind}.{key}.id}}"}])
+            for child in ("permissions", "grants"):
+                if f"resources.{kind}.{key}.{child}" in deployed.resources:
+                    plan.entries[f"resources.{kind}.{key}.{child}"] = Entry(
+                        action="delete", depends_on=[{"node": f"resources.{kind}.{key}", "label": f"${{resources.{kind}.{key}.id}}"}])
     return plan
 
 

@@ -3,8 +3,8 @@
 CLI does: permissions.py).
 
 Every other resource type of the real CLI (dashboards, apps, ...) is an error naming it, and so
-are the parts of a kind the stand-in does not model (schema and volume `grants`, pipeline
-`permissions`). Fields are checked against the kind's databricks-sdk type (JobSettings,
+are the parts of a kind the stand-in does not model (pipeline `permissions`); schema and volume
+`grants` are checked by grants.py. Fields are checked against the kind's databricks-sdk type (JobSettings,
 PipelineSpec, SchemaInfo, VolumeInfo) so a typo is reported, as the real CLI warns about unknown
 fields.
 """
@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bundleops.localcli import kinds, permissions
+from bundleops.localcli import grants, kinds, permissions
 from bundleops.localcli.diagnostics import Diagnostics
 
 RUN_AS_KEYS = ("service_principal_name", "user_name")
 PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_TO_JOB_LEVEL = {"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}
 JOB_LEVELS = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
-UNMODELLED = {"schemas": ("grants",), "volumes": ("grants",), "pipelines": ("permissions",)}
+UNMODELLED = {"pipelines": ("permissions",)}
 
 def _principal(entry: Any) -> dict[str, str] | None:
     if not isinstance(entry, dict):
@@ -89,6 +89,8 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
                 diagnostics.error(f"{kind} {key} must be a map", path=f"resources.{kind}.{key}")
             else:
                 _check_fields(kind, key, resource, diagnostics)
+                if "grants" in resource:
+                    grants.check(f"resources.{kind}.{key}", resource["grants"], diagnostics)
     if "run_as" in config and config["run_as"] is None:
         config.pop("run_as")  # `run_as:` with nothing under it is no run_as (acceptance run_as/empty_run_as)
     if "run_as" in config:
