@@ -180,8 +180,19 @@ def test_grants_are_applied_read_back_and_updated_in_place(tmp_path: Path, datab
     assert [(entry.principal, [privilege.value for privilege in entry.privileges]) for entry in assignments] == [("engineers", ["APPLY_TAG", "CREATE_TABLE"])]
 
 
-def test_unmodelled_parts_are_refused_by_name(tmp_path: Path, databricks_env: dict[str, str]) -> None:
+def test_pipeline_permissions_take_the_bundle_permissions_and_the_deployer_as_owner(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
     text = BUNDLE.replace("      name: sales etl\n", "      name: sales etl\n      permissions:\n        - level: CAN_VIEW\n          group_name: readers\n")
-    result = databricks(["bundle", "validate"], _project(tmp_path, text), databricks_env)
-    assert result.returncode == 1
-    assert "Error: pipelines permissions are not supported by the databricks CLI stand-in" in result.stderr
+    text = text.replace("  prod:\n    mode: production\n", "  prod:\n    mode: production\n    permissions:\n      - level: CAN_RUN\n        group_name: operators\n")
+    project = _project(tmp_path, text)
+    config = json.loads(_ok(["bundle", "validate", "-o", "json", "-t", "prod"], project, databricks_env))
+    deployer = config["workspace"]["current_user"]["userName"]
+    expected = [{"level": "CAN_VIEW", "group_name": "readers"}, {"level": "CAN_RUN", "group_name": "operators"},
+                {"level": "IS_OWNER", "service_principal_name": deployer}]
+    assert config["resources"]["pipelines"]["etl"]["permissions"] == expected
+    assert "create pipelines.etl.permissions\n" in _ok(["bundle", "plan", "-t", "prod"], project, databricks_env)
+    _ok(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    pipeline_id = _summary(project, databricks_env, "prod")["pipelines"]["etl"]["id"]
+    answer = client.pipelines.get_permissions(pipeline_id).access_control_list
+    assert [(entry.group_name or entry.service_principal_name, entry.all_permissions[0].permission_level.value) for entry in answer] == [
+        ("readers", "CAN_VIEW"), ("operators", "CAN_RUN"), (deployer, "IS_OWNER")]
+    assert _ok(["bundle", "plan", "-t", "prod"], project, databricks_env) == "Plan: 0 to add, 0 to change, 0 to delete, 4 unchanged\n"

@@ -108,12 +108,6 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
           dashboards:
             p:
               display_name: p
-          pipelines:
-            p:
-              name: p
-              permissions:
-                - level: CAN_VIEW
-                  group_name: readers
           jobs:
             j:
               name: ${bundle.nope}
@@ -130,7 +124,6 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
     errors = _errors(_resolve(root, target="dev"))
     assert "'artifacts' is not supported by the databricks CLI stand-in" in errors
     assert "resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)" in errors
-    assert "pipelines permissions are not supported by the databricks CLI stand-in" in errors
     assert "presets key 'source_linked_deployment' is not supported by the databricks CLI stand-in" in errors
     assert "reference does not exist: ${bundle.nope}" in errors
     assert any(error.startswith("local library whl: ./dist/x.whl needs the artifact upload") for error in errors)

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bundleops.localcli import deployment_file, grants, jobs, kinds, libraries, lock, plan as planning, state, sync
+from bundleops.localcli import deployment_file, grants, jobs, kinds, libraries, lock, permissions, plan as planning, state, sync
 from bundleops.localcli.context import Context
 from bundleops.localcli.diagnostics import CliError
 
@@ -113,15 +113,15 @@ def _apply_resource(context: Context, deployed: state.DeploymentState, resource:
         raise CliError(f"{resource}: action {entry.action} is not supported by the databricks CLI stand-in")
 
 
-def _apply_permissions(context: Context, deployed: state.DeploymentState, key: str, entry: planning.Entry) -> None:
-    resource = f"resources.jobs.{key}.permissions"
+def _apply_permissions(context: Context, deployed: state.DeploymentState, kind: str, key: str, entry: planning.Entry) -> None:
+    resource = f"resources.{kind}.{key}.permissions"
     if entry.action == "delete":
         deployed.resources.pop(resource, None)
     elif entry.action in ("create", "update"):
-        job_id = deployed.ids("jobs")[key]
+        resource_id = deployed.ids(kind)[key]
         acl = planning.acl_of((entry.new_state or {}).get("value", {}).get("__embed__") or [])
-        jobs.set_permissions(context.client, job_id, acl)
-        deployed.resources[resource] = {"__id__": f"/jobs/{job_id}", "state": acl}
+        permissions.put(context.client, kind, resource_id, acl)
+        deployed.resources[resource] = {"__id__": f"/{kind}/{resource_id}", "state": acl}
 
 
 def _apply_grants(context: Context, deployed: state.DeploymentState, resource: str, entry: planning.Entry, ids: dict[str, str]) -> None:
@@ -144,9 +144,9 @@ def _apply(context: Context, deployed: state.DeploymentState, plan: planning.Pla
         kind, key = resource.split(".")[1:3]
         _apply_resource(context, deployed, resource, plan.entries[resource], ids)
         ids[f"{resource}.id"] = deployed.ids(kind)[key]
-        permissions = plan.entries.get(f"{resource}.permissions")
-        if kind == "jobs" and permissions is not None:
-            _apply_permissions(context, deployed, key, permissions)
+        acl = plan.entries.get(f"{resource}.permissions")
+        if acl is not None:
+            _apply_permissions(context, deployed, kind, key, acl)
         granted = plan.entries.get(f"{resource}.grants")
         if granted is not None:
             _apply_grants(context, deployed, resource, granted, ids)

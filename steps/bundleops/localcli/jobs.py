@@ -13,8 +13,6 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import permissions
-
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
@@ -44,14 +42,6 @@ def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
     return settings
 
 
-def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, str]]:
-    """The job's resolved permissions in the Permissions API's shape (`level` is `permission_level`)."""
-    return [
-        {**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]}
-        for entry in permissions.resolve(job.get("permissions") or [], deployer)
-    ]
-
-
 def get(client: WorkspaceClient, job_id: str) -> dict[str, Any] | None:
     """The job as `GET /api/2.2/jobs/get` answers, or None when it no longer exists."""
     from databricks.sdk.errors import NotFound
@@ -79,10 +69,6 @@ def delete(client: WorkspaceClient, job_id: str) -> None:
         client.api_client.do("POST", "/api/2.2/jobs/delete", body={"job_id": int(job_id)})
     except NotFound:
         pass
-
-
-def set_permissions(client: WorkspaceClient, job_id: str, acl: list[dict[str, str]]) -> None:
-    client.api_client.do("PUT", f"/api/2.0/permissions/jobs/{job_id}", body={"access_control_list": acl})
 
 
 def has_active_runs(client: WorkspaceClient, job_id: str) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, grants, interpolation, jobs, kinds, libraries, plan_diff
+from bundleops.localcli import VERSION, grants, interpolation, kinds, libraries, permissions, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from bundleops.localcli.state import DeploymentState
 
 PLAN_VERSION = 2
+PERMISSIONS = ("jobs", "pipelines")  # the kinds with a `.permissions` child
 UC_PARENTS = {"volumes": ("catalog_name", "schema_name"), "pipelines": ("catalog", "schema"), "schemas": ()}
 DESTRUCTIVE = ("recreate", "delete")
 TERRAFORM_REFUSAL = '--plan is only supported with direct engine (set bundle.engine to "direct" or DATABRICKS_BUNDLE_ENGINE=direct)'
@@ -172,23 +173,23 @@ def acl_of(embedded: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]} for entry in embedded]
 
 
-def _permissions_entry(context: Context, deployed: DeploymentState, key: str, job_action: str) -> Entry | None:
-    job = context.bundle.jobs[key]
-    saved = deployed.resources.get(f"resources.jobs.{key}.permissions")
-    if not job.get("permissions") and saved is None:
-        return None  # the real CLI has no permissions resource for a job that declares none
-    acl = jobs.access_control_list(job, context.user_name)
-    node = f"resources.jobs.{key}"
+def _permissions_entry(context: Context, deployed: DeploymentState, kind: str, key: str, resource: dict[str, Any], action: str) -> Entry | None:
+    """A job's or pipeline's `.permissions` child, planned from the state alone."""
+    node = f"resources.{kind}.{key}"
+    saved = deployed.resources.get(f"{node}.permissions")
+    if not resource.get("permissions") and saved is None:
+        return None  # the real CLI has no permissions resource for a resource that declares none
+    acl = permissions.access_control_list(resource, context.user_name)
     entry = Entry(action="skip", depends_on=[{"node": node, "label": f"${{{node}.id}}"}])
-    if job_action == "create" or saved is None:
+    if action in ("create", "recreate") or saved is None:
         entry.action = "create"
     elif saved.get("state") != acl:
         entry.action = "update"
     if entry.action != "skip":
-        job_id = deployed.ids("jobs").get(key, "") if job_action != "create" else ""
-        entry.new_state = {"value": {"object_id": f"/jobs/{job_id}" if job_id else "", "__embed__": _embedded_acl(acl)}}
-        if not job_id:
-            entry.new_state["vars"] = {"object_id": f"/jobs/${{{node}.id}}"}
+        resource_id = deployed.ids(kind).get(key, "") if action not in ("create", "recreate") else ""
+        entry.new_state = {"value": {"object_id": f"/{kind}/{resource_id}" if resource_id else "", "__embed__": _embedded_acl(acl)}}
+        if not resource_id:
+            entry.new_state["vars"] = {"object_id": f"/{kind}/${{{node}.id}}"}
     return entry
 
 
@@ -244,9 +245,9 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
             desired = description.api_settings(resolved[key], bundle.workspace["state_path"])
             entry = _entry(description, deployed, key, desired, _depends_on(kind, resolved[key], schemas), remotes.get((kind, key)))
             plan.entries[f"resources.{kind}.{key}"] = entry
-            permissions = _permissions_entry(context, deployed, key, entry.action) if kind == "jobs" else None
-            if permissions is not None:
-                plan.entries[f"resources.jobs.{key}.permissions"] = permissions
+            acl = _permissions_entry(context, deployed, kind, key, bundle.config["resources"][kind][key], entry.action) if kind in PERMISSIONS else None
+            if acl is not None:
+                plan.entries[f"resources.{kind}.{key}.permissions"] = acl
             granted = _grants_entry(context, deployed, kind, key, resolved[key], entry) if kind in grants.SECURABLE else None
             if granted is not None:
                 plan.entries[f"resources.{kind}.{key}.grants"] = granted
