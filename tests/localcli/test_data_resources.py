@@ -43,13 +43,13 @@ resources:
         - glob:
             include: transformations/**
 targets:
-  dev:
-    default: true
-    mode: development
   prod:
     mode: production
     workspace:
       root_path: /Workspace/Shared/.bundle/${bundle.name}/${bundle.target}
+  dev:
+    mode: development
+    default: true
 """
 NO_PROMPT = "Error: the deployment requires destructive actions, but the current console does not support prompting."
 SCHEMAS_GROUP = "This action will result in the deletion or recreation of the following UC schemas. Any underlying data may be lost:"

@@ -86,6 +86,19 @@ class Kind:
         return frozenset(self.rules.settings_type().__dataclass_fields__) | frozenset(self.bundle_only)
 
 
+UC_BUNDLE_ONLY = ("grants", "lifecycle")
+
+
+def _unity_catalog(name: str, rules: Rules, calls: tuple[Any, Any, Any, Any], remote_settings: Callable[[dict[str, Any]], dict[str, Any]],
+                   page: str, approvals: tuple[str, str]) -> Kind:
+    """A schema or volume: its id is its full name, its page `<host>/<page>/<catalog>/<schema>[/<volume>]`."""
+    create, read, update, delete = calls
+    return Kind(name=name, rules=rules, bundle_only=UC_BUNDLE_ONLY, api_settings=_without(UC_BUNDLE_ONLY),
+                create=create, read=read, update=update, delete=delete, remote_settings=remote_settings, remote_state=dict,
+                url=lambda host, full_name: f"{host}/{page}/{full_name.replace('.', '/')}",
+                deploy_approval=approvals[0], destroy_approval=approvals[1])
+
+
 PIPELINE_ONLY_REQUEST = ("allow_duplicate_names", "run_as", "parameters")  # sent on create/edit, never in `spec`
 
 KINDS: dict[str, Kind] = {
@@ -117,35 +130,20 @@ KINDS: dict[str, Kind] = {
         url=lambda host, pipeline_id: f"{host}/pipelines/{pipeline_id}",
         deploy_approval=DEPLOY_PIPELINES, destroy_approval=DESTROY_PIPELINES,
     ),
-    "schemas": Kind(
-        name="schemas",
-        rules=Rules(
-            catalog.schema_type,
-            provided_id={"name": "id_field", "catalog_name": "id_field"},
-            recreate={"storage_root": "immutable"},
-            normalize_slash={"storage_root": "uc_strips_trailing_slash"},
-        ),
-        bundle_only=("grants", "lifecycle"), api_settings=_without(("grants", "lifecycle")),
-        create=catalog.create_schema, read=catalog.read_schema, update=catalog.update_schema, delete=catalog.delete_schema,
-        remote_settings=catalog.schema_settings, remote_state=dict,
-        url=lambda host, full_name: f"{host}/explore/data/{full_name.replace('.', '/')}",
-        deploy_approval=DEPLOY_SCHEMAS, destroy_approval=DESTROY_SCHEMAS,
+    "schemas": _unity_catalog(
+        "schemas",
+        Rules(catalog.schema_type, provided_id={"name": "id_field", "catalog_name": "id_field"}, recreate={"storage_root": "immutable"},
+              normalize_slash={"storage_root": "uc_strips_trailing_slash"}),
+        (catalog.create_schema, catalog.read_schema, catalog.update_schema, catalog.delete_schema), catalog.schema_settings,
+        "explore/data", (DEPLOY_SCHEMAS, DESTROY_SCHEMAS),
     ),
-    "volumes": Kind(
-        name="volumes",
-        rules=Rules(
-            catalog.volume_type,
-            provided_id={"catalog_name": "id_field", "schema_name": "id_field"},
-            updatable_id={"name": "id_changes"},
-            recreate={"storage_location": "immutable", "volume_type": "immutable"},
-            normalize_slash={"storage_location": "uc_strips_trailing_slash"},
-            backend_defaults={"storage_location": None},
-        ),
-        bundle_only=("grants", "lifecycle"), api_settings=_without(("grants", "lifecycle")),
-        create=catalog.create_volume, read=catalog.read_volume, update=catalog.update_volume, delete=catalog.delete_volume,
-        remote_settings=catalog.volume_settings, remote_state=dict,
-        url=lambda host, full_name: f"{host}/explore/data/volumes/{full_name.replace('.', '/')}",
-        deploy_approval=DEPLOY_VOLUMES, destroy_approval=DESTROY_VOLUMES,
+    "volumes": _unity_catalog(
+        "volumes",
+        Rules(catalog.volume_type, provided_id={"catalog_name": "id_field", "schema_name": "id_field"}, updatable_id={"name": "id_changes"},
+              recreate={"storage_location": "immutable", "volume_type": "immutable"},
+              normalize_slash={"storage_location": "uc_strips_trailing_slash"}, backend_defaults={"storage_location": None}),
+        (catalog.create_volume, catalog.read_volume, catalog.update_volume, catalog.delete_volume), catalog.volume_settings,
+        "explore/data/volumes", (DEPLOY_VOLUMES, DESTROY_VOLUMES),
     ),
 }
 ORDER = ("jobs", "pipelines", "schemas", "volumes")  # the approval groups' order is schemas, pipelines, volumes
