@@ -8,7 +8,7 @@ known resource; with `--plan FILE` the saved plan instead, checked against the s
 anything is written), approve, apply in dependency order (kinds.py says how per kind: a schema
 before the volume and pipeline that write into it, a recreate as delete then create), state and
 metadata upload, lock release (also on failure). A resource whose key is in the state is updated
-in place, never created twice; job permissions are sent only for jobs that declare some.
+in place, never created twice; job and pipeline permissions are sent only for those that declare some.
 Deleting or recreating a schema, pipeline or volume needs approval as the real CLI's
 `deployApprovalGroups` ask it: each group's text and its actions are listed, and without
 `--auto-approve` (the stand-in never prompts, as without a terminal) the deploy stops with the

@@ -2,16 +2,16 @@
 
 The same document as the real CLI's direct engine (databricks/cli `bundle/deployplan/plan.go`,
 `plan_version` 2): `cli_version`, the state's `lineage` and `serial` (left out before the first
-deploy), and per resource key (`resources.<kind>.<key>`, `resources.jobs.<key>.permissions`)
-`depends_on` (`${resources.<kind>.<key>.id}` references, and a volume's or pipeline's schema
+deploy), and per resource key (`resources.<kind>.<key>`, and the children `.permissions` of a
+job or pipeline and `.grants` of a schema or volume) `depends_on` (`${resources.<kind>.<key>.id}` references, and a volume's or pipeline's schema
 when the bundle defines it, as the real CLI's captureUCDependencies labels it
 `${resources.schemas.<key>.name}`), `action` (create / update / update_id / recreate / delete /
 skip, from the kind's rules: jobs are never recreated, a schema is when its name or catalog
 changes), `gone`, `new_state` (`value`, and `vars` for `${resources.<kind>.<key>.id}` references
 to resources not created yet), `remote_state` (the resource as its API reads it back) and
 `changes` (plan_diff). Planning only reads: the state files and one read per resource the state
-knows. Job permissions are planned from the state alone (the stand-in does not read them back),
-so their entries have no `remote_state`.
+knows. Job and pipeline permissions are planned from the state alone (the stand-in does not read
+them back), so their entries have no `remote_state`; grants are read back (grants.py).
 A saved plan is applied only if the state is still the one it was computed from (same lineage
 and serial), with the real CLI's messages (`bundle/direct/bundle_plan.go`
 ValidatePlanAgainstState, `cmd/bundle/utils/process.go`).

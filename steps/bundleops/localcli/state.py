@@ -43,9 +43,6 @@ class DeploymentState:
             if key.startswith(prefix) and "." not in key[len(prefix):]
         }
 
-    def job_ids(self) -> dict[str, str]:
-        return self.ids("jobs")
-
     def set(self, kind: str, key: str, resource_id: str, settings: dict[str, Any]) -> None:
         self.resources[f"resources.{kind}.{key}"] = {"__id__": resource_id, "state": settings}
 
