@@ -31,7 +31,7 @@ resources:
     files:
       name: files
       catalog_name: main
-      schema_name: ${resources.schemas.raw.name}
+      schema_name: raw
   pipelines:
     etl:
       name: sales etl
@@ -149,7 +149,8 @@ def test_development_mode_prefixes_the_schema_as_a_uc_name_and_the_pipeline_as_d
     prefix = "dev_" + "".join(char if char.isalnum() else "_" for char in short.lower()) + "_"
     resources = config["resources"]
     assert resources["schemas"]["raw"]["name"] == f"{prefix}raw"
-    assert resources["volumes"]["files"]["schema_name"] == f"{prefix}raw"  # the reference takes the prefixed name
+    assert resources["volumes"]["files"]["schema_name"] == f"{prefix}raw"  # a literal name of the bundle's schema follows its prefix
+    assert resources["pipelines"]["etl"]["schema"] == f"{prefix}raw"  # so does a reference to it
     assert resources["volumes"]["files"]["name"] == "files"  # volumes get no prefix
     assert (resources["pipelines"]["etl"]["name"], resources["pipelines"]["etl"]["development"]) == (f"[dev {short}] sales etl", True)
     assert resources["pipelines"]["etl"]["tags"] == {"dev": short}

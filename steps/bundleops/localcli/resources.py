@@ -82,6 +82,20 @@ def _check_runnable(kind: str, key: str, resource: dict[str, Any], diagnostics: 
             )
 
 
+def capture_schema_references(resources: dict[str, Any]) -> None:
+    """A volume's `schema_name`, a pipeline's `schema` or `target` naming a schema of the bundle (same
+    catalog, same name) becomes `${resources.schemas.<key>.name}`, before the presets prefix the
+    schema, so it follows the schema's final name (the real CLI's captureUCDependencies)."""
+    schemas = {(schema.get("catalog_name"), schema.get("name")): key
+               for key, schema in sorted((resources.get("schemas") or {}).items(), reverse=True) if isinstance(schema, dict)}
+    for kind, catalog_field, schema_fields in (("volumes", "catalog_name", ("schema_name",)), ("pipelines", "catalog", ("schema", "target"))):
+        for resource in (resources.get(kind) or {}).values():
+            for field in schema_fields if isinstance(resource, dict) and resource.get(catalog_field) else ():
+                key = schemas.get((resource[catalog_field], resource.get(field))) if resource.get(field) else None
+                if key is not None:
+                    resource[field] = f"${{resources.schemas.{key}.name}}"
+
+
 def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
     """Refuse kinds the stand-in does not deploy; check fields; give every job and pipeline the bundle's run_as and permissions."""
     resources = config.get("resources") or {}
@@ -102,6 +116,7 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
             if kind in KIND_LEVELS:
                 _check_runnable(kind, key, resource, diagnostics)
                 _fold(config, resource, [{**entry, "level": KIND_LEVELS[kind][0][entry["level"]]} for entry in shared])
+    capture_schema_references(resources)
 
 
 def _fold(config: dict[str, Any], resource: dict[str, Any], shared: list[dict[str, str]]) -> None:
