@@ -197,3 +197,15 @@ def test_pipeline_permissions_take_the_bundle_permissions_and_the_deployer_as_ow
     assert [(entry.group_name or entry.service_principal_name, entry.all_permissions[0].permission_level.value) for entry in answer] == [
         ("readers", "CAN_VIEW"), ("operators", "CAN_RUN"), (deployer, "IS_OWNER")]
     assert _ok(["bundle", "plan", "-t", "prod"], project, databricks_env) == "Plan: 0 to add, 0 to change, 0 to delete, 4 unchanged\n"
+
+
+def test_what_the_stand_in_does_not_model_is_refused_by_name(tmp_path: Path, databricks_env: dict[str, str]) -> None:
+    text = BUNDLE.replace("      name: sales etl\n", "      name: sales etl\n      cascade_on_destroy: false\n")
+    text = text.replace("resources:\n", "resources:\n  dashboards:\n    d:\n      display_name: d\n", 1)
+    result = databricks(["bundle", "validate", "-t", "prod"], _project(tmp_path, text), databricks_env)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert errors == [
+        "Error: resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)",
+        "Error: cascade_on_destroy is not supported by the databricks CLI stand-in (a pipeline's deletion always takes its tables with it)",
+    ]

@@ -2,8 +2,8 @@
 `run_as` and `permissions` folded into each job and pipeline (their permissions resolved as the
 real CLI does: permissions.py; bundle levels mapped per kind as apply_bundle_permissions.go does).
 
-Every other resource type of the real CLI (dashboards, apps, ...) is an error naming it; schema
-and volume `grants` are checked by grants.py. Fields are checked against the kind's
+Every other resource type of the real CLI (dashboards, apps, ...) is an error naming it, and so
+is a pipeline's `cascade_on_destroy`; schema and volume `grants` are checked by grants.py. Fields are checked against the kind's
 databricks-sdk type (JobSettings, PipelineSpec, SchemaInfo, VolumeInfo) so a typo is reported,
 as the real CLI warns about unknown fields.
 """
@@ -18,6 +18,8 @@ from bundleops.localcli.diagnostics import Diagnostics
 RUN_AS_KEYS = ("service_principal_name", "user_name")
 PRINCIPAL_KEYS = ("user_name", "group_name", "service_principal_name")
 BUNDLE_LEVELS = ("CAN_VIEW", "CAN_RUN", "CAN_MANAGE")
+# Bundle fields of a kind the stand-in does not model, refused by name with what it would do instead.
+UNMODELLED = {("pipelines", "cascade_on_destroy"): "a pipeline's deletion always takes its tables with it"}
 # A bundle-wide level as each kind names it, and the levels the kind takes (apply_bundle_permissions.go).
 KIND_LEVELS = {
     "jobs": ({"CAN_VIEW": "CAN_VIEW", "CAN_RUN": "CAN_MANAGE_RUN", "CAN_MANAGE": "CAN_MANAGE"}, ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")),
@@ -63,7 +65,9 @@ def _check_fields(kind: str, key: str, resource: dict[str, Any], diagnostics: Di
     known = kinds.KINDS[kind].settings_names()
     where = f"resources.{kind}.{key}"
     for field in resource:
-        if field not in known:
+        if (kind, field) in UNMODELLED:
+            diagnostics.error(f"{field} is not supported by the databricks CLI stand-in ({UNMODELLED[kind, field]})", path=f"{where}.{field}")
+        elif field not in known:
             diagnostics.warning(f"unknown field: {field}", path=where, location=diagnostics.locations.key(f"{where}.{field}"))
     if "grants" in resource:
         grants.check(where, resource["grants"], diagnostics)
