@@ -3,9 +3,9 @@
 The same document as the real CLI's direct engine (databricks/cli `bundle/deployplan/plan.go`,
 `plan_version` 2): `cli_version`, the state's `lineage` and `serial` (left out before the first
 deploy), and per resource key (`resources.<kind>.<key>`, and the children `.permissions` of a
-job or pipeline and `.grants` of a schema or volume) `depends_on` (`${resources.<kind>.<key>.id}` references, and a volume's or pipeline's schema
-when the bundle defines it, as the real CLI's captureUCDependencies labels it
-`${resources.schemas.<key>.name}`), `action` (create / update / update_id / recreate / delete /
+job or pipeline and `.grants` of a schema or volume) `depends_on` (`${resources.<kind>.<key>.id}`
+references, and a volume's or pipeline's schema when the bundle defines it, labelled
+`${resources.schemas.<key>.name}` as the real CLI's captureUCDependencies makes it), `action` (create / update / update_id / recreate / delete /
 skip, from the kind's rules: jobs are never recreated, a schema is when its name or catalog
 changes), `gone`, `new_state` (`value`, and `vars` for `${resources.<kind>.<key>.id}` references
 to resources not created yet), `remote_state` (the resource as its API reads it back) and
@@ -227,6 +227,29 @@ def configured(config: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return (config.get("resources") or {}).get(kind) or {}
 
 
+def _plan_configured(context: Context, deployed: DeploymentState, plan: Plan, resolved: dict[str, Any], kind: str, key: str,
+                     remote: dict[str, Any] | None) -> None:
+    """The entries of one configured resource (`resolved`: the configuration with the known ids) and its children."""
+    resource = configured(resolved, kind)[key]
+    desired = kinds.KINDS[kind].api_settings(resource, context.bundle.workspace["state_path"])
+    entry = _entry(kinds.KINDS[kind], deployed, key, desired, _depends_on(kind, resource, configured(resolved, "schemas")), remote)
+    plan.entries[f"resources.{kind}.{key}"] = entry
+    children = {
+        "permissions": _permissions_entry(context, deployed, kind, key, configured(context.bundle.config, kind)[key], entry.action) if kind in PERMISSIONS else None,
+        "grants": _grants_entry(context, deployed, kind, key, resource, entry) if kind in grants.SECURABLE else None,
+    }
+    plan.entries.update({f"resources.{kind}.{key}.{child}": planned for child, planned in children.items() if planned is not None})
+
+
+def _plan_deleted(deployed: DeploymentState, plan: Plan, kind: kinds.Kind, key: str, remote: dict[str, Any] | None) -> None:
+    """A resource the state knows and the configuration no longer has: a delete (`gone` if already gone), with its children."""
+    node = f"resources.{kind.name}.{key}"
+    plan.entries[node] = Entry(action="delete", gone=remote is None, remote_state=_sorted(kind.remote_state(remote)) if remote is not None else None)
+    for child in ("permissions", "grants"):
+        if f"{node}.{child}" in deployed.resources:
+            plan.entries[f"{node}.{child}"] = Entry(action="delete", depends_on=[{"node": node, "label": f"${{{node}.id}}"}])
+
+
 def compute(context: Context, deployed: DeploymentState) -> Plan:
     """The plan of the configuration against the state and the resources as they are now (reads only)."""
     bundle = context.bundle
@@ -237,28 +260,11 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
     config = copy.deepcopy(bundle.config)
     interpolation.resolve(config, Diagnostics(), alive)  # errors were reported when the bundle loaded
     plan = Plan(lineage=deployed.lineage if deployed.serial else "", serial=deployed.serial)
-    schemas = configured(config, "schemas")
     for kind in kinds.ORDER:
-        description = kinds.KINDS[kind]
-        resolved = configured(config, kind)
         for key in sorted(configured(bundle.config, kind)):
-            desired = description.api_settings(resolved[key], bundle.workspace["state_path"])
-            entry = _entry(description, deployed, key, desired, _depends_on(kind, resolved[key], schemas), remotes.get((kind, key)))
-            plan.entries[f"resources.{kind}.{key}"] = entry
-            acl = _permissions_entry(context, deployed, kind, key, bundle.config["resources"][kind][key], entry.action) if kind in PERMISSIONS else None
-            if acl is not None:
-                plan.entries[f"resources.{kind}.{key}.permissions"] = acl
-            granted = _grants_entry(context, deployed, kind, key, resolved[key], entry) if kind in grants.SECURABLE else None
-            if granted is not None:
-                plan.entries[f"resources.{kind}.{key}.grants"] = granted
+            _plan_configured(context, deployed, plan, config, kind, key, remotes.get((kind, key)))
         for key in sorted(set(known[kind]) - set(configured(bundle.config, kind))):
-            remote = remotes[(kind, key)]
-            plan.entries[f"resources.{kind}.{key}"] = Entry(action="delete", gone=remote is None,
-                                                            remote_state=_sorted(description.remote_state(remote)) if remote is not None else None)
-            for child in ("permissions", "grants"):
-                if f"resources.{kind}.{key}.{child}" in deployed.resources:
-                    plan.entries[f"resources.{kind}.{key}.{child}"] = Entry(
-                        action="delete", depends_on=[{"node": f"resources.{kind}.{key}", "label": f"${{resources.{kind}.{key}.id}}"}])
+            _plan_deleted(deployed, plan, kinds.KINDS[kind], key, remotes[(kind, key)])
     return plan
 
 
