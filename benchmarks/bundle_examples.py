@@ -3,10 +3,12 @@
 Rerun: .venv/bin/python benchmarks/bundle_examples.py PATH/TO/bundle-examples [--report FILE]
 
 For each bundle (each `databricks.yml`) and each of its targets, against a fresh embedded local
-workspace: `bundle validate`, `bundle deploy`, a second `bundle deploy` (it must change nothing:
-the stand-in's `Resources: 0 created, 0 changed, 0 deleted, N unchanged` line, and the jobs'
-settings read back through databricks-sdk stay the same), `bundle summary -o json` (every job has
-an id), `bundle destroy --auto-approve` (no job is left). Each bundle/target is classified:
+workspace: `bundle validate`, `bundle deploy`, `bundle summary -o json` (every job, pipeline,
+schema and volume has an id, and each is found in the workspace), a second `bundle deploy` (it
+must change nothing: the stand-in's `Resources: 0 created, 0 changed, 0 deleted, N unchanged`
+line, and the jobs, pipelines, schemas and volumes read back through databricks-sdk stay the
+same), `bundle destroy --auto-approve` (no job, pipeline, schema or volume is left). Each
+bundle/target is classified:
 
 - passed: every step did what it should;
 - refused: the stand-in refused a construct by name ("... not supported by the databricks CLI
@@ -147,39 +149,73 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "(no output)"
 
 
-def _job_settings(env: dict[str, str]) -> dict[int, dict[str, Any]]:
+KINDS = ("jobs", "pipelines", "schemas", "volumes")
+
+
+def _client(env: dict[str, str]) -> Any:
     from databricks.sdk import WorkspaceClient
 
-    client = WorkspaceClient(host=env["DATABRICKS_HOST"], token=env.get("DATABRICKS_TOKEN"),
-                             client_id=env.get("DATABRICKS_CLIENT_ID"), client_secret=env.get("DATABRICKS_CLIENT_SECRET"),
-                             auth_type=env["DATABRICKS_AUTH_TYPE"])
-    return {job.job_id: client.jobs.get(job.job_id).settings.as_dict() for job in client.jobs.list()}
+    return WorkspaceClient(host=env["DATABRICKS_HOST"], token=env.get("DATABRICKS_TOKEN"),
+                           client_id=env.get("DATABRICKS_CLIENT_ID"), client_secret=env.get("DATABRICKS_CLIENT_SECRET"),
+                           auth_type=env["DATABRICKS_AUTH_TYPE"])
+
+
+def _deployed(env: dict[str, str], uc_ids: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """What the workspace holds, read back through databricks-sdk: every job's settings, every pipeline's
+    spec, and the schemas and volumes of `uc_ids` (the summary's ids) that exist."""
+    from databricks.sdk.errors import NotFound
+
+    client = _client(env)
+
+    def read(get: Any, full_name: str) -> dict[str, Any] | None:
+        try:
+            return get(full_name).as_dict()
+        except NotFound:
+            return None
+
+    found = {
+        "jobs": {str(job.job_id): client.jobs.get(job.job_id).settings.as_dict() for job in client.jobs.list()},
+        "pipelines": {item.pipeline_id: client.pipelines.get(item.pipeline_id).spec.as_dict() for item in client.pipelines.list_pipelines()},
+        "schemas": {name: read(client.schemas.get, name) for name in uc_ids.get("schemas", [])},
+        "volumes": {name: read(client.volumes.read, name) for name in uc_ids.get("volumes", [])},
+    }
+    return {kind: {key: value for key, value in resources.items() if value is not None} for kind, resources in found.items()}
+
+
+def _summary_ids(runner: Runner) -> dict[str, list[str]]:
+    """Per kind the ids `bundle summary` gives; a resource without one fails the step."""
+    resources = json.loads(runner.run("summary", "summary", "-o", "json").stdout).get("resources") or {}
+    missing = sorted(f"{kind}.{key}" for kind in KINDS for key, resource in (resources.get(kind) or {}).items() if not resource.get("id"))
+    if missing:
+        raise StepFailed("failed", "summary", f"without id in the summary: {missing}")
+    return {kind: sorted(str(resource["id"]) for resource in (resources.get(kind) or {}).values()) for kind in KINDS}
 
 
 def exercise(runner: Runner) -> None:
-    """validate, deploy, redeploy (no change), summary, destroy; raises StepFailed on the first miss."""
+    """validate, deploy, summary, redeploy (no change), destroy; raises StepFailed on the first miss."""
     runner.run("validate", "validate")
     deployed = False
+    ids: dict[str, list[str]] = {}
     try:
         runner.run("deploy", "deploy")
         deployed = True
-        before = _job_settings(runner.env)
+        ids = _summary_ids(runner)
+        before = _deployed(runner.env, ids)
+        counted = {kind: sorted(before[kind]) for kind in KINDS}
+        if counted != ids:
+            raise StepFailed("failed", "summary", f"the summary's ids {ids} are not what the workspace holds {counted}")
         again = runner.run("redeploy", "deploy")
         if not NO_CHANGE.search(again.stderr):
             raise StepFailed("failed", "redeploy", "second deploy changed something: " + _last_line(again.stderr))
-        if _job_settings(runner.env) != before:
-            raise StepFailed("failed", "redeploy", "job settings differ after the second deploy")
-        summary = json.loads(runner.run("summary", "summary", "-o", "json").stdout)
-        jobs = (summary.get("resources") or {}).get("jobs") or {}
-        missing = sorted(key for key, job in jobs.items() if not job.get("id"))
-        if missing or len(jobs) != len(before):
-            raise StepFailed("failed", "summary", f"{len(jobs)} jobs in the summary, {len(before)} deployed, without id: {missing}")
+        changed = [kind for kind, resources in _deployed(runner.env, ids).items() if resources != before[kind]]
+        if changed:
+            raise StepFailed("failed", "redeploy", f"{', '.join(changed)} read back differently after the second deploy")
     finally:
         if deployed:
             runner.run("destroy", "destroy", "--auto-approve")
-            left = _job_settings(runner.env)
+            left = {kind: len(resources) for kind, resources in _deployed(runner.env, ids).items() if resources}
             if left:
-                raise StepFailed("failed", "destroy", f"{len(left)} jobs left after destroy")
+                raise StepFailed("failed", "destroy", f"left after destroy: {left}")
 
 
 def run_one(checkout: Path, root: Path, target: str, identity: tuple[str, str], state: Path) -> Result:

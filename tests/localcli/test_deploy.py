@@ -163,13 +163,13 @@ def test_destroy_needs_auto_approve_then_removes_jobs_and_folder(tmp_path: Path,
 
 
 def test_validate_json_is_printed_even_when_invalid(tmp_path: Path, databricks_env: dict[str, str]) -> None:
-    project = orders_bundle(tmp_path, {"resources/bad.yml": "resources:\n  pipelines:\n    p:\n      name: p\n"})
+    project = orders_bundle(tmp_path, {"resources/bad.yml": "resources:\n  dashboards:\n    p:\n      display_name: p\n"})
     result = databricks(["bundle", "validate", "-o", "json", "-t", "prod"], project, databricks_env)
     assert result.returncode == 1
     config = json.loads(result.stdout)
     assert config["bundle"]["target"] == "prod"
     assert config["workspace"]["current_user"]["userName"] == databricks_env["DATABRICKS_CLIENT_ID"]
-    assert "Error: resource type 'pipelines' is not supported by the databricks CLI stand-in (it deploys jobs only)" in result.stderr
+    assert "Error: resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)" in result.stderr
 
     text = databricks(["bundle", "validate", "-t", "prod"], orders_bundle(tmp_path / "good"), databricks_env)
     assert text.returncode == 0, text.stderr

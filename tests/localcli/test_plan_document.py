@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bundleops.localcli import plan, plan_diff
+from bundleops.localcli import jobs, plan, plan_diff
 from bundleops.localcli.diagnostics import CliError
 
 RECORDED = Path(__file__).parents[1] / "fidelity" / "recorded" / "plan"
@@ -30,7 +30,7 @@ def test_a_recorded_plan_reads_back_to_the_same_json_and_its_text_form(name: str
 
 
 def _settings(remote_state: dict) -> dict:
-    return {key: value for key, value in remote_state.items() if key not in plan.REMOTE_JOB_FIELDS}
+    return {key: value for key, value in remote_state.items() if key not in jobs.REMOTE_FIELDS}
 
 
 def test_the_field_diff_gives_the_recorded_changes_of_an_update() -> None:
@@ -75,14 +75,14 @@ def test_a_saved_plan_from_another_state_is_refused_with_the_real_clis_words() -
 
 def test_prevent_destroy_refuses_every_guarded_deletion_at_once() -> None:
     mixed = plan.load("mixed.json", RECORDED)
-    guarded = {"legacy_export": {"lifecycle": {"prevent_destroy": True}}, "ingest": {"lifecycle": {"prevent_destroy": True}}}
+    guarded = {"resources": {"jobs": {"legacy_export": {"lifecycle": {"prevent_destroy": True}}, "ingest": {"lifecycle": {"prevent_destroy": True}}}}}
     with pytest.raises(CliError) as refused:
         plan.check_prevent_destroy(mixed, guarded)
     assert str(refused.value) == (
         "resources.jobs.legacy_export has lifecycle.prevent_destroy set, but the plan calls for this resource to be recreated or destroyed. "
         "To avoid this error, disable lifecycle.prevent_destroy for resources.jobs.legacy_export"
     )  # ingest is only updated
-    plan.check_prevent_destroy(mixed, {"legacy_export": {"lifecycle": {"prevent_destroy": False}}})
+    plan.check_prevent_destroy(mixed, {"resources": {"jobs": {"legacy_export": {"lifecycle": {"prevent_destroy": False}}}}})
 
 
 def test_remote_drift_is_an_update_but_a_field_the_api_never_returns_is_not() -> None:

@@ -105,9 +105,9 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
           whl:
             type: whl
         resources:
-          pipelines:
+          dashboards:
             p:
-              name: p
+              display_name: p
           jobs:
             j:
               name: ${bundle.nope}
@@ -123,7 +123,7 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
     """})
     errors = _errors(_resolve(root, target="dev"))
     assert "'artifacts' is not supported by the databricks CLI stand-in" in errors
-    assert "resource type 'pipelines' is not supported by the databricks CLI stand-in (it deploys jobs only)" in errors
+    assert "resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)" in errors
     assert "presets key 'source_linked_deployment' is not supported by the databricks CLI stand-in" in errors
     assert "reference does not exist: ${bundle.nope}" in errors
     assert any(error.startswith("local library whl: ./dist/x.whl needs the artifact upload") for error in errors)

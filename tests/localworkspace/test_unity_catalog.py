@@ -139,3 +139,29 @@ def test_fields_the_local_workspace_does_not_keep_are_refused(client: Any) -> No
         client.api_client.do("PATCH", "/api/2.1/unity-catalog/schemas/main.ci", body={"storage_root": "s3://x"})
     with pytest.raises(SdkNotImplemented, match="does not implement POST /api/2.1/unity-catalog/tables"):
         client.api_client.do("POST", "/api/2.1/unity-catalog/tables", body={"name": "t"})
+
+
+def test_grants_on_a_schema_and_a_volume_follow_a_rename_and_go_with_a_delete(client: Any) -> None:
+    from databricks.sdk.errors import NotFound
+    from databricks.sdk.service.catalog import PermissionsChange, Privilege, VolumeType
+
+    client.schemas.create(name="raw", catalog_name="main")
+    client.volumes.create("main", "raw", "files", volume_type=VolumeType.MANAGED)
+    client.grants.update("schema", "main.raw", changes=[PermissionsChange(principal="analysts", add=[Privilege.USE_SCHEMA, Privilege.APPLY_TAG])])
+    client.grants.update("volume", "main.raw.files", changes=[PermissionsChange(principal="analysts", add=[Privilege.READ_VOLUME])])
+    granted = client.grants.get("schema", "main.raw").privilege_assignments
+    assert [(entry.principal, [privilege.value for privilege in entry.privileges]) for entry in granted] == [("analysts", ["APPLY_TAG", "USE_SCHEMA"])]
+
+    # The real CLI's update: remove ALL_PRIVILEGES (every privilege) and add the wanted ones.
+    client.grants.update("schema", "main.raw", changes=[PermissionsChange(principal="analysts", add=[Privilege.CREATE_TABLE], remove=[Privilege.ALL_PRIVILEGES]),
+                                                        PermissionsChange(principal="gone", remove=[Privilege.ALL_PRIVILEGES])])
+    granted = client.grants.get("schema", "main.raw").privilege_assignments
+    assert [(entry.principal, [privilege.value for privilege in entry.privileges]) for entry in granted] == [("analysts", ["CREATE_TABLE"])]
+
+    client.schemas.update("main.raw", new_name="bronze")
+    assert [entry.principal for entry in client.grants.get("volume", "main.bronze.files").privilege_assignments] == ["analysts"]
+    client.schemas.delete("main.bronze", force=True)
+    client.schemas.create(name="bronze", catalog_name="main")
+    assert not client.grants.get("schema", "main.bronze").privilege_assignments
+    with pytest.raises(NotFound):
+        client.grants.get("volume", "main.bronze.files")

@@ -1,11 +1,12 @@
-"""The defaults the real CLI gives every job, and the fields it adds because a bundle manages it.
+"""The defaults the real CLI gives every job, pipeline and volume, and the fields it adds because a bundle manages it.
 
 Real CLI: bundle/config/mutator/resourcemutator/resource_mutator.go (`name: Untitled`,
 `max_concurrent_runs: 1`, pause statuses `UNPAUSED` where a schedule, trigger or continuous
-block has none, `queue.enabled: true`, job clusters' workload type clients where the block exists), applied after the presets;
-and bundle/deploy/metadata/annotate_jobs.go (`deployment` pointing at the state's
-metadata.json, `edit_mode: UI_LOCKED`, `format: MULTI_TASK`). They show in `validate -o json`
-and are sent on deploy.
+block has none, `queue.enabled: true`, job clusters' workload type clients where the block exists;
+pipelines `edition: ADVANCED` and `channel: CURRENT`; volumes `volume_type: MANAGED`), applied
+after the presets; and bundle/deploy/metadata/annotate_jobs.go and annotate_pipelines.go
+(`deployment` pointing at the state's metadata.json; jobs also `edit_mode: UI_LOCKED`, `format:
+MULTI_TASK`). They show in `validate -o json` and are sent on deploy.
 """
 
 from __future__ import annotations
@@ -40,9 +41,18 @@ def _annotate(job: dict[str, Any], state_path: str) -> None:
     job["format"] = "MULTI_TASK"
 
 
+def _of(config: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [resource for resource in ((config.get("resources") or {}).get(kind) or {}).values() if isinstance(resource, dict)]
+
+
 def apply(config: dict[str, Any]) -> None:
     state_path = config["workspace"]["state_path"]
-    for job in ((config.get("resources") or {}).get("jobs") or {}).values():
-        if isinstance(job, dict):
-            _job_defaults(job)
-            _annotate(job, state_path)
+    for job in _of(config, "jobs"):
+        _job_defaults(job)
+        _annotate(job, state_path)
+    for pipeline in _of(config, "pipelines"):
+        pipeline.setdefault("edition", "ADVANCED")
+        pipeline.setdefault("channel", "CURRENT")
+        pipeline["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
+    for volume in _of(config, "volumes"):
+        volume.setdefault("volume_type", "MANAGED")

@@ -1,10 +1,12 @@
-"""`bundle destroy`: delete the bundle's jobs and its whole workspace folder.
+"""`bundle destroy`: delete the bundle's resources (every kind in kinds.py) and its whole workspace folder.
 
 Without a terminal the real CLI refuses to destroy unless `--auto-approve` is given (the
 stand-in never prompts, so it always behaves as without a terminal). The calls come in the real
 CLI's order: read the resource state, check the deployment folder (none: it says so and
-succeeds), lock, list what goes, get each job in the state (the plan), delete those that still
-exist, delete `root_path` recursively (the lock with it), `Destroy: N deleted`.
+succeeds), lock, read each resource in the state (the plan), list what goes with the real CLI's
+approval texts for schemas, pipelines and volumes (`destroyApprovalGroups`), delete those that
+still exist (a schema with `force=true`), delete `root_path` recursively (the lock with it),
+`Destroy: N deleted`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bundleops.localcli import jobs, lock, plan as planning, state, sync, wsfs
+from bundleops.localcli import kinds, lock, plan as planning, state, sync, wsfs
 from bundleops.localcli.context import Context
-from bundleops.localcli.deploy import DATA_LOSS_WARNING, say
+from bundleops.localcli.deploy import DATA_LOSS_WARNING, approval_groups, say
 from bundleops.localcli.diagnostics import CliError
 
 
@@ -29,7 +31,7 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
             f"{DATA_LOSS_WARNING}\nTo proceed, use --auto-approve."
         )
     workspace = bundle.workspace
-    deployed = state.load(context.client, workspace["state_path"]).job_ids()
+    deployed = state.load(context.client, workspace["state_path"])
     if not wsfs.exists(context.client, workspace["root_path"]):
         say("No active deployment found to destroy!")
         return 0
@@ -37,21 +39,33 @@ def run_destroy(context: Context, args: argparse.Namespace) -> int:
     if bundle.lock_enabled:
         held = lock.acquire(context.client, workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)
     try:
-        existing = [key for key in sorted(deployed) if jobs.exists(context.client, deployed[key])]
-        planning.check_prevent_destroy(planning.Plan(entries={f"resources.jobs.{key}": planning.Entry(action="delete") for key in existing}), bundle.jobs)
-        if deployed:
+        plan = _plan(context, deployed)
+        planning.check_prevent_destroy(plan, bundle.config)
+        if plan.entries:
             say("The following resources will be deleted:")
-            for key in sorted(deployed):
-                say(f"  delete resources.jobs.{key}")
+            for resource in sorted(plan.entries):
+                say(f"  delete {resource}")
             say("")
+        # The real CLI lists pipelines after the other groups (logPipelineDeleteApproval).
+        approval_groups(plan, {name: kinds.KINDS[name].destroy_approval for name in ("schemas", "volumes", "pipelines")}, ("delete",), trailing_newline=True)
         say(f"All files and directories at the following location will be deleted: {workspace['root_path']}")
         say("")
-        for key in existing:
-            jobs.delete(context.client, deployed[key])
+        for resource, entry in sorted(plan.entries.items()):
+            if not entry.gone:
+                kinds.of(resource).delete(context.client, deployed.ids(resource.split(".")[1])[resource.split(".")[2]])
         wsfs.delete(context.client, workspace["root_path"], recursive=True)
         sync.forget(bundle.root, bundle.target, str(context.client.config.host), workspace["file_path"])
     finally:
         if held is not None:
             lock.release(held)
-    say(f"Destroy: {len(deployed)} deleted")
+    say(f"Destroy: {len(plan.entries)} deleted")
     return 0
+
+
+def _plan(context: Context, deployed: state.DeploymentState) -> planning.Plan:
+    """A delete per resource in the state; `gone` where it no longer exists (read once, as the real CLI plans)."""
+    entries = {}
+    for kind in kinds.ORDER:
+        for key, resource_id in sorted(deployed.ids(kind).items()):
+            entries[f"resources.{kind}.{key}"] = planning.Entry(action="delete", gone=kinds.KINDS[kind].read(context.client, resource_id) is None)
+    return planning.Plan(entries=entries)

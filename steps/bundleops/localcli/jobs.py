@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import permissions
-from bundleops.localcli.resources import BUNDLE_ONLY_JOB_KEYS
-
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+
+BUNDLE_ONLY_KEYS = ("permissions", "lifecycle")  # bundle settings of a job, never sent to the Jobs API
+REMOTE_FIELDS = ("created_time", "creator_user_name", "effective_budget_policy_id", "effective_usage_policy_id",
+                 "job_id", "run_as_user_name", "trigger_details", "trigger_state")
 
 
 def _numeric_job_ids(node: Any) -> Any:
@@ -33,20 +34,12 @@ def _numeric_job_ids(node: Any) -> Any:
 
 
 def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
-    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_JOB_KEYS}
+    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_KEYS}
     settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
     settings["edit_mode"] = "UI_LOCKED"
     settings["format"] = "MULTI_TASK"
     settings.setdefault("queue", {"enabled": True})
     return settings
-
-
-def access_control_list(job: dict[str, Any], deployer: str) -> list[dict[str, str]]:
-    """The job's resolved permissions in the Permissions API's shape (`level` is `permission_level`)."""
-    return [
-        {**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]}
-        for entry in permissions.resolve(job.get("permissions") or [], deployer)
-    ]
 
 
 def get(client: WorkspaceClient, job_id: str) -> dict[str, Any] | None:
@@ -57,10 +50,6 @@ def get(client: WorkspaceClient, job_id: str) -> dict[str, Any] | None:
         return dict(client.api_client.do("GET", "/api/2.2/jobs/get", query={"job_id": job_id}))
     except NotFound:
         return None
-
-
-def exists(client: WorkspaceClient, job_id: str) -> bool:
-    return get(client, job_id) is not None
 
 
 def create(client: WorkspaceClient, settings: dict[str, Any]) -> str:
@@ -80,10 +69,6 @@ def delete(client: WorkspaceClient, job_id: str) -> None:
         client.api_client.do("POST", "/api/2.2/jobs/delete", body={"job_id": int(job_id)})
     except NotFound:
         pass
-
-
-def set_permissions(client: WorkspaceClient, job_id: str, acl: list[dict[str, str]]) -> None:
-    client.api_client.do("PUT", f"/api/2.0/permissions/jobs/{job_id}", body={"access_control_list": acl})
 
 
 def has_active_runs(client: WorkspaceClient, job_id: str) -> bool:

@@ -114,6 +114,9 @@ def _translate_file_paths(data: dict[str, Any], file: Path, loaded: LoadedBundle
         for key, job in (resources.get("jobs") or {}).items():
             if isinstance(job, dict):
                 translator.job(key, job)
+        for pipeline in (resources.get("pipelines") or {}).values():
+            if isinstance(pipeline, dict):
+                translator.pipeline(pipeline)
 
 
 def _include_files(patterns: Any, root: Path, diagnostics: Diagnostics) -> list[Path]:

@@ -6,6 +6,9 @@ workspace imports a `# Databricks notebook source` file as a notebook without it
 `.designer.ipynb` keeps it), plain files keep it. A path outside the bundle root (the sync root) or to a missing file is an error, as in the real CLI.
 Local library files of a task (`libraries: - whl: ...`) would need the artifact upload, which the
 stand-in refuses; local dependencies of a job environment are translated by `libraries`.
+A pipeline's `libraries[*].notebook.path` and `.file.path` are translated the same way,
+`libraries[*].glob.include` and `root_path` (a folder) are rewritten under the file path without
+naming one file (the real CLI's translate_paths_pipelines.go).
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ PATH_FIELDS = (
     PathField(("sql_task", "file", "path"), "file"),
 )
 
+PIPELINE_PATH_FIELDS = (PathField(("notebook", "path"), "notebook"), PathField(("file", "path"), "file"))
+
 
 @dataclass(frozen=True)
 class DeferredPath:
@@ -148,6 +153,32 @@ class JobPaths:
         nested = (task.get("for_each_task") or {}).get("task") if isinstance(task.get("for_each_task"), dict) else None
         if isinstance(nested, dict):
             self.task(job, nested, f"{where}.for_each_task.task")
+
+    def _under_root(self, value: str, must: str) -> str | None:
+        """`${workspace.file_path}/<relative>` for a glob or folder; `must` is `dir` or `` (anything)."""
+        local = (self.folder / value).resolve()
+        try:
+            relative = local.relative_to(self.root).as_posix()
+        except ValueError:
+            self.diagnostics.error(f"path {local} is not contained in sync root path")
+            return None
+        if must == "dir" and not local.is_dir():
+            self.diagnostics.error(f"directory {value} not found")
+            return None
+        return f"{FILE_REFERENCE}/{relative}".removesuffix("/.")
+
+    def pipeline(self, pipeline: dict[str, Any]) -> None:
+        """Rewrite the local paths of one pipeline in place: its libraries' notebooks, files and globs, its root_path."""
+        for library in pipeline.get("libraries") or []:
+            for field in PIPELINE_PATH_FIELDS:
+                container = field.container(library) if isinstance(library, dict) else None
+                if container is not None and is_local_relative(container.get("path")):
+                    container["path"] = _translated(container["path"], field, self.folder, self.root, FILE_REFERENCE, self.diagnostics) or container["path"]
+            glob_block = library.get("glob") if isinstance(library, dict) else None
+            if isinstance(glob_block, dict) and is_local_relative(glob_block.get("include")):
+                glob_block["include"] = self._under_root(glob_block["include"], "") or glob_block["include"]
+        if is_local_relative(pipeline.get("root_path")):
+            pipeline["root_path"] = self._under_root(pipeline["root_path"], "dir") or pipeline["root_path"]
 
     def job(self, key: str, job: dict[str, Any]) -> None:
         """Rewrite the local paths of one job in place: its environments' local dependencies, and

@@ -1,20 +1,24 @@
-"""A job's permissions as the real CLI resolves them before it shows or deploys them.
+"""A job's or pipeline's permissions as the real CLI resolves them before it shows or deploys them.
 
 The real CLI's FixPermissions (bundle/config/mutator/resourcemutator/fix_permissions.go):
 the deployer gets IS_OWNER (its CAN_MANAGE is upgraded in place, else an IS_OWNER entry is
-appended) unless someone already owns the job, in which case it gets CAN_MANAGE; then every
+appended) unless someone already owns the resource, in which case it gets CAN_MANAGE; then every
 principal keeps one entry, at its first position, with the highest level it was given. So
-`validate -o json` shows what deploy sends (acceptance validate/permissions).
+`validate -o json` shows what deploy sends (acceptance validate/permissions). Deploy sends them
+with `PUT /api/2.0/permissions/<jobs|pipelines>/<id>`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bundleops.localcli.user import is_service_principal
 
-# The job levels in the real CLI's order (bundle/config/resources/permission.go PermissionOrder).
-LEVEL_ORDER = ("CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+# The job and pipeline levels in the real CLI's order (bundle/config/resources/permission.go PermissionOrder).
+LEVEL_ORDER = ("CAN_VIEW", "CAN_RUN", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER")
 PRINCIPAL_KEYS = ("user_name", "service_principal_name", "group_name")
 
 
@@ -53,3 +57,15 @@ def resolve(entries: list[dict[str, Any]], deployer: str) -> list[dict[str, Any]
         current = highest.get(principal)
         highest[principal] = level if current is None or _rank(level) >= _rank(current) else current
     return [{"level": level, key: value} for (key, value), level in highest.items()]
+
+
+def access_control_list(resource: dict[str, Any], deployer: str) -> list[dict[str, str]]:
+    """The resource's resolved permissions in the Permissions API's shape (`level` is `permission_level`)."""
+    return [
+        {**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]}
+        for entry in resolve(resource.get("permissions") or [], deployer)
+    ]
+
+
+def put(client: WorkspaceClient, kind: str, resource_id: str, acl: list[dict[str, str]]) -> None:
+    client.api_client.do("PUT", f"/api/2.0/permissions/{kind}/{resource_id}", body={"access_control_list": acl})

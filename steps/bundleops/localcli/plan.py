@@ -1,14 +1,17 @@
-"""`bundle plan [-o json]` and the plan `bundle deploy [--plan FILE]` applies, for jobs.
+"""`bundle plan [-o json]` and the plan `bundle deploy [--plan FILE]` applies, for every kind in kinds.py.
 
 The same document as the real CLI's direct engine (databricks/cli `bundle/deployplan/plan.go`,
 `plan_version` 2): `cli_version`, the state's `lineage` and `serial` (left out before the first
-deploy), and per resource key (`resources.jobs.<key>`, `resources.jobs.<key>.permissions`)
-`depends_on`, `action` (create / update / delete / skip; jobs are never recreated: the real CLI
-has no `recreate_on_changes` for jobs), `gone`, `new_state` (`value`, and `vars` for
-`${resources.jobs.<key>.id}` references to jobs not created yet), `remote_state` (the job as
-`jobs/get` returns it) and `changes` (plan_diff). Planning only reads: the state files and one
-`GET /api/2.2/jobs/get` per job the state knows. Job permissions are planned from the state
-alone (the stand-in does not read them back), so their entries have no `remote_state`.
+deploy), and per resource key (`resources.<kind>.<key>`, and the children `.permissions` of a
+job or pipeline and `.grants` of a schema or volume) `depends_on` (`${resources.<kind>.<key>.id}`
+references, and a volume's or pipeline's schema when the bundle defines it, labelled
+`${resources.schemas.<key>.name}` as the real CLI's captureUCDependencies makes it), `action` (create / update / update_id / recreate / delete /
+skip, from the kind's rules: jobs are never recreated, a schema is when its name or catalog
+changes), `gone`, `new_state` (`value`, and `vars` for `${resources.<kind>.<key>.id}` references
+to resources not created yet), `remote_state` (the resource as its API reads it back) and
+`changes` (plan_diff). Planning only reads: the state files and one read per resource the state
+knows. Job and pipeline permissions are planned from the state alone (the stand-in does not read
+them back), so their entries have no `remote_state`; grants are read back (grants.py).
 A saved plan is applied only if the state is still the one it was computed from (same lineage
 and serial), with the real CLI's messages (`bundle/direct/bundle_plan.go`
 ValidatePlanAgainstState, `cmd/bundle/utils/process.go`).
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, interpolation, jobs, libraries, plan_diff
+from bundleops.localcli import VERSION, grants, interpolation, kinds, libraries, permissions, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -33,8 +36,8 @@ if TYPE_CHECKING:
     from bundleops.localcli.state import DeploymentState
 
 PLAN_VERSION = 2
-REMOTE_JOB_FIELDS = ("created_time", "creator_user_name", "effective_budget_policy_id", "effective_usage_policy_id",
-                     "job_id", "run_as_user_name", "trigger_details", "trigger_state")
+PERMISSIONS = ("jobs", "pipelines")  # the kinds with a `.permissions` child
+UC_PARENTS = {"volumes": ("catalog_name", "schema_name"), "pipelines": ("catalog", "schema"), "schemas": ()}
 DESTRUCTIVE = ("recreate", "delete")
 TERRAFORM_REFUSAL = '--plan is only supported with direct engine (set bundle.engine to "direct" or DATABRICKS_BUNDLE_ENGINE=direct)'
 
@@ -122,11 +125,6 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def _remote_state(job: dict[str, Any]) -> dict[str, Any]:
-    """The job's settings with the job's own fields beside them (the real CLI's JobRemote)."""
-    return _sorted({**(job.get("settings") or {}), **{name: job[name] for name in REMOTE_JOB_FIELDS if name in job}})
-
-
 def _unresolved(value: Any, where: str, found: dict[str, str]) -> Any:
     """Strings still holding a `${resources...}` reference go to `vars`; a job id there is 0 meanwhile."""
     if isinstance(value, dict):
@@ -139,9 +137,21 @@ def _unresolved(value: Any, where: str, found: dict[str, str]) -> Any:
     return value
 
 
-def _depends_on(job: dict[str, Any]) -> list[dict[str, str]]:
-    nodes = {}
-    for reference in sorted(interpolation.references_in(job)):
+def _schema_of(kind: str, resource: dict[str, Any], schemas: dict[str, Any]) -> dict[str, str]:
+    """The bundle's schema a volume or pipeline writes into (matched by catalog and schema name), as a dependency."""
+    fields = UC_PARENTS.get(kind)
+    if not fields:
+        return {}
+    catalog_name, schema_name = resource.get(fields[0]), resource.get(fields[1]) or (resource.get("target") if kind == "pipelines" else None)
+    for key, schema in sorted(schemas.items()):
+        if isinstance(schema, dict) and schema_name and (schema.get("catalog_name"), schema.get("name")) == (catalog_name, schema_name):
+            return {f"resources.schemas.{key}": f"${{resources.schemas.{key}.name}}"}
+    return {}
+
+
+def _depends_on(kind: str, resource: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, str]]:
+    nodes = _schema_of(kind, resource, schemas)
+    for reference in sorted(interpolation.references_in(resource)):
         if interpolation.is_resource_id(reference):
             node = reference.rsplit(".", 1)[0]
             nodes.setdefault(node, f"${{{reference}}}")
@@ -163,60 +173,98 @@ def acl_of(embedded: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{**{key: value for key, value in entry.items() if key != "level"}, "permission_level": entry["level"]} for entry in embedded]
 
 
-def _permissions_entry(context: Context, deployed: DeploymentState, key: str, job_action: str) -> Entry | None:
-    job = context.bundle.jobs[key]
-    saved = deployed.resources.get(f"resources.jobs.{key}.permissions")
-    if not job.get("permissions") and saved is None:
-        return None  # the real CLI has no permissions resource for a job that declares none
-    acl = jobs.access_control_list(job, context.user_name)
-    node = f"resources.jobs.{key}"
+def _permissions_entry(context: Context, deployed: DeploymentState, kind: str, key: str, resource: dict[str, Any], action: str) -> Entry | None:
+    """A job's or pipeline's `.permissions` child, planned from the state alone."""
+    node = f"resources.{kind}.{key}"
+    saved = deployed.resources.get(f"{node}.permissions")
+    if not resource.get("permissions") and saved is None:
+        return None  # the real CLI has no permissions resource for a resource that declares none
+    acl = permissions.access_control_list(resource, context.user_name)
     entry = Entry(action="skip", depends_on=[{"node": node, "label": f"${{{node}.id}}"}])
-    if job_action == "create" or saved is None:
+    if action in ("create", "recreate") or saved is None:
         entry.action = "create"
     elif saved.get("state") != acl:
         entry.action = "update"
     if entry.action != "skip":
-        job_id = deployed.job_ids().get(key, "") if job_action != "create" else ""
-        entry.new_state = {"value": {"object_id": f"/jobs/{job_id}" if job_id else "", "__embed__": _embedded_acl(acl)}}
-        if not job_id:
-            entry.new_state["vars"] = {"object_id": f"/jobs/${{{node}.id}}"}
+        resource_id = deployed.ids(kind).get(key, "") if action not in ("create", "recreate") else ""
+        entry.new_state = {"value": {"object_id": f"/{kind}/{resource_id}" if resource_id else "", "__embed__": _embedded_acl(acl)}}
+        if not resource_id:
+            entry.new_state["vars"] = {"object_id": f"/{kind}/${{{node}.id}}"}
     return entry
 
 
-def _job_entry(deployed: DeploymentState, key: str, desired: dict[str, Any], depends_on: list[dict[str, str]],
-               remote: dict[str, Any] | None) -> Entry:
-    saved = deployed.job_settings(key)
+def _grants_entry(context: Context, deployed: DeploymentState, kind: str, key: str, resource: dict[str, Any], parent: Entry) -> Entry | None:
+    """The schema's or volume's `.grants` child: created with its parent, else compared with the grants read back."""
+    node = f"resources.{kind}.{key}"
+    saved = deployed.resources.get(f"{node}.grants")
+    depends_on = [{"node": node, "label": f"${{{node}.id}}"}]
+    if not resource.get("grants"):
+        return Entry(action="delete", depends_on=depends_on) if saved is not None else None
+    parent_id = deployed.ids(kind).get(key) if parent.action not in ("create", "recreate", "update_id") else None
+    wanted = grants.value(kind, parent_id or "", resource["grants"])
+    new_state = {"value": wanted} if parent_id else {"value": wanted, "vars": {"full_name": f"${{{node}.id}}"}}
+    if saved is None or parent_id is None:
+        return Entry(action="create", depends_on=depends_on, new_state=new_state)
+    remote = grants.read(context.client, kind, parent_id) or []
+    changes = grants.changes(saved.get("state") or {}, wanted, remote)
+    action = plan_diff.action_of(changes)
+    return Entry(action=action, depends_on=depends_on, new_state=new_state if action != "skip" else None,
+                 remote_state=grants.value(kind, parent_id, remote), changes=changes)
+
+
+def _entry(kind: kinds.Kind, deployed: DeploymentState, key: str, desired: dict[str, Any], depends_on: list[dict[str, str]],
+           remote: dict[str, Any] | None) -> Entry:
+    saved = deployed.settings(kind.name, key)
     if saved is None or remote is None:
         return Entry(action="create", depends_on=depends_on, new_state=_new_state(desired))
-    changes = plan_diff.changes(saved, desired, remote.get("settings") or {})
-    action = "update" if any(change["action"] == "update" for change in changes.values()) else "skip"
+    changes = plan_diff.changes(saved, desired, kind.remote_settings(remote), kind.rules)
+    action = plan_diff.action_of(changes)
     return Entry(action=action, depends_on=depends_on, new_state=_new_state(desired) if action != "skip" else None,
-                 remote_state=_remote_state(remote), changes=changes)
+                 remote_state=_sorted(kind.remote_state(remote)), changes=changes)
+
+
+def configured(config: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return (config.get("resources") or {}).get(kind) or {}
+
+
+def _plan_configured(context: Context, deployed: DeploymentState, plan: Plan, resolved: dict[str, Any], kind: str, key: str,
+                     remote: dict[str, Any] | None) -> None:
+    """The entries of one configured resource (`resolved`: the configuration with the known ids) and its children."""
+    resource = configured(resolved, kind)[key]
+    desired = kinds.KINDS[kind].api_settings(resource, context.bundle.workspace["state_path"])
+    entry = _entry(kinds.KINDS[kind], deployed, key, desired, _depends_on(kind, resource, configured(resolved, "schemas")), remote)
+    plan.entries[f"resources.{kind}.{key}"] = entry
+    children = {
+        "permissions": _permissions_entry(context, deployed, kind, key, configured(context.bundle.config, kind)[key], entry.action) if kind in PERMISSIONS else None,
+        "grants": _grants_entry(context, deployed, kind, key, resource, entry) if kind in grants.SECURABLE else None,
+    }
+    plan.entries.update({f"resources.{kind}.{key}.{child}": planned for child, planned in children.items() if planned is not None})
+
+
+def _plan_deleted(deployed: DeploymentState, plan: Plan, kind: kinds.Kind, key: str, remote: dict[str, Any] | None) -> None:
+    """A resource the state knows and the configuration no longer has: a delete (`gone` if already gone), with its children."""
+    node = f"resources.{kind.name}.{key}"
+    plan.entries[node] = Entry(action="delete", gone=remote is None, remote_state=_sorted(kind.remote_state(remote)) if remote is not None else None)
+    for child in ("permissions", "grants"):
+        if f"{node}.{child}" in deployed.resources:
+            plan.entries[f"{node}.{child}"] = Entry(action="delete", depends_on=[{"node": node, "label": f"${{{node}.id}}"}])
 
 
 def compute(context: Context, deployed: DeploymentState) -> Plan:
-    """The plan of the configuration against the state and the jobs as they are now (reads only)."""
+    """The plan of the configuration against the state and the resources as they are now (reads only)."""
     bundle = context.bundle
-    known = deployed.job_ids()
-    remotes = {key: jobs.get(context.client, known[key]) for key in sorted(known)}
-    alive = {f"resources.jobs.{key}.id": known[key] for key, remote in remotes.items() if remote is not None and key in bundle.jobs}
+    known = {kind: deployed.ids(kind) for kind in kinds.ORDER}
+    remotes = {(kind, key): kinds.KINDS[kind].read(context.client, ids[key]) for kind, ids in known.items() for key in sorted(ids)}
+    alive = {f"resources.{kind}.{key}.id": known[kind][key] for (kind, key), remote in remotes.items()
+             if remote is not None and key in configured(bundle.config, kind)}
     config = copy.deepcopy(bundle.config)
     interpolation.resolve(config, Diagnostics(), alive)  # errors were reported when the bundle loaded
-    resolved_jobs = config["resources"]["jobs"] if bundle.jobs else {}
     plan = Plan(lineage=deployed.lineage if deployed.serial else "", serial=deployed.serial)
-    for key in sorted(bundle.jobs):
-        desired = jobs.api_settings(resolved_jobs[key], bundle.workspace["state_path"])
-        entry = _job_entry(deployed, key, desired, _depends_on(resolved_jobs[key]), remotes.get(key))
-        plan.entries[f"resources.jobs.{key}"] = entry
-        permissions = _permissions_entry(context, deployed, key, entry.action)
-        if permissions is not None:
-            plan.entries[f"resources.jobs.{key}.permissions"] = permissions
-    for key in sorted(set(known) - set(bundle.jobs)):
-        remote = remotes[key]
-        plan.entries[f"resources.jobs.{key}"] = Entry(action="delete", gone=remote is None,
-                                                      remote_state=_remote_state(remote) if remote is not None else None)
-        if f"resources.jobs.{key}.permissions" in deployed.resources:
-            plan.entries[f"resources.jobs.{key}.permissions"] = Entry(action="delete", depends_on=[{"node": f"resources.jobs.{key}", "label": f"${{resources.jobs.{key}.id}}"}])
+    for kind in kinds.ORDER:
+        for key in sorted(configured(bundle.config, kind)):
+            _plan_configured(context, deployed, plan, config, kind, key, remotes.get((kind, key)))
+        for key in sorted(set(known[kind]) - set(configured(bundle.config, kind))):
+            _plan_deleted(deployed, plan, kinds.KINDS[kind], key, remotes[(kind, key)])
     return plan
 
 
@@ -234,14 +282,14 @@ def print_plan(context: Context, output: str) -> int:
     return 0
 
 
-def check_prevent_destroy(plan: Plan, jobs_config: Mapping[str, dict[str, Any]]) -> None:
-    """The real CLI's refusal (bundle/phases/plan.go) to delete or recreate a job with `lifecycle.prevent_destroy: true`."""
+def check_prevent_destroy(plan: Plan, config: dict[str, Any]) -> None:
+    """The real CLI's refusal (bundle/phases/plan.go) to delete or recreate a resource with `lifecycle.prevent_destroy: true`."""
     errors = []
     for resource, entry in sorted(plan.entries.items()):
         parts = resource.split(".")
         if entry.action not in DESTRUCTIVE or entry.gone or len(parts) != 3:
             continue
-        if ((jobs_config.get(parts[2]) or {}).get("lifecycle") or {}).get("prevent_destroy") is True:
+        if ((configured(config, parts[1]).get(parts[2]) or {}).get("lifecycle") or {}).get("prevent_destroy") is True:
             errors.append(f"{resource} has lifecycle.prevent_destroy set, but the plan calls for this resource to be recreated or destroyed. "
                           f"To avoid this error, disable lifecycle.prevent_destroy for {resource}")
     if errors:

@@ -1,14 +1,17 @@
-"""`presets`, and the presets `mode: development` fills in, applied to every job as the real CLI does.
+"""`presets`, and the presets `mode: development` fills in, applied to jobs, pipelines and schemas as the real CLI does.
 
 Real CLI: bundle/config/mutator/resourcemutator/apply_target_mode.go (development mode fills the
 presets the user left empty: name prefix `[dev <short_name>] `, tag `dev`, 4 concurrent runs,
 triggers paused, pipelines_development, which has no effect on jobs), validate_target_mode.go (a development prefix must name the user; triggers
-may not be unpaused by default) and apply_presets.go (prefix, missing tags, max_concurrent_runs
-when unset, pause status where the job has none).
+may not be unpaused by default) and apply_presets.go (jobs: prefix, missing tags, max_concurrent_runs
+when unset, pause status where the job has none; pipelines: prefix, missing tags, `development:
+true` when pipelines_development is on, `continuous: false` when triggers are paused; schemas: the
+prefix normalised for a Unity Catalog name, `[dev jane] ` -> `dev_jane_`; volumes: nothing).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bundleops.localcli.diagnostics import Diagnostics
@@ -63,18 +66,46 @@ def fill_for_development(config: dict[str, Any], user: dict[str, Any], diagnosti
         presets["trigger_pause_status"] = "PAUSED"
 
 
+def normalized_prefix(prefix: str) -> str:
+    """The prefix as a Unity Catalog name takes it (the real CLI's normalizePrefix and textutil.NormalizeString):
+    brackets dropped, lower case, every run of other characters than letters and digits one `_`."""
+    prefix = prefix.replace("[", "").strip(" ")
+    suffix = "_" if prefix.endswith("]") else ""
+    return re.sub(r"_+", "_", "".join(char if char.isalnum() else "_" for char in prefix.lower())).strip("_") + suffix
+
+
+def _with_tags(resource: dict[str, Any], tags: dict[str, Any]) -> None:
+    if tags:
+        own = resource.get("tags") or {}
+        resource["tags"] = {**own, **{key: value for key, value in tags.items() if not own.get(key)}}
+
+
+def _pipelines_and_schemas(config: dict[str, Any], presets: dict[str, Any]) -> None:
+    for pipeline in ((config.get("resources") or {}).get("pipelines") or {}).values():
+        if not isinstance(pipeline, dict):
+            continue
+        pipeline["name"] = (presets.get("name_prefix") or "") + str(pipeline.get("name") or "")
+        if presets.get("pipelines_development") is True:
+            pipeline["development"] = True
+        if presets.get("trigger_pause_status") == "PAUSED":
+            pipeline["continuous"] = False
+        _with_tags(pipeline, presets.get("tags") or {})
+    for schema in ((config.get("resources") or {}).get("schemas") or {}).values():
+        if isinstance(schema, dict):
+            schema["name"] = normalized_prefix(presets.get("name_prefix") or "") + str(schema.get("name") or "")
+
+
 def apply(config: dict[str, Any]) -> None:
     presets = _presets(config)
     prefix = presets.get("name_prefix") or ""
     tags = presets.get("tags") or {}
     pause_status = presets.get("trigger_pause_status")
+    _pipelines_and_schemas(config, presets)
     for job in ((config.get("resources") or {}).get("jobs") or {}).values():
         if not isinstance(job, dict):
             continue
         job["name"] = prefix + str(job.get("name") or "")
-        if tags:
-            job_tags = job.get("tags") or {}
-            job["tags"] = {**job_tags, **{key: value for key, value in tags.items() if not job_tags.get(key)}}
+        _with_tags(job, tags)
         if not job.get("max_concurrent_runs") and presets.get("jobs_max_concurrent_runs"):
             job["max_concurrent_runs"] = presets["jobs_max_concurrent_runs"]
         for key in PAUSABLE if pause_status else ():

@@ -1,7 +1,8 @@
-"""The deployment state `<root_path>/state/resources.json`: which job id belongs to which key.
+"""The deployment state `<root_path>/state/resources.json`: which id belongs to which resource key.
 
 Same shape as the real direct engine's file (`state_version`, `lineage`, `serial`, and
-`state["resources.jobs.<key>"] = {"__id__": "<id>", "state": <settings sent>}`). It is read at
+`state["resources.<kind>.<key>"] = {"__id__": "<id>", "state": <settings sent>}`, for jobs,
+pipelines, schemas and volumes alike; child resources such as `.permissions` beside them). It is read at
 the start of a deploy and written back at the end, also after a partial failure, so a redeploy
 resets the same jobs instead of creating duplicates.
 
@@ -33,24 +34,24 @@ class DeploymentState:
     serial: int = 0
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def job_ids(self) -> dict[str, str]:
-        """Job key -> id for every job the state knows."""
-        prefix = "resources.jobs."
+    def ids(self, kind: str) -> dict[str, str]:
+        """Key -> id for every resource of `kind` (`jobs`, `schemas`, ...) the state knows."""
+        prefix = f"resources.{kind}."
         return {
             key[len(prefix):]: str(entry["__id__"])
             for key, entry in self.resources.items()
             if key.startswith(prefix) and "." not in key[len(prefix):]
         }
 
-    def set_job(self, key: str, job_id: str, settings: dict[str, Any]) -> None:
-        self.resources[f"resources.jobs.{key}"] = {"__id__": job_id, "state": settings}
+    def set(self, kind: str, key: str, resource_id: str, settings: dict[str, Any]) -> None:
+        self.resources[f"resources.{kind}.{key}"] = {"__id__": resource_id, "state": settings}
 
-    def job_settings(self, key: str) -> dict[str, Any] | None:
-        entry = self.resources.get(f"resources.jobs.{key}")
+    def settings(self, kind: str, key: str) -> dict[str, Any] | None:
+        entry = self.resources.get(f"resources.{kind}.{key}")
         return entry.get("state") if entry else None
 
-    def forget_job(self, key: str) -> None:
-        self.resources.pop(f"resources.jobs.{key}", None)
+    def forget(self, kind: str, key: str) -> None:
+        self.resources.pop(f"resources.{kind}.{key}", None)
 
     def to_json(self) -> bytes:
         document = {"state_version": 1, "cli_version": VERSION, "lineage": self.lineage, "serial": self.serial, "state": self.resources}

@@ -1,8 +1,8 @@
 """`bundle summary`: the resolved configuration with what the deployment state says exists.
 
-A deployed job gets `id` (a string, as in the real CLI) and `url`; a job not yet deployed gets
-`modified_status: "created"`, and a job still in the state but gone from the configuration is
-listed with `modified_status: "deleted"`.
+A deployed resource (job, pipeline, schema, volume) gets `id` (a string, as in the real CLI) and
+`url`; one not yet deployed gets `modified_status: "created"`, and one still in the state but
+gone from the configuration is listed with `modified_status: "deleted"`.
 """
 
 from __future__ import annotations
@@ -10,37 +10,41 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bundleops.localcli import render, state
+from bundleops.localcli import kinds, render, state
 from bundleops.localcli.context import Context
 
-
-def job_url(host: str, job_id: str) -> str:
-    return f"{host}/jobs/{job_id}"
+TITLES = {"jobs": "Jobs", "pipelines": "Pipelines", "schemas": "Schemas", "volumes": "Volumes"}
 
 
 def with_deployment(context: Context) -> dict[str, Any]:
     config = copy.deepcopy(context.bundle.config)
-    deployed = state.load(context.client, context.bundle.workspace["state_path"]).job_ids()
-    jobs = config.setdefault("resources", {}).setdefault("jobs", {})
-    for key, job in jobs.items():
-        if key in deployed:
-            job["id"] = deployed[key]
-            job["url"] = job_url(context.host, deployed[key])
-        else:
-            job["modified_status"] = "created"
-    for key, job_id in deployed.items():
-        if key not in jobs:
-            jobs[key] = {"id": job_id, "modified_status": "deleted"}
-    if not jobs:
-        config["resources"].pop("jobs")
+    deployed = state.load(context.client, context.bundle.workspace["state_path"])
+    resources = config.setdefault("resources", {})
+    for kind in kinds.ORDER:
+        ids = deployed.ids(kind)
+        configured = resources.setdefault(kind, {})
+        for key, resource in configured.items():
+            if key in ids:
+                resource["id"] = ids[key]
+                resource["url"] = kinds.KINDS[kind].url(context.host, ids[key])
+            else:
+                resource["modified_status"] = "created"
+        for key, resource_id in ids.items():
+            if key not in configured:
+                configured[key] = {"id": resource_id, "modified_status": "deleted"}
+        if not configured:
+            resources.pop(kind)
     return config
 
 
 def text(context: Context, config: dict[str, Any]) -> str:
     lines = render.header(context.bundle)
-    jobs = (config.get("resources") or {}).get("jobs") or {}
-    if jobs:
-        lines += ["Resources:", "  Jobs:"]
-        for key, job in jobs.items():
-            lines += [f"    {key}:", f"      Name: {job.get('name', '')}", f"      URL:  {job.get('url', '(not deployed)')}"]
+    resources = config.get("resources") or {}
+    if any(resources.get(kind) for kind in kinds.ORDER):
+        lines.append("Resources:")
+    for kind in kinds.ORDER:
+        if resources.get(kind):
+            lines.append(f"  {TITLES[kind]}:")
+            for key, resource in resources[kind].items():
+                lines += [f"    {key}:", f"      Name: {resource.get('name', '')}", f"      URL:  {resource.get('url', '(not deployed)')}"]
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from bundleops.localworkspace.files_api import VolumeStore
 from bundleops.localworkspace.identity import Directory, FederationPolicy
 from bundleops.localworkspace.jobs_api import JobStore
 from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipeline_permissions import PipelinePermissions
 from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.runs import RunManager
 from bundleops.localworkspace.server import Dispatcher, HttpServer
@@ -47,6 +48,7 @@ class LocalWorkspace:
         self.host = f"http://127.0.0.1:{self._server.port}"
         tree = WorkspaceTree(self.layout.workspace_dir)
         jobs = JobStore()
+        pipelines = Pipelines()
         self.runs = RunManager(jobs, tree, self.layout.runs_dir, lambda: self.host, self.layout.subprocess_env())
         self.dispatcher.routes = [
             *oauth.routes(self.directory, self.host),
@@ -54,7 +56,8 @@ class LocalWorkspace:
             *workspace_api.routes(tree),
             *VolumeStore(self.layout.volumes_dir).routes(),
             *UnityCatalog(self.layout.volumes_dir, self.layout.warehouse_dir).routes(),
-            *Pipelines().routes(),
+            *pipelines.routes(),
+            *PipelinePermissions(pipelines).routes(),
             *jobs.routes(),
             *self.runs.routes(),
         ]

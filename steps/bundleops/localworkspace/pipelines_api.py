@@ -131,6 +131,10 @@ class Pipelines:
             raise ApiError(404, "RESOURCE_DOES_NOT_EXIST", f"The specified pipeline {pipeline_id} was not found.")
         return pipeline
 
+    def exists(self, pipeline_id: str) -> str:
+        """The id of an existing pipeline, or the API's 404 (for the Permissions API beside this one)."""
+        return self._find(pipeline_id).pipeline_id
+
     def _check_name(self, document: dict[str, Any], pipeline_id: str) -> None:
         name = document.get("name")
         if document.get("allow_duplicate_names") or not name:

@@ -11,6 +11,11 @@ One source of truth per kind of object:
   with it). Whatever writes a table there (a pipeline update, a task's Spark) makes it appear in
   the Tables API; nothing else registers tables, so the API cannot disagree with the data.
 
+Grants on a schema or volume (`GET/PATCH /api/2.1/unity-catalog/permissions/<schema|volume>/<full
+name>`) are kept per object, so they follow a rename and go with a delete; a PATCH change removes
+its `remove` privileges first (`ALL_PRIVILEGES` removes them all, as Unity Catalog revokes it),
+then grants its `add` ones; privileges are answered sorted. They are recorded, not enforced.
+
 Catalogs are not modelled: every catalog name exists. Names are case-insensitive and stored in
 lower case, as Unity Catalog does. Errors are the API's: 404 RESOURCE_DOES_NOT_EXIST, 409
 RESOURCE_ALREADY_EXISTS, 400 INVALID_PARAMETER_VALUE, 400 SCHEMA_NOT_EMPTY (delete without
@@ -32,6 +37,7 @@ from bundleops.localworkspace.paging import page_body
 
 BASE = r"/api/2\.1/unity-catalog"
 NAME = r"(?P<full_name>[^/]+)"
+SECURABLE = r"(?P<securable_type>schema|volume)/"
 PAGE_SIZE, MAX_PAGE_SIZE = 1000, 10000
 _INVALID_NAME = re.compile(r"[.\s/\x00-\x1f]")
 SCHEMA_UPDATES = {"comment", "owner", "properties", "new_name", "enable_predictive_optimization"}
@@ -73,6 +79,7 @@ class UnityCatalog:
         self.warehouse_dir = warehouse_dir
         self._schemas: dict[str, dict[str, Any]] = {}
         self._volumes: dict[str, dict[str, Any]] = {}
+        self._grants: dict[str, dict[str, set[str]]] = {}  # schema_id / volume_id -> principal -> privileges
         self._lock = threading.RLock()
 
     def routes(self) -> list[Route]:
@@ -87,6 +94,8 @@ class UnityCatalog:
             Route("GET", BASE + "/volumes/" + NAME, self.get_volume),
             Route("PATCH", BASE + "/volumes/" + NAME, self.update_volume),
             Route("DELETE", BASE + "/volumes/" + NAME, self.delete_volume),
+            Route("GET", BASE + "/permissions/" + SECURABLE + NAME, self.get_grants),
+            Route("PATCH", BASE + "/permissions/" + SECURABLE + NAME, self.update_grants),
             Route("GET", BASE + "/tables", self.list_tables),
             Route("GET", BASE + "/tables/" + NAME + "/exists", self.table_exists),
             Route("GET", BASE + "/tables/" + NAME, self.get_table),
@@ -187,6 +196,7 @@ class UnityCatalog:
                 raise ApiError(400, "SCHEMA_NOT_EMPTY", f"Schema '{info['full_name']}' is not empty: it holds {len(tables)} table(s) and {len(volumes)} volume(s). Delete them first, or delete the schema with force=true")
             for volume in volumes:
                 self._drop_volume(volume)
+            self._grants.pop(info["schema_id"], None)
             shutil.rmtree(self.schema_warehouse(catalog, name), ignore_errors=True)
             _remove_if_empty(self.volumes_dir / catalog / name)
             del self._schemas[info["full_name"]]
@@ -259,7 +269,43 @@ class UnityCatalog:
 
     def _drop_volume(self, info: dict[str, Any]) -> None:
         shutil.rmtree(self.volume_folder(info["catalog_name"], info["schema_name"], info["name"]), ignore_errors=True)
+        self._grants.pop(info["volume_id"], None)
         del self._volumes[info["full_name"]]
+
+    # -- grants ---------------------------------------------------------------------------------
+
+    def _granted(self, request: Request) -> dict[str, set[str]]:
+        """The grants of the schema or volume the request names (its 404 when it does not exist)."""
+        if request.params["securable_type"] == "schema":
+            object_id = self._schema(request.params["full_name"])["schema_id"]
+        else:
+            object_id = self._volume(request.params["full_name"])["volume_id"]
+        return self._grants.setdefault(object_id, {})
+
+    def get_grants(self, request: Request) -> Response:
+        from databricks.sdk.service.catalog import GetPermissionsResponse
+
+        with self._lock:
+            granted = self._granted(request)
+            assignments = [{"principal": principal, "privileges": sorted(privileges)} for principal, privileges in sorted(granted.items())]
+        return Response(body=GetPermissionsResponse.from_dict({"privilege_assignments": assignments}).as_dict())
+
+    def update_grants(self, request: Request) -> Response:
+        document = request.json()
+        _refuse_unsupported(document, {"changes"}, "UpdatePermissions")
+        with self._lock:
+            granted = self._granted(request)
+            for change in document.get("changes") or []:
+                principal = change.get("principal")
+                if not isinstance(principal, str) or not principal:
+                    raise ApiError(400, "INVALID_PARAMETER_VALUE", "UpdatePermissions change needs a principal")
+                held = granted.setdefault(principal, set())
+                removed = set(change.get("remove") or [])
+                held -= held if "ALL_PRIVILEGES" in removed else removed
+                held |= set(change.get("add") or [])
+                if not held:
+                    granted.pop(principal)
+        return self.get_grants(request)
 
     # -- tables ---------------------------------------------------------------------------------
 
