@@ -19,6 +19,7 @@ from bundleops.localworkspace.files_api import VolumeStore
 from bundleops.localworkspace.identity import Directory, FederationPolicy
 from bundleops.localworkspace.jobs_api import JobStore
 from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipeline_runner import SparkUpdateRunner
 from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.runs import RunManager
 from bundleops.localworkspace.server import Dispatcher, HttpServer
@@ -47,14 +48,15 @@ class LocalWorkspace:
         self.host = f"http://127.0.0.1:{self._server.port}"
         tree = WorkspaceTree(self.layout.workspace_dir)
         jobs = JobStore()
-        self.runs = RunManager(jobs, tree, self.layout.runs_dir, lambda: self.host, self.layout.subprocess_env())
+        pipelines = Pipelines(SparkUpdateRunner(tree, self.layout))
+        self.runs = RunManager(jobs, tree, self.layout.runs_dir, lambda: self.host, self.layout.subprocess_env(), pipelines)
         self.dispatcher.routes = [
             *oauth.routes(self.directory, self.host),
             *scim.routes(self.directory),
             *workspace_api.routes(tree),
             *VolumeStore(self.layout.volumes_dir).routes(),
             *UnityCatalog(self.layout.volumes_dir, self.layout.warehouse_dir).routes(),
-            *Pipelines().routes(),
+            *pipelines.routes(),
             *jobs.routes(),
             *self.runs.routes(),
         ]

@@ -1,0 +1,160 @@
+"""The local workspace's `UpdateRunner`: a pipeline update runs its sources with Spark, in a process.
+
+`start` resolves the pipeline's libraries to the files a deploy left in the workspace tree
+(`file`, `notebook`, `glob.include`; other library types are refused by name) and starts
+`python -m bundleops.localworkspace.pipeline_update` in its own process group with the update's
+plan. A thread reads the process's progress lines into the update (its states, its event log)
+and ends it: COMPLETED on exit 0, FAILED with the process's error otherwise, CANCELED after
+`stop` (SIGTERM to the group, SIGKILL after a grace period, as a cancelled job task). The
+process gets what a job task gets: no credentials, the mounts' variables.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipeline_update import MARKER
+from bundleops.localworkspace.pipeline_updates import UpdateRun
+from bundleops.localworkspace.runs import process_env, wait_process
+from bundleops.localworkspace.workspace_tree import WorkspaceTree
+
+SOURCE_SUFFIXES = (".py", ".sql")
+UPDATE = [sys.executable, "-m", "bundleops.localworkspace.pipeline_update"]
+
+
+class SourceError(Exception):
+    """The pipeline's libraries cannot be run: the update fails with this message."""
+
+
+def sources(spec: dict[str, Any], tree: WorkspaceTree) -> list[dict[str, str]]:
+    """The pipeline's source files in the order the spec lists them: workspace `path` (what errors
+    name) and `local` file."""
+    libraries = spec.get("libraries") or []
+    if not libraries:
+        raise SourceError("the pipeline has no libraries: give it source files (libraries: [{file: {path: ...}}] or [{glob: {include: ...}}])")
+    found: list[dict[str, str]] = []
+    for library in libraries:
+        kind = next(iter(library), "")
+        if kind in ("file", "notebook"):
+            found.append(_source(library[kind].get("path", ""), tree, kind))
+        elif kind == "glob":
+            found.extend(_glob(library["glob"].get("include", ""), tree))
+        else:
+            raise SourceError(f"the library type {kind or 'without a type'} ({library}) is not supported by the local workspace (file, notebook and glob are)")
+    return found
+
+
+def _source(path: str, tree: WorkspaceTree, kind: str) -> dict[str, str]:
+    entry = tree.find(path)
+    if entry is None or entry.object_type == "DIRECTORY":
+        raise SourceError(f"the {kind} library {path} does not exist in the workspace (deploy the bundle first)")
+    if entry.local.suffix not in SOURCE_SUFFIXES:
+        raise SourceError(f"the {kind} library {path} is neither Python nor SQL, which is what pipelines run")
+    return {"path": "/Workspace" + entry.path, "local": str(entry.local)}
+
+
+def _glob(include: str, tree: WorkspaceTree) -> list[dict[str, str]]:
+    """`glob.include`: a folder path ending in `/**` (everything under it) or a pattern of files."""
+    parts = PurePosixPath(include).parts
+    fixed = next((index for index, part in enumerate(parts) if any(char in part for char in "*?[")), len(parts))
+    base = tree.find(str(PurePosixPath(*parts[:fixed])))
+    if base is None or base.object_type != "DIRECTORY":
+        raise SourceError(f"the glob library {include}: {PurePosixPath(*parts[:fixed])} is not a folder in the workspace (deploy the bundle first)")
+    pattern = "/".join(parts[fixed:]) or "**"
+    matched = base.local.rglob("*") if pattern == "**" else base.local.glob(pattern)
+    files = sorted(path for path in matched if path.is_file() and path.suffix in SOURCE_SUFFIXES and "__pycache__" not in path.parts)
+    return [{"path": "/Workspace" + str(PurePosixPath(base.path, *path.relative_to(base.local).parts)), "local": str(path)} for path in files]
+
+
+def plan(run: UpdateRun, tree: WorkspaceTree, layout: Layout) -> dict[str, Any]:
+    """What the update process needs: its sources, where the pipeline's tables and checkpoints go, the options."""
+    spec = run.spec
+    return {
+        "sources": sources(spec, tree),
+        "catalog": (spec.get("catalog") or "hive_metastore").lower(),
+        "schema": (spec.get("schema") or spec.get("target") or "default").lower(),
+        "warehouse_dir": str(layout.warehouse_dir),
+        "checkpoints_dir": str(layout.pipelines_dir / run.pipeline_id / "checkpoints"),
+        "configuration": spec.get("configuration") or {},
+        **{key: run.request[key] for key in ("full_refresh", "validate_only", "refresh_selection", "full_refresh_selection") if key in run.request},
+    }
+
+
+class SparkUpdateRunner:
+    def __init__(self, tree: WorkspaceTree, layout: Layout) -> None:
+        self.tree = tree
+        self.layout = layout
+        self._stops: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def start(self, run: UpdateRun) -> None:
+        run.event("INFO", "create_update", f"Update {run.update_id[:6]} started by {run.request.get('cause', 'API_CALL')}.")
+        try:
+            update_plan = plan(run, self.tree, self.layout)
+        except SourceError as error:
+            run.finish("FAILED", str(error))
+            return
+        stop = threading.Event()
+        with self._lock:
+            self._stops[run.update_id] = stop
+        threading.Thread(target=self._execute, args=(run, update_plan, stop), name=f"pipeline-update-{run.update_id[:6]}", daemon=True).start()
+
+    def stop(self, run: UpdateRun) -> None:
+        with self._lock:
+            stop = self._stops.get(run.update_id)
+        if stop is None:
+            run.finish("CANCELED")
+        else:
+            stop.set()
+
+    def _execute(self, run: UpdateRun, update_plan: dict[str, Any], stop: threading.Event) -> None:
+        log_path = self.layout.pipelines_dir / run.pipeline_id / "updates" / f"{run.update_id}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        errors: list[str] = []
+        try:
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen(UPDATE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=log_path.parent,
+                                           env=process_env(self.layout.subprocess_env()), start_new_session=True)
+                assert process.stdin is not None and process.stdout is not None
+                process.stdin.write(json.dumps(update_plan).encode())
+                process.stdin.close()
+                reader = threading.Thread(target=_follow, args=(run, process.stdout, log_path, errors), daemon=True)
+                reader.start()
+                stopped = wait_process(process, stop, None)
+                reader.join()
+            if stopped:
+                run.finish("CANCELED")
+            elif process.returncode == 0:
+                run.finish("COMPLETED")
+            else:
+                run.finish("FAILED", errors[-1] if errors else f"the update's process ended with code {process.returncode}; its log is {log_path}")
+        except Exception as error:  # noqa: BLE001 - a fault of the local workspace fails this update, not the server
+            run.finish("FAILED", f"the local workspace failed to run the update: {error}")
+        finally:
+            with self._lock:
+                self._stops.pop(run.update_id, None)
+
+
+def _follow(run: UpdateRun, stream: IO[bytes], log_path: Path, errors: list[str]) -> None:
+    """Apply the update process's progress lines to the update; other lines go to its log."""
+    with open(log_path, "ab") as log:
+        for raw in stream:
+            line = raw.decode("utf-8", "replace")
+            if not line.startswith(MARKER):
+                log.write(raw)
+                log.flush()
+                continue
+            message = json.loads(line[len(MARKER):])
+            if message["kind"] == "state":
+                run.progress(message["state"])
+            elif message["kind"] == "event":
+                run.event(message["level"], message["event_type"], message["message"], message.get("error"),
+                          details=message.get("details"), origin=message.get("origin"))
+            elif message["kind"] == "error":
+                errors.append(message["message"])
