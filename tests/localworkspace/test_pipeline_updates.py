@@ -21,11 +21,16 @@ ORDERS_PY = '''
 from pyspark import pipelines as dp
 
 
+@dp.table(comment="orders as they land in the volume the pipeline's configuration names")
+def raw_orders():
+    return spark.readStream.schema("id INT, customer STRING, amount DOUBLE").json(spark.conf.get("landing"))
+
+
 @dp.materialized_view
 @dp.expect_or_drop("positive_amount", "amount > 0")
 @dp.expect("has_customer", "customer IS NOT NULL")
 def orders():
-    return spark.createDataFrame([(1, "ann", 10.0), (2, None, 5.0), (3, "cy", -1.0), (4, "ann", 7.0)], "id INT, customer STRING, amount DOUBLE")
+    return spark.read.table("raw_orders")
 
 
 @dp.temporary_view
@@ -37,8 +42,14 @@ dp.create_streaming_table("order_ids")
 
 
 @dp.append_flow(target="order_ids")
-def ids_from_orders():
-    return spark.readStream.table("orders").select("id")
+def ids_from_raw_orders():
+    return spark.readStream.table("raw_orders").select("id")
+'''
+
+LANDED = '''{"id": 1, "customer": "ann", "amount": 10.0}
+{"id": 2, "amount": 5.0}
+{"id": 3, "customer": "cy", "amount": -1.0}
+{"id": 4, "customer": "ann", "amount": 7.0}
 '''
 
 TOTALS_SQL = '''
@@ -48,7 +59,7 @@ CREATE MATERIALIZED VIEW customer_totals (
 ) COMMENT 'per customer' AS
 SELECT customer, SUM(amount) AS total FROM orders GROUP BY customer;
 
-CREATE OR REFRESH STREAMING TABLE large_order_stream AS SELECT id, amount FROM STREAM(orders) WHERE amount > 6;
+CREATE OR REFRESH STREAMING TABLE large_order_stream AS SELECT id, amount FROM STREAM(raw_orders) WHERE amount > 6;
 
 CREATE MATERIALIZED VIEW large_count AS SELECT COUNT(*) AS n FROM large_orders;
 '''
@@ -72,13 +83,19 @@ def local_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _pipeline(client: Any, name: str, schema: str, sources: dict[str, str]) -> str:
-    """Sources uploaded under /Workspace/Shared/<name>/ and a pipeline over them (a glob library); its id."""
+    """Sources uploaded under /Workspace/Shared/<name>/, the orders landed in the volume
+    main.<schema>.landing, and a pipeline over them (a glob library) that is told where they are; its id."""
+    import io
+
+    from databricks.sdk.service.catalog import VolumeType
     from databricks.sdk.service.pipelines import PathPattern, PipelineLibrary
 
     for file, text in sources.items():
         upload(client, f"/Workspace/Shared/{name}/{file}", text)
     client.schemas.create(name=schema, catalog_name="main")
-    return client.pipelines.create(name=name, catalog="main", schema=schema,
+    client.volumes.create("main", schema, "landing", VolumeType.MANAGED)
+    client.files.upload(f"/Volumes/main/{schema}/landing/orders.json", io.BytesIO(LANDED.encode()))
+    return client.pipelines.create(name=name, catalog="main", schema=schema, configuration={"landing": f"/Volumes/main/{schema}/landing"},
                                    libraries=[PipelineLibrary(glob=PathPattern(include=f"/Workspace/Shared/{name}/**"))]).pipeline_id
 
 
@@ -107,7 +124,8 @@ def test_an_update_runs_python_and_sql_sources_into_the_catalog_with_expectation
     assert [e["details"]["update_progress"]["state"] for e in events if e["event_type"] == "update_progress"] == [
         "INITIALIZING", "SETTING_UP_TABLES", "RUNNING", "COMPLETED"]
     assert [t.full_name for t in client.tables.list("main", "sales")] == [
-        "main.sales.customer_totals", "main.sales.large_count", "main.sales.large_order_stream", "main.sales.order_ids", "main.sales.orders"]
+        "main.sales.customer_totals", "main.sales.large_count", "main.sales.large_order_stream", "main.sales.order_ids", "main.sales.orders",
+        "main.sales.raw_orders"]
     done = {e["origin"]["flow_name"]: e["details"]["flow_progress"] for e in events
             if e["event_type"] == "flow_progress" and e["details"]["flow_progress"]["status"] == "COMPLETED"}
     assert done["orders"]["metrics"] == {"num_output_rows": 3}
@@ -116,8 +134,8 @@ def test_an_update_runs_python_and_sql_sources_into_the_catalog_with_expectation
         {"name": "has_customer", "dataset": "main.sales.orders", "passed_records": 3, "failed_records": 1}]}
     assert done["customer_totals"]["data_quality"]["expectations"] == [
         {"name": "known_customer", "dataset": "main.sales.customer_totals", "passed_records": 1, "failed_records": 1}]
-    assert {name: done[name]["metrics"]["num_output_rows"] for name in ("customer_totals", "large_order_stream", "ids_from_orders", "large_count")} == {
-        "customer_totals": 1, "large_order_stream": 2, "ids_from_orders": 3, "large_count": 1}
+    assert {name: done[name]["metrics"]["num_output_rows"] for name in ("raw_orders", "customer_totals", "large_order_stream", "ids_from_raw_orders", "large_count")} == {
+        "raw_orders": 4, "customer_totals": 1, "large_order_stream": 2, "ids_from_raw_orders": 4, "large_count": 1}
     assert "large_orders" in done and "metrics" not in done["large_orders"]  # a temporary view writes no table
 
 
@@ -172,6 +190,7 @@ def test_a_job_pipeline_task_runs_the_update_and_the_next_task_reads_its_tables(
         "customer_totals": [["ann", 17.0]],
         "large_count": [[2]],
         "large_order_stream": [[1, 10.0], [4, 7.0]],
-        "order_ids": [[1], [2], [4]],
+        "order_ids": [[1], [2], [3], [4]],
         "orders": [[1, "ann", 10.0], [2, None, 5.0], [4, "ann", 7.0]],
+        "raw_orders": [[1, "ann", 10.0], [2, None, 5.0], [3, "cy", -1.0], [4, "ann", 7.0]],
     }

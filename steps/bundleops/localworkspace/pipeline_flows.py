@@ -179,8 +179,18 @@ class FlowRunner:
             if error.getCondition() == "TABLE_OR_VIEW_NOT_FOUND" and (missing.rsplit(".", 1)[-1] in views):
                 return None, missing
             raise
+        if frame.isStreaming:
+            self._refuse_streams_of_materialized_views(flow, read)
         blockers = sorted(waiting[key] for key in read if key in waiting)
         return (None, ", ".join(blockers)) if blockers else (frame, "")
+
+    def _refuse_streams_of_materialized_views(self, flow: FlowSpec, read: set[tuple[str, str]]) -> None:
+        """A materialized view is rewritten by every update: a stream over its files would read
+        every row again each time (Databricks fails such a stream once the view changes)."""
+        for dataset in self.graph.datasets.values():
+            if dataset.kind == "materialized_view" and self.tables.resolve(dataset.name) in read:
+                raise Unsupported(f"a streaming read of the materialized view {dataset.name} (flow {flow.name}; read it in batch, "
+                                  "or stream from a streaming table)")
 
     def _conf(self, flow: FlowSpec):  # noqa: ANN202 - a context manager
         from contextlib import contextmanager

@@ -4,7 +4,8 @@ The local workspace (pipeline_runner.py) starts it with the update's plan as JSO
 reads back, from stdout, lines that start with `MARKER`: the update's next state or an event for
 the pipeline's event log; everything else the process prints (the pipeline's own prints, Spark's
 logs) goes to the update's log file. One SparkSession per update; a crash or a stop of this
-process ends the update, never the workspace.
+process ends the update, never the workspace. The pipeline's code reads `/Volumes/...` and
+`/Workspace/...` paths as on Databricks (`_mounts`).
 
     INITIALIZING       start Spark, give `pyspark.pipelines` the expectation decorators
     SETTING_UP_TABLES  import the Python sources and read the SQL ones into the graph; check it
@@ -29,11 +30,26 @@ def emit(kind: str, **fields: Any) -> None:
     print(MARKER + json.dumps({"kind": kind, **fields}), flush=True)
 
 
+def _mounts(environ: dict[str, str]) -> dict[str, str]:
+    """Hadoop settings that make `/Workspace/...` and `/Volumes/...` the local workspace's folders
+    for Spark, as the FUSE mounts make them on Databricks: a view file system whose mount table
+    links the two and falls back to the local file system for every other path."""
+    from bundleops.mounts import VOLUMES_ROOT_ENV, WORKSPACE_ROOT_ENV
+
+    links = {"/Workspace": environ.get(WORKSPACE_ROOT_ENV), "/Volumes": environ.get(VOLUMES_ROOT_ENV)}
+    conf = {f"spark.hadoop.fs.viewfs.mounttable.local.link.{mount}": Path(root).as_uri() for mount, root in links.items() if root}
+    if not conf:
+        return {}
+    return {**conf, "spark.hadoop.fs.viewfs.mounttable.local.linkFallback": "file:///", "spark.hadoop.fs.defaultFS": "viewfs://local/"}
+
+
 def _session(catalog_dir: Path, configuration: dict[str, str]):  # noqa: ANN202 - a SparkSession
+    import os
+
     from bundleops.testrunner.spark import local_session
 
     catalog_dir.mkdir(parents=True, exist_ok=True)
-    spark = local_session(warehouse_dir=catalog_dir)
+    spark = local_session(warehouse_dir=catalog_dir, conf=_mounts(dict(os.environ)))
     for key, value in configuration.items():
         spark.conf.set(key, value)
     return spark
