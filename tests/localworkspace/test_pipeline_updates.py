@@ -99,15 +99,15 @@ def _pipeline(client: Any, name: str, schema: str, sources: dict[str, str]) -> s
                                    libraries=[PipelineLibrary(glob=PathPattern(include=f"/Workspace/Shared/{name}/**"))]).pipeline_id
 
 
-def _wait(client: Any, pipeline_id: str, update_id: str) -> Any:
-    """Poll get_update as a client does, until the update ends."""
+def _wait(client: Any, pipeline_id: str, update_id: str, states: tuple[str, ...] = ("COMPLETED", "FAILED", "CANCELED")) -> Any:
+    """Poll get_update as a client does, until the update is in one of `states` (by default: it ended)."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         update = client.pipelines.get_update(pipeline_id, update_id).update
-        if update.state.value in ("COMPLETED", "FAILED", "CANCELED"):
+        if update.state.value in states:
             return update
         time.sleep(0.2)
-    raise AssertionError(f"update {update_id} did not end")
+    raise AssertionError(f"update {update_id} did not reach {states}")
 
 
 def _events(client: Any, pipeline_id: str) -> list[dict[str, Any]]:
@@ -194,3 +194,34 @@ def test_a_job_pipeline_task_runs_the_update_and_the_next_task_reads_its_tables(
         "orders": [[1, "ann", 10.0], [2, None, 5.0], [4, "ann", 7.0]],
         "raw_orders": [[1, "ann", 10.0], [2, None, 5.0], [3, "cy", -1.0], [4, "ann", 7.0]],
     }
+
+
+def test_validate_only_analyses_every_flow_and_writes_nothing(client: Any) -> None:
+    source = '''
+CREATE MATERIALIZED VIEW fine AS SELECT id FROM range(3);
+CREATE MATERIALIZED VIEW broken AS SELECT no_such_column FROM fine;
+'''
+    pipeline_id = _pipeline(client, "checked_etl", "checked", {"checked.sql": source})
+    update = _wait(client, pipeline_id, client.pipelines.start_update(pipeline_id, validate_only=True).update_id)
+    error = [e for e in _events(client, pipeline_id) if e["level"] == "ERROR"][-1]["error"]["exceptions"][0]["message"]
+    assert (update.state.value, update.validate_only) == ("FAILED", True)
+    assert "UNRESOLVED_COLUMN" in error and "no_such_column" in error
+    assert list(client.tables.list("main", "checked")) == []
+
+
+def test_stop_cancels_a_running_update(client: Any) -> None:
+    source = '''
+import time
+from pyspark import pipelines as dp
+
+
+@dp.materialized_view
+def never_ready():
+    while True:  # a query that never returns: the update runs until it is stopped
+        time.sleep(0.2)
+'''
+    pipeline_id = _pipeline(client, "endless_etl", "endless", {"endless.py": source})
+    update_id = client.pipelines.start_update(pipeline_id).update_id
+    _wait(client, pipeline_id, update_id, ("RUNNING",))
+    assert client.pipelines.stop_and_wait(pipeline_id).state.value == "IDLE"
+    assert client.pipelines.get_update(pipeline_id, update_id).update.state.value == "CANCELED"
