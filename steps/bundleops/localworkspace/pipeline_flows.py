@@ -21,9 +21,10 @@ a dataset nothing computes) fail the update naming them.
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from bundleops.localworkspace.pipeline_expectations import ExpectationFailed, Tally, enforce
 from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph, GraphError, Unsupported
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 Emit = Callable[..., None]
+
+
+class FlowFailed(Exception):
+    """A flow's query or write failed (the pipeline's code, Spark): the update fails naming the flow."""
 
 
 def _quote(part: str) -> str:
@@ -88,7 +93,23 @@ class Tables:
 
 
 def _has_data(folder: Path) -> bool:
-    return any(path.suffix == ".parquet" for path in folder.rglob("*.parquet")) and not (folder / "_delta_log").exists()
+    return any(folder.rglob("*.parquet")) and not (folder / "_delta_log").exists()
+
+
+@contextmanager
+def _flow_conf(spark: SparkSession, conf: dict[str, str]) -> Iterator[None]:
+    """A flow's `spark_conf`, set while its query is built and run, then put back."""
+    before = {key: spark.conf.get(key, None) for key in conf}
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, value)
 
 
 def _cast(frame: DataFrame, schema: Any) -> DataFrame:
@@ -149,11 +170,19 @@ class FlowRunner:
         while pending:
             ran = False
             for flow in list(pending):
-                frame, blocker = self._ready(flow, pending)
-                if frame is None:
-                    waiting_on[flow.name] = blocker
-                    continue
-                self._validate(flow, frame) if validate_only else self._execute(flow, frame)
+                try:
+                    frame, blocker = self._ready(flow, pending)
+                    if frame is None:
+                        waiting_on[flow.name] = blocker
+                        continue
+                    if validate_only:
+                        self._validate(flow, frame)
+                    else:
+                        self._execute(flow, frame)
+                except (ExpectationFailed, Unsupported, GraphError):
+                    raise
+                except Exception as error:
+                    raise FlowFailed(f"flow {flow.name} into {flow.target} failed: {failure_message(error)}") from error
                 pending.remove(flow)
                 ran = True
             if not ran:
@@ -171,7 +200,7 @@ class FlowRunner:
         waiting = self._pending_datasets(pending, flow)
         views = {name.rsplit(".", 1)[-1].lower() for name in waiting.values()}
         try:
-            with self._conf(flow):
+            with _flow_conf(self.spark, flow.spark_conf):
                 frame = flow.query()
                 read = reads(frame)
         except AnalysisException as error:
@@ -192,22 +221,6 @@ class FlowRunner:
                 raise Unsupported(f"a streaming read of the materialized view {dataset.name} (flow {flow.name}; read it in batch, "
                                   "or stream from a streaming table)")
 
-    def _conf(self, flow: FlowSpec):  # noqa: ANN202 - a context manager
-        from contextlib import contextmanager
-
-        @contextmanager
-        def applied():  # noqa: ANN202
-            before = {key: self.spark.conf.get(key, None) for key in flow.spark_conf}
-            for key, value in flow.spark_conf.items():
-                self.spark.conf.set(key, value)
-            try:
-                yield
-            finally:
-                for key, value in before.items():
-                    self.spark.conf.unset(key) if value is None else self.spark.conf.set(key, value)
-
-        return applied()
-
     def _validate(self, flow: FlowSpec, frame: DataFrame) -> None:
         """Analysis only: the query resolves; later flows read it as a view of the same name."""
         _cast(frame, self.graph.dataset(flow.target).schema).createOrReplaceTempView(flow.target.rsplit(".", 1)[-1])
@@ -219,7 +232,7 @@ class FlowRunner:
         for status in ("STARTING", "RUNNING"):
             self._flow_event(origin, status)
         try:
-            with self._conf(flow):
+            with _flow_conf(self.spark, flow.spark_conf):
                 if dataset.kind == "temporary_view":
                     frame.createOrReplaceTempView(dataset.name.rsplit(".", 1)[-1])
                     written = None
@@ -292,6 +305,6 @@ class FlowRunner:
 def failure_message(error: BaseException) -> str:
     """What an update's failure says: our own errors as they are, Spark's without its JVM stack."""
     text = str(error).strip()
-    if isinstance(error, (ExpectationFailed, Unsupported, GraphError)):
+    if isinstance(error, (ExpectationFailed, Unsupported, GraphError, FlowFailed)):
         return text
     return f"{type(error).__name__}: {text.split(chr(10) + 'JVM stacktrace:')[0][:2000]}"

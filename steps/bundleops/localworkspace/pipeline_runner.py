@@ -2,7 +2,7 @@
 
 `start` resolves the pipeline's libraries to the files a deploy left in the workspace tree
 (`file`, `notebook`, `glob.include`; other library types are refused by name) and starts
-`python -m bundleops.localworkspace.pipeline_update` in its own process group with the update's
+`python -m bundleops.localworkspace.pipeline_process` in its own process group with the update's
 plan. A thread reads the process's progress lines into the update (its states, its event log)
 and ends it: COMPLETED on exit 0, FAILED with the process's error otherwise, CANCELED after
 `stop` (SIGTERM to the group, SIGKILL after a grace period, as a cancelled job task). The
@@ -15,17 +15,18 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from bundleops.localworkspace.layout import Layout
-from bundleops.localworkspace.pipeline_update import MARKER
+from bundleops.localworkspace.pipeline_process import MARKER
 from bundleops.localworkspace.pipeline_updates import UpdateRun
 from bundleops.localworkspace.runs import process_env, wait_process
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 SOURCE_SUFFIXES = (".py", ".sql")
-UPDATE = [sys.executable, "-m", "bundleops.localworkspace.pipeline_update"]
+UPDATE = [sys.executable, "-m", "bundleops.localworkspace.pipeline_process"]
 
 
 class SourceError(Exception):
@@ -113,6 +114,16 @@ class SparkUpdateRunner:
         else:
             stop.set()
 
+    def stop_all(self, timeout: float) -> None:
+        """Stop every running update and wait for it to end: a stopping server leaves no process behind."""
+        with self._lock:
+            stops = list(self._stops.values())
+        for stop in stops:
+            stop.set()
+        deadline = time.monotonic() + timeout
+        while self._stops and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def _execute(self, run: UpdateRun, update_plan: dict[str, Any], stop: threading.Event) -> None:
         log_path = self.layout.pipelines_dir / run.pipeline_id / "updates" / f"{run.update_id}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +161,11 @@ def _follow(run: UpdateRun, stream: IO[bytes], log_path: Path, errors: list[str]
                 log.write(raw)
                 log.flush()
                 continue
-            message = json.loads(line[len(MARKER):])
+            try:
+                message = json.loads(line[len(MARKER):])
+            except ValueError:  # the pipeline's own print that happens to start like ours
+                log.write(raw)
+                continue
             if message["kind"] == "state":
                 run.progress(message["state"])
             elif message["kind"] == "event":

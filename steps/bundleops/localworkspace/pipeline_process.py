@@ -1,4 +1,4 @@
-"""One pipeline update, in a process of its own: `python -m bundleops.localworkspace.pipeline_update`.
+"""One pipeline update, in a process of its own: `python -m bundleops.localworkspace.pipeline_process`.
 
 The local workspace (pipeline_runner.py) starts it with the update's plan as JSON on stdin and
 reads back, from stdout, lines that start with `MARKER`: the update's next state or an event for
