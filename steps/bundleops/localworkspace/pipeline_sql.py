@@ -11,7 +11,7 @@ The statements of Spark Declarative Pipelines' SQL, plus Databricks' `CONSTRAINT
 A constraint is `CONSTRAINT name EXPECT (condition) [ON VIOLATION DROP ROW | FAIL UPDATE]`;
 column definitions become the schema the rows are cast to. Clauses kept for the real workspace
 but without effect here: COMMENT, TBLPROPERTIES, PARTITIONED BY, CLUSTER BY. Anything else, AUTO
-CDC / APPLY CHANGES first, is refused by name. Queries are Spark SQL, run as they are.
+CDC / APPLY CHANGES and Databricks' `read_files` first, is refused by name. Queries are Spark SQL, run as they are.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ _HEADS = (
 _FLOW = re.compile(r"CREATE\s+FLOW\s+" + _NAME + r"\s+AS\s+INSERT\s+INTO\s+" + _NAME + r"\s+BY\s+NAME\s+(.+)", re.I | re.S)
 _SET = re.compile(r"SET\s+([\w.]+)\s*=\s*(.*)", re.I | re.S)
 _AUTO_CDC = re.compile(r"\b(?:APPLY\s+CHANGES|AUTO\s+CDC)\s+INTO\b", re.I)
+_READ_FILES = re.compile(r"\bread_files\s*\(", re.I)
 _CONSTRAINT = re.compile(r"CONSTRAINT\s+(`[^`]+`|\w+)\s+EXPECT\s*\((.*)\)\s*(?:ON\s+VIOLATION\s+(DROP\s+ROW|FAIL\s+UPDATE))?", re.I | re.S)
 _CLAUSE = re.compile(r"\s*(?:COMMENT\s+'(?:[^'\\]|\\.)*'|TBLPROPERTIES\s*\([^)]*\)|PARTITIONED\s+BY\s*\([^)]*\)|CLUSTER\s+BY\s*\([^)]*\))", re.I)
 _ACTIONS = {None: "allow", "DROP ROW": "drop", "FAIL UPDATE": "fail"}
@@ -121,6 +122,8 @@ def register(text: str, file: str, spark: SparkSession, graph: Graph) -> None:
         where = f"{file}: {' '.join(statement.split())[:60]}"
         if _AUTO_CDC.search(statement):
             raise Unsupported("AUTO CDC (APPLY CHANGES INTO / AUTO CDC INTO)", where)
+        if _READ_FILES.search(statement):
+            raise Unsupported("read_files, Databricks' file reader, (read the files in a Python source: spark.readStream.format(...).load(path))", where)
         setting = _SET.fullmatch(statement)
         if setting:
             graph.conf[setting.group(1)] = setting.group(2).strip().strip("'\"")
