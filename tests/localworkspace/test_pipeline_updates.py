@@ -137,6 +137,8 @@ def test_an_update_runs_python_and_sql_sources_into_the_catalog_with_expectation
     assert {name: done[name]["metrics"]["num_output_rows"] for name in ("raw_orders", "customer_totals", "large_order_stream", "ids_from_raw_orders", "large_count")} == {
         "raw_orders": 4, "customer_totals": 1, "large_order_stream": 2, "ids_from_raw_orders": 4, "large_count": 1}
     assert "large_orders" in done and "metrics" not in done["large_orders"]  # a temporary view writes no table
+    client.pipelines.delete(pipeline_id)  # drops the pipeline's tables, as for a Unity Catalog pipeline; the volume stays
+    assert (list(client.tables.list("main", "sales")), [v.name for v in client.volumes.list("main", "sales")]) == ([], ["landing"])
 
 
 def test_expect_or_fail_fails_the_update_naming_the_expectation_and_table(client: Any) -> None:

@@ -243,6 +243,8 @@ class FlowRunner:
         except Exception as error:
             self._flow_event(origin, "FAILED", error=failure_message(error), level="ERROR")
             raise
+        if written is not None:
+            self.emit("table", path=str(self.tables.path(dataset.name)))
         progress: dict[str, Any] = {}
         if written is not None:
             progress["metrics"] = {"num_output_rows": written}

@@ -1,8 +1,8 @@
 """One pipeline update, in a process of its own: `python -m bundleops.localworkspace.pipeline_process`.
 
 The local workspace (pipeline_runner.py) starts it with the update's plan as JSON on stdin and
-reads back, from stdout, lines that start with `MARKER`: the update's next state or an event for
-the pipeline's event log; everything else the process prints (the pipeline's own prints, Spark's
+reads back, from stdout, lines that start with `MARKER`: the update's next state, an event for
+the pipeline's event log, a table written, the error that failed the update; everything else the process prints (the pipeline's own prints, Spark's
 logs) goes to the update's log file. One SparkSession per update; a crash or a stop of this
 process ends the update, never the workspace. The pipeline's code reads `/Volumes/...` and
 `/Workspace/...` paths as on Databricks (`_mounts`).

@@ -6,12 +6,14 @@
 plan. A thread reads the process's progress lines into the update (its states, its event log)
 and ends it: COMPLETED on exit 0, FAILED with the process's error otherwise, CANCELED after
 `stop` (SIGTERM to the group, SIGKILL after a grace period, as a cancelled job task). The
-process gets what a job task gets: no credentials, the mounts' variables.
+process gets what a job task gets: no credentials, the mounts' variables. The runner remembers
+the tables each pipeline's updates wrote, to drop them when the pipeline is deleted.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -92,6 +94,7 @@ class SparkUpdateRunner:
         self.tree = tree
         self.layout = layout
         self._stops: dict[str, threading.Event] = {}
+        self._tables: dict[str, set[str]] = {}  # pipeline id: the folders of the tables its updates wrote
         self._lock = threading.Lock()
 
     def start(self, run: UpdateRun) -> None:
@@ -114,6 +117,13 @@ class SparkUpdateRunner:
         else:
             stop.set()
 
+    def delete(self, pipeline_id: str) -> None:
+        with self._lock:
+            folders = self._tables.pop(pipeline_id, set())
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(self.layout.pipelines_dir / pipeline_id, ignore_errors=True)
+
     def stop_all(self, timeout: float) -> None:
         """Stop every running update and wait for it to end: a stopping server leaves no process behind."""
         with self._lock:
@@ -135,7 +145,9 @@ class SparkUpdateRunner:
                 assert process.stdin is not None and process.stdout is not None
                 process.stdin.write(json.dumps(update_plan).encode())
                 process.stdin.close()
-                reader = threading.Thread(target=_follow, args=(run, process.stdout, log_path, errors), daemon=True)
+                with self._lock:
+                    tables = self._tables.setdefault(run.pipeline_id, set())
+                reader = threading.Thread(target=_follow, args=(run, process.stdout, log_path, errors, tables), daemon=True)
                 reader.start()
                 stopped = wait_process(process, stop, None)
                 reader.join()
@@ -152,8 +164,8 @@ class SparkUpdateRunner:
                 self._stops.pop(run.update_id, None)
 
 
-def _follow(run: UpdateRun, stream: IO[bytes], log_path: Path, errors: list[str]) -> None:
-    """Apply the update process's progress lines to the update; other lines go to its log."""
+def _follow(run: UpdateRun, stream: IO[bytes], log_path: Path, errors: list[str], tables: set[str]) -> None:
+    """Apply the update process's progress lines to the update (and note the tables it wrote); other lines go to its log."""
     with open(log_path, "ab") as log:
         for raw in stream:
             line = raw.decode("utf-8", "replace")
@@ -173,3 +185,5 @@ def _follow(run: UpdateRun, stream: IO[bytes], log_path: Path, errors: list[str]
                           details=message.get("details"), origin=message.get("origin"))
             elif message["kind"] == "error":
                 errors.append(message["message"])
+            elif message["kind"] == "table":
+                tables.add(message["path"])

@@ -85,3 +85,6 @@ class UpdateRunner(Protocol):
 
     def stop(self, run: UpdateRun) -> None:
         """Stop an active update (the pipeline's stop, or its deletion); it ends CANCELED."""
+
+    def delete(self, pipeline_id: str) -> None:
+        """The pipeline was deleted (its updates have ended): drop the tables its updates wrote and its storage."""

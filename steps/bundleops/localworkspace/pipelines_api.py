@@ -7,7 +7,8 @@ How an update runs is the `UpdateRunner`'s business (pipeline_updates.py, pipeli
 "The specified pipeline <id> was not found." (the SDK's NotFound); a second active update, a
 duplicate name without `allow_duplicate_names`, or a stale `expected_last_modified` is 409
 RESOURCE_CONFLICT; bad settings are 400 INVALID_PARAMETER_VALUE. Filters and orderings beyond
-the documented simple ones answer 501 naming them.
+the documented simple ones answer 501 naming them. Deleting a pipeline stops its update and
+drops the tables its updates wrote, as Databricks does for a Unity Catalog pipeline.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BASE = r"/api/2\.0/pipelines"
 ID = r"/(?P<pipeline_id>[^/]+)"
 REQUEST_ONLY = ("dry_run", "allow_duplicate_names", "expected_last_modified", "pipeline_id", "run_as", "parameters")
 UPDATE_OPTIONS = ("full_refresh", "refresh_selection", "full_refresh_selection", "validate_only", "cause")
+DELETE_WAIT_SECONDS = 40.0  # a stopped update's process gets SIGKILL after 30 s
 _LIKE = re.compile(r"\s*name\s+LIKE\s+'([^']*)'\s*", re.IGNORECASE)
 _NOTEBOOK = re.compile(r"\s*notebook\s*=\s*'([^']*)'\s*", re.IGNORECASE)
 _LEVEL = re.compile(r"\s*level\s*(?:=\s*'(\w+)'|in\s*\(([^)]*)\))\s*", re.IGNORECASE)
@@ -181,6 +183,8 @@ class Pipelines:
             del self._pipelines[pipeline.pipeline_id]
         if active is not None:
             self.runner.stop(active)
+            active.ended.wait(DELETE_WAIT_SECONDS)
+        self.runner.delete(pipeline.pipeline_id)
         return Response(body={})
 
     def stop(self, request: Request) -> Response:
