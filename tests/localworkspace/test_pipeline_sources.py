@@ -101,3 +101,47 @@ def test_libraries_resolve_to_workspace_files(tmp_path: Path) -> None:
                                ([{"jar": "dbfs:/x.jar"}], "the library type jar"), ([{"glob": {"include": "/Workspace/q/**"}}], "is not a folder")):
         with pytest.raises(SourceError, match=message):
             sources({"libraries": libraries}, tree)
+
+
+def test_python_declarations_land_in_the_graph_and_auto_cdc_and_sinks_are_refused() -> None:
+    from pyspark import pipelines as dp
+    from pyspark.pipelines.graph_element_registry import graph_element_registration_context
+
+    from bundleops.localworkspace.pipeline_graph import LocalRegistry, dp_functions
+
+    registry = LocalRegistry(None)  # type: ignore[arg-type] - nothing here runs a query
+    with graph_element_registration_context(registry):
+        @dp.materialized_view(name="checked", schema="id INT")
+        @expect("positive", "id > 0")
+        def checked_query() -> None:
+            return None
+
+        dp.create_streaming_table("events")
+
+        @dp.append_flow(target="events", spark_conf={"spark.sql.shuffle.partitions": "1"})
+        def from_orders() -> None:
+            return None
+
+        with pytest.raises(Unsupported, match=r"^the AUTO CDC flow into events \(dp.create_auto_cdc_flow\) is not supported by the local workspace$"):
+            dp_functions()["create_auto_cdc_flow"](target="events", source="changes", keys=["id"], sequence_by="ts")
+        with pytest.raises(Unsupported, match=r"^the AUTO CDC flow into events \(dp.apply_changes\)"):
+            dp_functions()["apply_changes"]("events", "changes", ["id"], "ts")
+        with pytest.raises(Unsupported, match=r"the Sink out \(dp.create_sink\) is not supported by the local workspace"):
+            dp.create_sink("out", format="console")
+
+        @dp.temporary_view
+        def recent() -> None:
+            return None
+
+        with pytest.raises(Unsupported, match="an expectation on the temporary view later"):
+            @dp.temporary_view(name="later")
+            @expect("x", "x > 0")
+            def later_query() -> None:
+                return None
+
+    graph = registry.graph
+    assert {name: (d.kind, d.schema, [e.name for e in d.expectations]) for name, d in graph.datasets.items()} == {
+        "checked": ("materialized_view", "id INT", ["positive"]), "events": ("streaming_table", None, []),
+        "recent": ("temporary_view", None, []), "later": ("temporary_view", None, [])}
+    assert [(flow.name, flow.target, flow.spark_conf) for flow in graph.flows] == [
+        ("checked", "checked", {}), ("from_orders", "events", {"spark.sql.shuffle.partitions": "1"}), ("recent", "recent", {})]

@@ -163,14 +163,16 @@ def payments_query():
 
 def test_auto_cdc_is_refused_by_name(client: Any) -> None:
     source = '''
-CREATE STREAMING TABLE customers;
-APPLY CHANGES INTO customers FROM STREAM(customer_changes) KEYS (id) SEQUENCE BY ts;
+from pyspark import pipelines as dp
+
+dp.create_streaming_table("customers")
+dp.create_auto_cdc_flow(target="customers", source="customer_changes", keys=["id"], sequence_by="ts")
 '''
-    pipeline_id = _pipeline(client, "cdc_etl", "crm", {"cdc.sql": source})
+    pipeline_id = _pipeline(client, "cdc_etl", "crm", {"cdc.py": source})
     update = _wait(client, pipeline_id, client.pipelines.start_update(pipeline_id).update_id)
     error = [e for e in _events(client, pipeline_id) if e["level"] == "ERROR"][-1]["error"]["exceptions"][0]["message"]
-    assert update.state.value == "FAILED"
-    assert error.startswith("AUTO CDC (APPLY CHANGES INTO / AUTO CDC INTO) (/Workspace/Shared/cdc_etl/cdc.sql: APPLY CHANGES INTO customers") and error.endswith("is not supported by the local workspace")
+    assert (update.state.value, error) == (
+        "FAILED", "/Workspace/Shared/cdc_etl/cdc.py: the AUTO CDC flow into customers (dp.create_auto_cdc_flow) is not supported by the local workspace")
 
 
 def test_a_job_pipeline_task_runs_the_update_and_the_next_task_reads_its_tables(client: Any) -> None:

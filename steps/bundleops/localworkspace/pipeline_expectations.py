@@ -2,7 +2,7 @@
 
 Open-source `pyspark.pipelines` has no `expect*`: Databricks adds them. A pipeline update of the
 local workspace gives the module its `dp` is (`from pyspark import pipelines as dp`) the six
-decorators, so the same source runs unchanged, and SQL `CONSTRAINT name EXPECT (cond) [ON
+`DECORATORS` (pipeline_graph.dp_functions), so the same source runs unchanged, and SQL `CONSTRAINT name EXPECT (cond) [ON
 VIOLATION DROP ROW | FAIL UPDATE]` becomes the same `Expectation`. As Databricks documents them:
 `expect` keeps every row and counts violations, `expect_or_drop` drops violating rows and counts
 them, `expect_or_fail` fails the update naming the expectation and the dataset. A row passes when
@@ -80,14 +80,6 @@ def expect_all_or_fail(expectations: dict[str, str]) -> Callable[[Callable[..., 
 
 
 DECORATORS = {function.__name__: function for function in (expect, expect_or_drop, expect_or_fail, expect_all, expect_all_or_drop, expect_all_or_fail)}
-
-
-def install() -> None:
-    """Give `pyspark.pipelines` Databricks' expectation decorators, for the update's process only."""
-    import pyspark.pipelines as dp
-
-    for name, function in DECORATORS.items():
-        setattr(dp, name, function)
 
 
 @dataclass

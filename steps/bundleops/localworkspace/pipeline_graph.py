@@ -17,12 +17,14 @@ from pyspark.pipelines.flow import AutoCdcFlow, Flow
 from pyspark.pipelines.graph_element_registry import GraphElementRegistry
 from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, TemporaryView
 
-from bundleops.localworkspace.pipeline_expectations import Expectation, expectations_of
+from bundleops.localworkspace.pipeline_expectations import DECORATORS, Expectation, expectations_of
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 KINDS = {MaterializedView: "materialized_view", StreamingTable: "streaming_table", TemporaryView: "temporary_view"}
+# Databricks' AUTO CDC functions (`apply_changes*` are their former names); pyspark has the first
+AUTO_CDC = ("create_auto_cdc_flow", "create_auto_cdc_from_snapshot_flow", "apply_changes", "apply_changes_from_snapshot")
 
 
 class Unsupported(Exception):
@@ -107,3 +109,26 @@ class LocalRegistry(GraphElementRegistry):
         from bundleops.localworkspace.pipeline_sql import register
 
         register(sql_text, str(file_path), self.spark, self.graph)
+
+
+def _refuse_auto_cdc(name: str) -> Callable[..., None]:
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        target = kwargs.get("target") or (args[0] if args else "its target")
+        raise Unsupported(f"the AUTO CDC flow into {target} (dp.{name})")
+
+    return refuse
+
+
+def dp_functions() -> dict[str, Callable[..., Any]]:
+    """What an update adds to `pyspark.pipelines` (the pipeline's `dp`): Databricks' expectation
+    decorators, and its AUTO CDC functions refused by name (pyspark's own `create_auto_cdc_flow`
+    needs Spark Connect's dependencies before it would reach the registry)."""
+    return {**DECORATORS, **{name: _refuse_auto_cdc(name) for name in AUTO_CDC}}
+
+
+def prepare_module() -> None:
+    """Give `pyspark.pipelines` the `dp_functions`, in the update's process only."""
+    import pyspark.pipelines as dp
+
+    for name, function in dp_functions().items():
+        setattr(dp, name, function)

@@ -7,7 +7,7 @@ logs) goes to the update's log file. One SparkSession per update; a crash or a s
 process ends the update, never the workspace. The pipeline's code reads `/Volumes/...` and
 `/Workspace/...` paths as on Databricks (`_mounts`).
 
-    INITIALIZING       start Spark, give `pyspark.pipelines` the expectation decorators
+    INITIALIZING       start Spark, give `pyspark.pipelines` the expectation decorators (pipeline_graph.prepare_module)
     SETTING_UP_TABLES  import the Python sources and read the SQL ones into the graph; check it
     RUNNING            run the flows (validate_only: analyse them, write nothing)
 
@@ -95,12 +95,11 @@ def _selected(graph: Any, names: list[str] | None) -> set[str] | None:
 
 
 def update(plan: dict[str, Any]) -> None:
-    from bundleops.localworkspace import pipeline_expectations
     from bundleops.localworkspace.pipeline_flows import FlowRunner, Tables
-    from bundleops.localworkspace.pipeline_graph import LocalRegistry
+    from bundleops.localworkspace.pipeline_graph import LocalRegistry, prepare_module
 
     emit("state", state="INITIALIZING")
-    pipeline_expectations.install()
+    prepare_module()
     catalog_dir = Path(plan["warehouse_dir"]) / plan["catalog"]
     spark = _session(catalog_dir, plan.get("configuration") or {})
     emit("state", state="SETTING_UP_TABLES")
