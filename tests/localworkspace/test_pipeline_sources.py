@@ -3,13 +3,16 @@ statements, the expectation decorators it gives `pyspark.pipelines`. Fast: no Sp
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from bundleops.localworkspace.pipeline_expectations import Expectation, expect, expect_all_or_drop, expectations_of
 from bundleops.localworkspace.pipeline_graph import Graph, GraphError, Unsupported
-from bundleops.localworkspace.pipeline_runner import SourceError, sources
+from bundleops.localworkspace.layout import Layout
+from bundleops.localworkspace.pipeline_runner import SourceError, plan, sources
+from bundleops.localworkspace.pipeline_updates import UpdateRun
 from bundleops.localworkspace.pipeline_sql import register, statements
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
@@ -96,6 +99,12 @@ def test_libraries_resolve_to_workspace_files(tmp_path: Path) -> None:
         "/Workspace/p/nb", "/Workspace/p/a.py", "/Workspace/p/nb.py", "/Workspace/p/sub/b.sql", "/Workspace/p/sub/b.sql"]
     assert found[0]["local"] == str(root / "p/nb.py")
     assert [source["path"] for source in sources({"libraries": [{"glob": {"include": "/Workspace/p/sub/*.sql"}}]}, tree)] == ["/Workspace/p/sub/b.sql"]
+    with pytest.raises(SourceError, match=r"^a continuous pipeline \(continuous: true; its updates never end\) is not supported by the local workspace$"):
+        plan(UpdateRun("p", "p", "u", {"continuous": True, "libraries": [{"file": {"path": "/p/a.py"}}]}, {}, 0, [], threading.RLock()),
+             tree, Layout(tmp_path))
+    with pytest.raises(SourceError, match="root_path /Workspace/p/gone is not a folder"):
+        plan(UpdateRun("p", "p", "u", {"root_path": "/Workspace/p/gone", "libraries": [{"file": {"path": "/p/a.py"}}]}, {}, 0, [], threading.RLock()),
+             tree, Layout(tmp_path))
     for libraries, message in (([], "has no libraries"), ([{"file": {"path": "/Workspace/p/gone.py"}}], "does not exist in the workspace"),
                                ([{"file": {"path": "/Workspace/p/sub/notes.md"}}], "neither Python nor SQL"),
                                ([{"jar": "dbfs:/x.jar"}], "the library type jar"), ([{"glob": {"include": "/Workspace/q/**"}}], "is not a folder")):

@@ -20,10 +20,12 @@ pytestmark = [pytest.mark.spark, pytest.mark.integration]
 ORDERS_PY = '''
 from pyspark import pipelines as dp
 
+from utilities.schemas import ORDERS  # the pipeline's root_path is on sys.path
+
 
 @dp.table(comment="orders as they land in the volume the pipeline's configuration names")
 def raw_orders():
-    return spark.readStream.schema("id INT, customer STRING, amount DOUBLE").json(spark.conf.get("landing"))
+    return spark.readStream.schema(ORDERS).json(spark.conf.get("landing"))
 
 
 @dp.materialized_view
@@ -83,20 +85,23 @@ def local_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _pipeline(client: Any, name: str, schema: str, sources: dict[str, str]) -> str:
-    """Sources uploaded under /Workspace/Shared/<name>/, the orders landed in the volume
-    main.<schema>.landing, and a pipeline over them (a glob library) that is told where they are; its id."""
+    """Sources uploaded under /Workspace/Shared/<name>/transformations/ beside a helper module in
+    utilities/, the orders landed in the volume main.<schema>.landing, and a pipeline over them (a
+    glob library, the folder as its root_path) that is told where they are; its id."""
     import io
 
     from databricks.sdk.service.catalog import VolumeType
     from databricks.sdk.service.pipelines import PathPattern, PipelineLibrary
 
     for file, text in sources.items():
-        upload(client, f"/Workspace/Shared/{name}/{file}", text)
+        upload(client, f"/Workspace/Shared/{name}/transformations/{file}", text)
+    upload(client, f"/Workspace/Shared/{name}/utilities/schemas.py", 'ORDERS = "id INT, customer STRING, amount DOUBLE"\n')
     client.schemas.create(name=schema, catalog_name="main")
     client.volumes.create("main", schema, "landing", VolumeType.MANAGED)
     client.files.upload(f"/Volumes/main/{schema}/landing/orders.json", io.BytesIO(LANDED.encode()))
     return client.pipelines.create(name=name, catalog="main", schema=schema, configuration={"landing": f"/Volumes/main/{schema}/landing"},
-                                   libraries=[PipelineLibrary(glob=PathPattern(include=f"/Workspace/Shared/{name}/**"))]).pipeline_id
+                                   root_path=f"/Workspace/Shared/{name}",
+                                   libraries=[PipelineLibrary(glob=PathPattern(include=f"/Workspace/Shared/{name}/transformations/**"))]).pipeline_id
 
 
 def _wait(client: Any, pipeline_id: str, update_id: str, states: tuple[str, ...] = ("COMPLETED", "FAILED", "CANCELED")) -> Any:
@@ -172,7 +177,7 @@ dp.create_auto_cdc_flow(target="customers", source="customer_changes", keys=["id
     update = _wait(client, pipeline_id, client.pipelines.start_update(pipeline_id).update_id)
     error = [e for e in _events(client, pipeline_id) if e["level"] == "ERROR"][-1]["error"]["exceptions"][0]["message"]
     assert (update.state.value, error) == (
-        "FAILED", "/Workspace/Shared/cdc_etl/cdc.py: the AUTO CDC flow into customers (dp.create_auto_cdc_flow) is not supported by the local workspace")
+        "FAILED", "/Workspace/Shared/cdc_etl/transformations/cdc.py: the AUTO CDC flow into customers (dp.create_auto_cdc_flow) is not supported by the local workspace")
 
 
 def test_a_job_pipeline_task_runs_the_update_and_the_next_task_reads_its_tables(client: Any) -> None:

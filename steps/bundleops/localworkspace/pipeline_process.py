@@ -107,6 +107,8 @@ def update(plan: dict[str, Any]) -> None:
     tables.attach_all()
     spark.catalog.setCurrentDatabase(plan["schema"])
     registry = LocalRegistry(spark)
+    if plan.get("root"):
+        sys.path.insert(0, plan["root"])
     _register(spark, plan["sources"], registry)
     graph = registry.graph
     graph.check()

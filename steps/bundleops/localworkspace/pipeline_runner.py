@@ -75,11 +75,30 @@ def _glob(include: str, tree: WorkspaceTree) -> list[dict[str, str]]:
     return [{"path": "/Workspace" + str(PurePosixPath(base.path, *path.relative_to(base.local).parts)), "local": str(path)} for path in files]
 
 
+def _refuse_unsupported(spec: dict[str, Any]) -> None:
+    """Kinds of pipeline the local workspace cannot run like Databricks does: refused by name."""
+    for key, what in (("continuous", "a continuous pipeline (continuous: true; its updates never end)"),
+                      ("ingestion_definition", "a managed ingestion pipeline (ingestion_definition)"),
+                      ("gateway_definition", "an ingestion gateway pipeline (gateway_definition)")):
+        if spec.get(key):
+            raise SourceError(f"{what} is not supported by the local workspace")
+
+
+def _root(spec: dict[str, Any], tree: WorkspaceTree) -> str | None:
+    """The local folder of `root_path`, which Databricks puts on sys.path for the Python sources."""
+    entry = tree.find(spec["root_path"]) if spec.get("root_path") else None
+    if spec.get("root_path") and (entry is None or entry.object_type != "DIRECTORY"):
+        raise SourceError(f"the pipeline's root_path {spec['root_path']} is not a folder in the workspace (deploy the bundle first)")
+    return str(entry.local) if entry else None
+
+
 def plan(run: UpdateRun, tree: WorkspaceTree, layout: Layout) -> dict[str, Any]:
     """What the update process needs: its sources, where the pipeline's tables and checkpoints go, the options."""
     spec = run.spec
+    _refuse_unsupported(spec)
     return {
         "sources": sources(spec, tree),
+        "root": _root(spec, tree),
         "catalog": (spec.get("catalog") or "hive_metastore").lower(),
         "schema": (spec.get("schema") or spec.get("target") or "default").lower(),
         "warehouse_dir": str(layout.warehouse_dir),
