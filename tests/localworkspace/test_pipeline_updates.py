@@ -68,8 +68,8 @@ CREATE MATERIALIZED VIEW large_count AS SELECT COUNT(*) AS n FROM large_orders;
 
 READ_TABLES_PY = '''
 import json, os, sys
-from pyspark.sql import SparkSession
-spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+from bundleops.testrunner.spark import local_session
+spark = local_session()
 root = os.path.join(os.path.dirname(os.environ["BUNDLEOPS_LOCAL_VOLUMES_ROOT"]), "warehouse", sys.argv[1], sys.argv[2] + ".db")
 tables = {name: sorted(map(list, spark.read.parquet(os.path.join(root, name)).collect())) for name in sorted(os.listdir(root))}
 print("TABLES " + json.dumps(tables))
