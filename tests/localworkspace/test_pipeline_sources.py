@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bundleops.localworkspace.pipeline_expectations import Expectation, expect, expect_all_or_drop, expectations_of
-from bundleops.localworkspace.pipeline_graph import Graph, GraphError, Unsupported
+from bundleops.localworkspace.pipeline_errors import GraphError, Unsupported
+from bundleops.localworkspace.pipeline_graph import Graph
 from bundleops.localworkspace.layout import Layout
 from bundleops.localworkspace.pipeline_runner import SourceError, plan, sources
 from bundleops.localworkspace.pipeline_updates import UpdateRun

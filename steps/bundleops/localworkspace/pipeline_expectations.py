@@ -18,15 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
+from bundleops.localworkspace.pipeline_errors import ExpectationFailed
+
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 ATTRIBUTE = "__bundleops_expectations__"
 ACTIONS = ("allow", "drop", "fail")
-
-
-class ExpectationFailed(Exception):
-    """An `expect_or_fail` rule was violated: the update fails with this message."""
 
 
 @dataclass(frozen=True)

@@ -26,17 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from bundleops.localworkspace.pipeline_expectations import ExpectationFailed, Tally, enforce
-from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph, GraphError, Unsupported
+from bundleops.localworkspace.pipeline_errors import ExpectationFailed, FlowFailed, Unsupported, UpdateFailure, failure_message
+from bundleops.localworkspace.pipeline_expectations import Tally, enforce
+from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph, GraphError
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 Emit = Callable[..., None]
-
-
-class FlowFailed(Exception):
-    """A flow's query or write failed (the pipeline's code, Spark): the update fails naming the flow."""
 
 
 def _quote(part: str) -> str:
@@ -125,12 +122,10 @@ def _cast(frame: DataFrame, schema: Any) -> DataFrame:
 
 def _catalog_table(leaf: Any) -> Any:
     """The CatalogTable a leaf of an analysed plan reads, or None (a local relation, a file path)."""
-    from py4j.protocol import Py4JError
-
     for read in (lambda: leaf.catalogTable(), lambda: leaf.dataSource().catalogTable(), lambda: leaf.tableMeta()):
         try:
             found = read()
-        except Py4JError:
+        except Exception:  # noqa: BLE001 - py4j's error for a method this kind of leaf does not have
             continue
         if hasattr(found, "isDefined"):
             return found.get() if found.isDefined() else None
@@ -179,7 +174,7 @@ class FlowRunner:
                         self._validate(flow, frame)
                     else:
                         self._execute(flow, frame)
-                except (ExpectationFailed, Unsupported, GraphError):
+                except UpdateFailure:
                     raise
                 except Exception as error:
                     raise FlowFailed(f"flow {flow.name} into {flow.target} failed: {failure_message(error)}") from error
@@ -303,10 +298,3 @@ class FlowRunner:
     def _checkpoint(self, flow: FlowSpec) -> Path:
         return self.checkpoints / flow.target.lower() / flow.name.lower()
 
-
-def failure_message(error: BaseException) -> str:
-    """What an update's failure says: our own errors as they are, Spark's without its JVM stack."""
-    text = str(error).strip()
-    if isinstance(error, (ExpectationFailed, Unsupported, GraphError, FlowFailed)):
-        return text
-    return f"{type(error).__name__}: {text.split(chr(10) + 'JVM stacktrace:')[0][:2000]}"

@@ -17,6 +17,7 @@ from pyspark.pipelines.flow import AutoCdcFlow, Flow
 from pyspark.pipelines.graph_element_registry import GraphElementRegistry
 from pyspark.pipelines.output import MaterializedView, Output, StreamingTable, TemporaryView
 
+from bundleops.localworkspace.pipeline_errors import GraphError, Unsupported
 from bundleops.localworkspace.pipeline_expectations import DECORATORS, Expectation, expectations_of
 
 if TYPE_CHECKING:
@@ -25,17 +26,6 @@ if TYPE_CHECKING:
 KINDS = {MaterializedView: "materialized_view", StreamingTable: "streaming_table", TemporaryView: "temporary_view"}
 # Databricks' AUTO CDC functions (`apply_changes*` are their former names); pyspark has the first
 AUTO_CDC = ("create_auto_cdc_flow", "create_auto_cdc_from_snapshot_flow", "apply_changes", "apply_changes_from_snapshot")
-
-
-class Unsupported(Exception):
-    """A construct the local workspace does not run: the update fails with this message, which names it."""
-
-    def __init__(self, construct: str, where: str = "") -> None:
-        super().__init__(f"{construct}{f' ({where})' if where else ''} is not supported by the local workspace")
-
-
-class GraphError(Exception):
-    """The sources do not make a valid graph (a flow into an undefined dataset, a duplicate dataset)."""
 
 
 @dataclass

@@ -60,8 +60,7 @@ def _register(spark: Any, sources: list[dict[str, str]], registry: Any) -> None:
     each SQL source. `sources`: the workspace `path` (what errors name) and the `local` file."""
     from pyspark.pipelines.graph_element_registry import graph_element_registration_context
 
-    from bundleops.localworkspace.pipeline_flows import failure_message
-    from bundleops.localworkspace.pipeline_graph import GraphError
+    from bundleops.localworkspace.pipeline_errors import GraphError, failure_message
 
     with graph_element_registration_context(registry):
         for named in sources:
@@ -88,7 +87,7 @@ def _selected(graph: Any, names: list[str] | None) -> set[str] | None:
     wanted = {name.lower() for name in names}
     unknown = wanted - {key.rsplit(".", 1)[-1] for key in graph.datasets} - set(graph.datasets)
     if unknown:
-        from bundleops.localworkspace.pipeline_graph import GraphError
+        from bundleops.localworkspace.pipeline_errors import GraphError
 
         raise GraphError(f"the refresh selection names {', '.join(sorted(unknown))}, which the pipeline does not define")
     return {key for key in graph.datasets if key in wanted or key.rsplit(".", 1)[-1] in wanted}
@@ -132,11 +131,17 @@ def update(plan: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    from bundleops.localworkspace.pipeline_flows import failure_message
+    from bundleops.errors import BundleopsError
+    from bundleops.extras import require
+    from bundleops.localworkspace.pipeline_errors import failure_message
 
     plan = json.load(sys.stdin)
     try:
+        require("local", "a pipeline update of the local workspace")
         update(plan)
+    except BundleopsError as error:
+        emit("error", message=f"{error.message}: {error.fix}")
+        return 1
     except BaseException as error:  # noqa: BLE001 - every failure is the update's, told by its message
         traceback.print_exc()
         emit("error", message=failure_message(error))

@@ -20,7 +20,8 @@ import re
 from typing import TYPE_CHECKING
 
 from bundleops.localworkspace.pipeline_expectations import Expectation
-from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph, Unsupported
+from bundleops.localworkspace.pipeline_errors import Unsupported
+from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
