@@ -131,6 +131,8 @@ def test_an_update_runs_python_and_sql_sources_into_the_catalog_with_expectation
     assert [t.full_name for t in client.tables.list("main", "sales")] == [
         "main.sales.customer_totals", "main.sales.large_count", "main.sales.large_order_stream", "main.sales.order_ids", "main.sales.orders",
         "main.sales.raw_orders"]
+    statuses = [e["details"]["flow_progress"]["status"] for e in events if e["event_type"] == "flow_progress" and e["origin"]["flow_name"] == "orders"]
+    assert statuses == ["QUEUED", "STARTING", "RUNNING", "COMPLETED"]
     done = {e["origin"]["flow_name"]: e["details"]["flow_progress"] for e in events
             if e["event_type"] == "flow_progress" and e["details"]["flow_progress"]["status"] == "COMPLETED"}
     assert done["orders"]["metrics"] == {"num_output_rows": 3}

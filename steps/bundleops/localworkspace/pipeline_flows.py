@@ -21,6 +21,7 @@ a dataset nothing computes) fail the update naming them.
 from __future__ import annotations
 
 import shutil
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +65,19 @@ class Tables:
         return self.catalog_dir / f"{schema}.db" / table
 
     def attach_all(self) -> None:
-        """Make the tables already in the catalog's warehouse readable by name."""
+        """Make the tables already in the catalog's warehouse readable by name. A table another
+        process is rewriting right now may not be readable: it is left out (a read of it fails
+        naming it), and the update goes on."""
+        from pyspark.errors import AnalysisException
+
         self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(self.schema)}")
         for folder in sorted(self.catalog_dir.glob("*.db/*")):
             if folder.is_dir() and _has_data(folder):
                 self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(folder.parent.name[:-3])}")
-                self._register(folder.parent.name[:-3], folder.name, folder, replace=False)
+                try:
+                    self._register(folder.parent.name[:-3], folder.name, folder, replace=False)
+                except AnalysisException as error:
+                    print(f"table {folder.parent.name[:-3]}.{folder.name} left out, it cannot be read now: {error}", file=sys.stderr)
 
     def publish(self, name: str) -> None:
         schema, table = self.resolve(name)
@@ -162,6 +170,9 @@ class FlowRunner:
     def run(self, flows: list[FlowSpec], *, validate_only: bool) -> None:
         pending = list(flows)
         waiting_on: dict[str, str] = {}
+        if not validate_only:
+            for flow in flows:
+                self._flow_event(self._origin(flow), "QUEUED")
         while pending:
             ran = False
             for flow in list(pending):
@@ -220,9 +231,14 @@ class FlowRunner:
         """Analysis only: the query resolves; later flows read it as a view of the same name."""
         _cast(frame, self.graph.dataset(flow.target).schema).createOrReplaceTempView(flow.target.rsplit(".", 1)[-1])
 
+    def _origin(self, flow: FlowSpec) -> dict[str, str]:
+        """A flow event's origin: the flow, and its dataset by full name (a temporary view by its own)."""
+        dataset = self.graph.dataset(flow.target)
+        return {"flow_name": flow.name, "dataset_name": dataset.name if dataset.kind == "temporary_view" else self.tables.full_name(dataset.name)}
+
     def _execute(self, flow: FlowSpec, frame: DataFrame) -> None:
         dataset = self.graph.dataset(flow.target)
-        origin = {"flow_name": flow.name, "dataset_name": dataset.name if dataset.kind == "temporary_view" else self.tables.full_name(dataset.name)}
+        origin = self._origin(flow)
         tally = Tally.of(origin["dataset_name"], dataset.expectations)
         for status in ("STARTING", "RUNNING"):
             self._flow_event(origin, status)
