@@ -150,10 +150,11 @@ def test_an_update_runs_python_and_sql_sources_into_the_catalog_with_expectation
 
 def test_expect_or_fail_fails_the_update_naming_the_expectation_and_table(client: Any) -> None:
     source = '''
-from pyspark import pipelines as dp
+import dlt  # Databricks' former name of the module works too
 
-@dp.materialized_view(name="payments")
-@dp.expect_or_fail("valid_id", "id IS NOT NULL")
+
+@dlt.table(name="payments")
+@dlt.expect_or_fail("valid_id", "id IS NOT NULL")
 def payments_query():
     return spark.sql("SELECT * FROM VALUES (1), (NULL) AS t(id)")
 '''

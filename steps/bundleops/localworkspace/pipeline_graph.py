@@ -116,9 +116,18 @@ def dp_functions() -> dict[str, Callable[..., Any]]:
     return {**DECORATORS, **{name: _refuse_auto_cdc(name) for name in AUTO_CDC}}
 
 
-def prepare_module() -> None:
-    """Give `pyspark.pipelines` the `dp_functions`, in the update's process only."""
+def prepare_modules(spark: SparkSession) -> None:
+    """In the update's process only: give `pyspark.pipelines` the `dp_functions`, and make `import
+    dlt` (Databricks' former name of the module) that module plus its former names: `view` for
+    `temporary_view`, `read` and `read_stream` for reading a dataset by name."""
+    import sys
+    import types
+
     import pyspark.pipelines as dp
 
     for name, function in dp_functions().items():
         setattr(dp, name, function)
+    dlt = types.ModuleType("dlt", "Databricks' former name of pyspark.pipelines, as the local workspace's pipeline updates give it")
+    dlt.__dict__.update({name: getattr(dp, name) for name in dir(dp) if not name.startswith("_")})
+    dlt.__dict__.update(view=dp.temporary_view, read=spark.read.table, read_stream=spark.readStream.table)
+    sys.modules["dlt"] = dlt

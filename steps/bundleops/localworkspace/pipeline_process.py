@@ -7,7 +7,7 @@ logs) goes to the update's log file. One SparkSession per update; a crash or a s
 process ends the update, never the workspace. The pipeline's code reads `/Volumes/...` and
 `/Workspace/...` paths as on Databricks (`_mounts`).
 
-    INITIALIZING       start Spark, give `pyspark.pipelines` the expectation decorators (pipeline_graph.prepare_module)
+    INITIALIZING       start Spark, give `pyspark.pipelines` the expectation decorators, make `import dlt` work (pipeline_graph.prepare_modules)
     SETTING_UP_TABLES  import the Python sources and read the SQL ones into the graph; check it
     RUNNING            run the flows (validate_only: analyse them, write nothing)
 
@@ -95,12 +95,12 @@ def _selected(graph: Any, names: list[str] | None) -> set[str] | None:
 
 def update(plan: dict[str, Any]) -> None:
     from bundleops.localworkspace.pipeline_flows import FlowRunner, Tables
-    from bundleops.localworkspace.pipeline_graph import LocalRegistry, prepare_module
+    from bundleops.localworkspace.pipeline_graph import LocalRegistry, prepare_modules
 
     emit("state", state="INITIALIZING")
-    prepare_module()
     catalog_dir = Path(plan["warehouse_dir"]) / plan["catalog"]
     spark = _session(catalog_dir, plan.get("configuration") or {})
+    prepare_modules(spark)
     emit("state", state="SETTING_UP_TABLES")
     tables = Tables(spark, catalog_dir, plan["catalog"], plan["schema"])
     tables.attach_all()

@@ -17,14 +17,14 @@ CDC / APPLY CHANGES and Databricks' `read_files` first, is refused by name. Quer
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from bundleops.localworkspace.pipeline_expectations import Expectation
 from bundleops.localworkspace.pipeline_errors import Unsupported
 from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 _NAME = r"((?:`[^`]+`|[\w$]+)(?:\s*\.\s*(?:`[^`]+`|[\w$]+))*)"
 _HEADS = (
@@ -179,6 +179,6 @@ def _elements(text: str, dataset: Dataset, where: str) -> None:
     dataset.schema = ", ".join(columns) or None
 
 
-def _query(spark: SparkSession, text: str):  # noqa: ANN202 - a QueryFunction
+def _query(spark: SparkSession, text: str) -> Callable[[], DataFrame]:
     query = text.strip()
     return lambda: spark.sql(query)
