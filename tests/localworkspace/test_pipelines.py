@@ -63,7 +63,7 @@ def test_list_pipelines_filters_orders_and_pages(client: Any) -> None:
         list(client.pipelines.list_pipelines(filter="creator = 'x'"))
 
 
-def test_an_update_ends_failed_naming_why_and_the_event_log_says_so(client: Any) -> None:
+def test_an_update_of_a_pipeline_without_sources_fails_naming_why_and_the_event_log_says_so(client: Any) -> None:
     from databricks.sdk.errors import BadRequest, NotFound
     from databricks.sdk.service.pipelines import EventLevel, PipelineState, UpdateInfoState, UpdateStateInfoState
 
@@ -77,7 +77,7 @@ def test_an_update_ends_failed_naming_why_and_the_event_log_says_so(client: Any)
     events = list(client.pipelines.list_pipeline_events(pipeline_id))
     assert [(e.event_type, e.level, e.origin.update_id) for e in events] == [
         ("update_progress", EventLevel.ERROR, update_id), ("create_update", EventLevel.INFO, update_id)]
-    assert "the local workspace does not run pipeline updates yet" in events[0].error.exceptions[0].message
+    assert events[0].error.exceptions[0].message.startswith("the pipeline has no libraries: give it source files")
     errors = list(client.pipelines.list_pipeline_events(pipeline_id, filter="level='ERROR'", order_by=["timestamp asc"]))
     assert [e.message for e in errors] == [f"Update {update_id[:6]} is FAILED."]
     selected = client.pipelines.start_update(pipeline_id, refresh_selection=["orders"]).update_id

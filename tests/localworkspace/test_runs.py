@@ -94,9 +94,11 @@ def test_concurrent_runs_beyond_the_limit_are_skipped(client: Any) -> None:
 def test_refusals_name_what_is_missing(client: Any) -> None:
     from databricks.sdk.errors import InvalidParameterValue, NotImplemented as SdkNotImplemented
 
-    pipeline = create_job(client, [{"task_key": "p", "pipeline_task": {"pipeline_id": "x"}}])
-    with pytest.raises(SdkNotImplemented, match="runs spark_python_task, python_wheel_task, notebook_task, not pipeline_task"):
-        client.jobs.run_now(pipeline)
+    sql = create_job(client, [{"task_key": "q", "sql_task": {"query": {"query_id": "x"}, "warehouse_id": "w"}}])
+    with pytest.raises(SdkNotImplemented, match="runs spark_python_task, python_wheel_task, notebook_task, pipeline_task, not sql_task"):
+        client.jobs.run_now(sql)
+    missing = client.jobs.run_now_and_wait(create_job(client, [{"task_key": "p", "pipeline_task": {"pipeline_id": "nope"}}]))
+    assert (missing.state.result_state.value, missing.tasks[0].state.state_message) == ("FAILED", "Task p: The specified pipeline nope was not found.")
     upload(client, "/Workspace/Shared/runs/ok.py", "print('ok')\n")
     job_id = create_job(client, [{"task_key": "t", "spark_python_task": {"python_file": "/Workspace/Shared/runs/ok.py", "parameters": ["{{job.start_time.iso_date}}"]}}])
     with pytest.raises(InvalidParameterValue, match=r"Invalid dynamic value reference \{\{job.start_time.iso_date\}\}"):

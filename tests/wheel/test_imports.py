@@ -26,7 +26,9 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "steps" / "bundleops"
 # Where a distribution of an extra may be imported, and why that place is safe on a base install.
 EXTRA_IMPORTERS = {
-    "pyspark": ("bundleops.testrunner",),  # the test runner: `demo`, `test --local` and its entry point require("local") first
+    "pyspark": ("bundleops.testrunner",  # the test runner: `demo`, `test --local` and its entry point require("local") first
+                # a local workspace's pipeline update: its process (pipeline_process.main) requires "local" first
+                *(f"bundleops.localworkspace.pipeline_{name}" for name in ("process", "graph", "flows", "expectations", "sql"))),
     "pytest": ("bundleops.testrunner", "bundleops.unit.runner"),  # unit.runner runs in the Python `unit` chose for having pytest
 }
 

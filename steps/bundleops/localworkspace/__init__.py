@@ -20,8 +20,9 @@ from bundleops.localworkspace.identity import Directory, FederationPolicy
 from bundleops.localworkspace.jobs_api import JobStore
 from bundleops.localworkspace.layout import Layout
 from bundleops.localworkspace.pipeline_permissions import PipelinePermissions
+from bundleops.localworkspace.pipeline_runner import SparkUpdateRunner
 from bundleops.localworkspace.pipelines_api import Pipelines
-from bundleops.localworkspace.runs import RunManager
+from bundleops.localworkspace.runs import KILL_GRACE_SECONDS, RunManager
 from bundleops.localworkspace.server import Dispatcher, HttpServer
 from bundleops.localworkspace.unity_catalog import UnityCatalog
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
@@ -48,8 +49,9 @@ class LocalWorkspace:
         self.host = f"http://127.0.0.1:{self._server.port}"
         tree = WorkspaceTree(self.layout.workspace_dir)
         jobs = JobStore()
-        pipelines = Pipelines()
-        self.runs = RunManager(jobs, tree, self.layout.runs_dir, lambda: self.host, self.layout.subprocess_env())
+        self.updates = SparkUpdateRunner(tree, self.layout)
+        pipelines = Pipelines(self.updates)
+        self.runs = RunManager(jobs, tree, self.layout.runs_dir, lambda: self.host, self.layout.subprocess_env(), pipelines)
         self.dispatcher.routes = [
             *oauth.routes(self.directory, self.host),
             *scim.routes(self.directory),
@@ -85,6 +87,7 @@ class LocalWorkspace:
 
     def stop(self) -> None:
         self.runs.cancel_all()
+        self.updates.stop_all(KILL_GRACE_SECONDS + 10)
         self._server.stop()
 
     def __enter__(self) -> LocalWorkspace:

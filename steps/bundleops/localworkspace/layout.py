@@ -40,6 +40,11 @@ class Layout:
         return self.root / "runs"
 
     @property
+    def pipelines_dir(self) -> Path:
+        """Pipelines' storage, one folder per pipeline: streaming checkpoints and update logs."""
+        return self.root / "pipelines"
+
+    @property
     def info_file(self) -> Path:
         """Host and credentials of the running workspace (mode 0600), which `bundleops local-env` reads."""
         return self.root / "info.json"
@@ -50,7 +55,7 @@ class Layout:
         return self.root / "bin"
 
     def create(self) -> None:
-        for folder in (self.workspace_dir, self.volumes_dir, self.warehouse_dir, self.runs_dir):
+        for folder in (self.workspace_dir, self.volumes_dir, self.warehouse_dir, self.runs_dir, self.pipelines_dir):
             folder.mkdir(parents=True, exist_ok=True)
 
     def subprocess_env(self) -> dict[str, str]:

@@ -1,27 +1,21 @@
-"""A pipeline update's life: the handle an update runner reports through, and today's runner.
+"""A pipeline update's life: the handle an update runner reports through.
 
 The Pipelines API (pipelines_api.py) keeps pipelines, updates and events; it does not know how an
 update runs. It hands each started update to an `UpdateRunner` as an `UpdateRun`, through which
-the runner moves the update along its states and writes the pipeline's event log. A runner that
-really runs a pipeline's sources (Spark Declarative Pipelines, issue 22 part 2) implements the
-same two methods and is passed to `Pipelines(runner=...)`.
-
-Until then `RefusingRunner` ends every update FAILED at once, with an ERROR event that says the
-local workspace does not run pipeline updates yet: `start_update` is accepted (a client's code
-path up to the update is exercised), and whoever polls `get_update` or waits on the pipeline sees
-a failure that names the reason, never a pretended COMPLETED.
+the runner moves the update along its states and writes the pipeline's event log. The runner the
+local workspace uses is pipeline_runner.SparkUpdateRunner, which runs the pipeline's sources with
+Spark in a process of their own.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELED"})
-NOT_RUN_YET = "the local workspace does not run pipeline updates yet"
 
 
 def event_time() -> str:
@@ -43,18 +37,24 @@ class UpdateRun:
     events: list[dict[str, Any]]  # the pipeline's event log, shared by all its updates
     lock: threading.RLock
     state: str = "QUEUED"
+    error: str | None = None  # why it FAILED, as its last event says
+    ended: threading.Event = field(default_factory=threading.Event)
 
     @property
     def active(self) -> bool:
         return self.state not in TERMINAL
 
-    def event(self, level: str, event_type: str, message: str, error: str | None = None) -> None:
-        """Append to the pipeline's event log (an `error` becomes the event's fatal `ErrorDetail`)."""
+    def event(self, level: str, event_type: str, message: str, error: str | None = None, *,
+              details: dict[str, Any] | None = None, origin: dict[str, str] | None = None) -> None:
+        """Append to the pipeline's event log (an `error` becomes the event's fatal `ErrorDetail`;
+        `details` is the event type's structured part, `origin` adds e.g. `flow_name`, `dataset_name`)."""
         entry: dict[str, Any] = {
             "id": str(uuid.uuid4()), "timestamp": event_time(), "level": level, "event_type": event_type,
             "maturity_level": "STABLE", "message": message,
-            "origin": {"pipeline_id": self.pipeline_id, "pipeline_name": self.pipeline_name, "update_id": self.update_id},
+            "origin": {"pipeline_id": self.pipeline_id, "pipeline_name": self.pipeline_name, "update_id": self.update_id, **(origin or {})},
         }
+        if details is not None:
+            entry["details"] = details
         if error is not None:
             entry["error"] = {"fatal": True, "exceptions": [{"class_name": "LocalWorkspaceError", "message": error}]}
         with self.lock:
@@ -66,7 +66,11 @@ class UpdateRun:
             if not self.active:
                 return
             self.state = state
-        self.event("ERROR" if state == "FAILED" else "INFO", "update_progress", f"Update {self.update_id[:6]} is {state}.", error)
+            self.error = error if state == "FAILED" else None
+            self.event("ERROR" if state == "FAILED" else "INFO", "update_progress", f"Update {self.update_id[:6]} is {state}.", error,
+                       details={"update_progress": {"state": state}})
+        if not self.active:
+            self.ended.set()
 
     def finish(self, state: str, error: str | None = None) -> None:
         """End the update (COMPLETED, FAILED or CANCELED); the pipeline is IDLE again."""
@@ -82,13 +86,5 @@ class UpdateRunner(Protocol):
     def stop(self, run: UpdateRun) -> None:
         """Stop an active update (the pipeline's stop, or its deletion); it ends CANCELED."""
 
-
-class RefusingRunner:
-    """Today's runner: every update ends FAILED because nothing here runs pipelines yet (see above)."""
-
-    def start(self, run: UpdateRun) -> None:
-        run.event("INFO", "create_update", f"Update {run.update_id[:6]} started by {run.request.get('cause', 'API_CALL')}.")
-        run.finish("FAILED", f"{NOT_RUN_YET}: the update of pipeline {run.pipeline_id} was accepted but not run")
-
-    def stop(self, run: UpdateRun) -> None:
-        run.finish("CANCELED")
+    def delete(self, pipeline_id: str) -> None:
+        """The pipeline was deleted (its updates have ended): drop the tables its updates wrote and its storage."""

@@ -3,12 +3,12 @@ start and read updates, list events; in memory for the server's lifetime.
 
 Settings are answered through databricks-sdk's `PipelineSpec`, so a client reads back the real
 shape. A pipeline's `state` follows its latest update: RUNNING while one is active, else IDLE.
-How an update runs is the `UpdateRunner`'s business (pipeline_updates.py); today's ends every
-update FAILED, naming why. Errors: a missing pipeline or update is 404 RESOURCE_DOES_NOT_EXIST
+How an update runs is the `UpdateRunner`'s business (pipeline_updates.py, pipeline_runner.py). Errors: a missing pipeline or update is 404 RESOURCE_DOES_NOT_EXIST
 "The specified pipeline <id> was not found." (the SDK's NotFound); a second active update, a
 duplicate name without `allow_duplicate_names`, or a stale `expected_last_modified` is 409
 RESOURCE_CONFLICT; bad settings are 400 INVALID_PARAMETER_VALUE. Filters and orderings beyond
-the documented simple ones answer 501 naming them.
+the documented simple ones answer 501 naming them. Deleting a pipeline stops its update and
+drops the tables its updates wrote, as Databricks does for a Unity Catalog pipeline.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from typing import Any, Callable
 
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
 from bundleops.localworkspace.paging import page_body
-from bundleops.localworkspace.pipeline_updates import RefusingRunner, UpdateRun, UpdateRunner
+from bundleops.localworkspace.pipeline_updates import UpdateRun, UpdateRunner
 
 BASE = r"/api/2\.0/pipelines"
 ID = r"/(?P<pipeline_id>[^/]+)"
 REQUEST_ONLY = ("dry_run", "allow_duplicate_names", "expected_last_modified", "pipeline_id", "run_as", "parameters")
 UPDATE_OPTIONS = ("full_refresh", "refresh_selection", "full_refresh_selection", "validate_only", "cause")
+DELETE_WAIT_SECONDS = 40.0  # a stopped update's process gets SIGKILL after 30 s
 _LIKE = re.compile(r"\s*name\s+LIKE\s+'([^']*)'\s*", re.IGNORECASE)
 _NOTEBOOK = re.compile(r"\s*notebook\s*=\s*'([^']*)'\s*", re.IGNORECASE)
 _LEVEL = re.compile(r"\s*level\s*(?:=\s*'(\w+)'|in\s*\(([^)]*)\))\s*", re.IGNORECASE)
@@ -105,8 +106,8 @@ def _spec(document: dict[str, Any], pipeline_id: str) -> dict[str, Any]:
 
 
 class Pipelines:
-    def __init__(self, runner: UpdateRunner | None = None) -> None:
-        self.runner: UpdateRunner = runner or RefusingRunner()
+    def __init__(self, runner: UpdateRunner) -> None:
+        self.runner = runner
         self._pipelines: dict[str, StoredPipeline] = {}
         self._lock = threading.RLock()
 
@@ -186,6 +187,8 @@ class Pipelines:
             del self._pipelines[pipeline.pipeline_id]
         if active is not None:
             self.runner.stop(active)
+            active.ended.wait(DELETE_WAIT_SECONDS)
+        self.runner.delete(pipeline.pipeline_id)
         return Response(body={})
 
     def stop(self, request: Request) -> Response:
@@ -203,17 +206,21 @@ class Pipelines:
         unsupported = sorted(set(document) - set(UPDATE_OPTIONS))
         if unsupported:
             raise ApiError(501, "NOT_IMPLEMENTED", f"the local workspace does not implement StartUpdate field(s) {', '.join(unsupported)}")
+        return Response(body={"update_id": self.start(request.params["pipeline_id"], {"cause": "API_CALL", **options}).update_id})
+
+    def start(self, pipeline_id: str, options: dict[str, Any]) -> UpdateRun:
+        """Start an update of the pipeline (the API's start_update, a job's pipeline_task) and hand it to the runner."""
         with self._lock:
-            pipeline = self._find(request.params["pipeline_id"])
+            pipeline = self._find(pipeline_id)
             if pipeline.active_update is not None:
                 raise ApiError(409, "RESOURCE_CONFLICT", f"An active update {pipeline.active_update.update_id} of pipeline {pipeline.pipeline_id} already exists")
             run = UpdateRun(
                 pipeline.pipeline_id, pipeline.spec.get("name"), str(uuid.uuid4()), dict(pipeline.spec),
-                {"cause": "API_CALL", **options}, int(time.time() * 1000), pipeline.events, self._lock,
+                options, int(time.time() * 1000), pipeline.events, self._lock,
             )
             pipeline.updates.append(run)
         self.runner.start(run)
-        return Response(body={"update_id": run.update_id})
+        return run
 
     def _update(self, pipeline: StoredPipeline, update_id: str) -> UpdateRun:
         for run in pipeline.updates:

@@ -24,6 +24,7 @@ from typing import Any, Callable
 from bundleops.localworkspace import references, tasks
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
 from bundleops.localworkspace.jobs_api import JobStore, StoredJob, parse_id
+from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 ACTIVE = ("PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED")
@@ -99,8 +100,10 @@ class JobRun:
 
 
 class RunManager:
-    def __init__(self, jobs: JobStore, tree: WorkspaceTree, runs_dir: Path, host: Callable[[], str], task_env: dict[str, str]) -> None:
+    def __init__(self, jobs: JobStore, tree: WorkspaceTree, runs_dir: Path, host: Callable[[], str], task_env: dict[str, str],
+                 pipelines: Pipelines) -> None:
         self.jobs = jobs
+        self.pipelines = pipelines
         self.tree = tree
         self.runs_dir = runs_dir
         self.host = host
@@ -254,6 +257,10 @@ class RunManager:
             task.message = "Run was cancelled" if run.cancel.is_set() else f"Upstream task(s) {', '.join(failed)} did not succeed"
             return
         task.start_time, task.life_cycle = now_ms(), "RUNNING"
+        deadline = min(filter(None, [job_deadline, _deadline(task.task.get("timeout_seconds"))]), default=None)
+        if "pipeline_task" in task.task:
+            self._run_pipeline(run, task, deadline)
+            return
         try:
             environment = tasks.check_environment(run.settings, task.task, self.tree, self.task_env)
             command = tasks.command(task.task, self.tree)
@@ -261,14 +268,38 @@ class RunManager:
             task.log.write_text(f"{error}\n")
             self._end_task(task, "FAILED", str(error))
             return
-        deadline = min(filter(None, [job_deadline, _deadline(task.task.get("timeout_seconds"))]), default=None)
         with open(task.log, "wb") as log:
             log.write("".join(f"{line}\n" for line in environment).encode())
             log.flush()
             process = subprocess.Popen(command.argv, cwd=command.cwd, env=self._env(), stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
-            stopped = _wait(process, run.cancel, deadline)
+            stopped = wait_process(process, run.cancel, deadline)
         self._record_exit(task, process.returncode, stopped)
+
+    def _run_pipeline(self, run: JobRun, task: TaskRun, deadline: float | None) -> None:
+        """A pipeline_task: start an update of the pipeline and wait for it; the task ends as the update does."""
+        spec = task.task["pipeline_task"]
+        try:
+            update = self.pipelines.start(str(spec.get("pipeline_id")), {"cause": "JOB_TASK", **({"full_refresh": True} if spec.get("full_refresh") else {})})
+        except ApiError as error:
+            task.log.write_text(f"{error.message}\n")
+            self._end_task(task, "FAILED", f"Task {task.key}: {error.message}")
+            return
+        with open(task.log, "w") as log:
+            log.write(f"Started update {update.update_id} of pipeline {update.pipeline_id}\n")
+            stopped = None
+            while not update.ended.wait(0.1):
+                stopped = "cancel" if run.cancel.is_set() else "timeout" if deadline and time.monotonic() > deadline else None
+                if stopped:
+                    self.pipelines.runner.stop(update)
+                    update.ended.wait()
+            log.write(f"Update {update.update_id} is {update.state}{f': {update.error}' if update.error else ''}\n")
+        if stopped:
+            self._end_task(task, "CANCELED" if stopped == "cancel" else "TIMEDOUT", "Run was cancelled" if stopped == "cancel" else "Run timed out")
+        elif update.state == "COMPLETED":
+            self._end_task(task, "SUCCESS", "")
+        else:
+            self._end_task(task, "FAILED", f"Pipeline update {update.update_id} of pipeline {update.pipeline_id} is {update.state}: {update.error or 'it was stopped'}")
 
     def _record_exit(self, task: TaskRun, code: int, stopped: str | None) -> None:
         tail, _ = _tail(task.log)
@@ -291,16 +322,21 @@ class RunManager:
         task.result, task.message, task.end_time, task.life_cycle = result, message, now_ms(), "TERMINATED"
 
     def _env(self) -> dict[str, str]:
-        inherited = {name: os.environ[name] for name in INHERITED if name in os.environ}
-        return {**inherited, **self.task_env, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        return process_env(self.task_env)
+
+
+def process_env(mounts: dict[str, str]) -> dict[str, str]:
+    """The environment of a process the local workspace starts: no credentials, the mounts' variables."""
+    inherited = {name: os.environ[name] for name in INHERITED if name in os.environ}
+    return {**inherited, **mounts, "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def _deadline(seconds: Any) -> float | None:
     return time.monotonic() + float(seconds) if seconds else None
 
 
-def _wait(process: subprocess.Popen[bytes], cancel: threading.Event, deadline: float | None) -> str | None:
-    """Wait for the task process; on cancel or timeout stop its whole process group. Returns why it was stopped."""
+def wait_process(process: subprocess.Popen[bytes], cancel: threading.Event, deadline: float | None) -> str | None:
+    """Wait for a task (or pipeline update) process; on cancel or timeout stop its whole process group. Returns why it was stopped."""
     while process.poll() is None:
         reason = "cancel" if cancel.is_set() else "timeout" if deadline and time.monotonic() > deadline else None
         if reason:

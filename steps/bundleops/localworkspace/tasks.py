@@ -2,7 +2,8 @@
 
 Supported task types: spark_python_task (a workspace `.py` file), python_wheel_task (an entry
 point of a distribution installed in the local workspace's own Python) and notebook_task (a
-`.py` source notebook). Any other type is refused when the run is started (501), naming it.
+`.py` source notebook) run as commands; pipeline_task starts a pipeline update instead (runs.py).
+Any other type is refused when the run is started (501), naming it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bundleops.localworkspace.http import ApiError
 from bundleops.mounts import local_path
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
-SUPPORTED = ("spark_python_task", "python_wheel_task", "notebook_task")
+SUPPORTED = ("spark_python_task", "python_wheel_task", "notebook_task", "pipeline_task")
 # What launch.py prints for dbutils.notebook.exit(value); the run reads it back as the notebook's result.
 # Defined here, not in launch.py: `python -m bundleops.localworkspace.launch` imports this package
 # first, and a package that imported launch itself would make Python warn that it is in sys.modules.

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -47,8 +47,9 @@ def runtime_session() -> "SparkSession":
     return SparkSession.builder.getOrCreate()
 
 
-def local_session(warehouse_dir: Path | None = None, metastore_dir: Path | None = None) -> "SparkSession":
-    """A new local SparkSession (see the module docstring); pyspark comes with `bundleops[local]`."""
+def local_session(warehouse_dir: Path | None = None, metastore_dir: Path | None = None, conf: Mapping[str, str] | None = None) -> "SparkSession":
+    """A new local SparkSession (see the module docstring); pyspark comes with `bundleops[local]`.
+    `conf`: settings on top of the tuned ones (the local workspace's pipeline updates map paths with it)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -62,7 +63,7 @@ def local_session(warehouse_dir: Path | None = None, metastore_dir: Path | None 
     # Python workers (UDFs, createDataFrame from Python rows) must run the driver's interpreter.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("bundleops.testrunner")
-    for key, value in _LOCAL_CONF.items():
+    for key, value in {**_LOCAL_CONF, **(conf or {})}.items():
         builder = builder.config(key, value)
     java_options = _FAST_JVM
     if metastore_dir is not None:
