@@ -106,7 +106,7 @@ def test_two_pull_requests_deploy_and_test_at_once_and_closing_one_destroys_only
     assert (planned["steps"], planned["deployment"]) == (["destroy"], "pr-1")
     destroyed = bundleops(["destroy", "--target", "staging"], projects[1], closing)
     assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
-    assert f"destroyed the pull-request deployment pr-1: its jobs, files and state at {PR_FOLDER}/pr-1" in destroyed.stdout
+    assert f"destroyed the pull-request deployment pr-1: its resources, files and state at {PR_FOLDER}/pr-1" in destroyed.stdout
 
     assert not any(job_exists(sdk, job["id"]) for job in records[1]["jobs"].values())
     assert not path_exists(sdk, f"{PR_FOLDER}/pr-1")

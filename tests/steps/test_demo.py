@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,25 @@ def test_demo_as_azure_pipelines_speaks_of_pull_requests_and_sweeps_after_the_me
     staging = json.loads((tmp_path / "out/pull-request/deployment-staging.json").read_text())
     assert (staging["ci_system"], staging["pr_number"], staging["deployment"]) == ("azure", 1, "pr-1")
     assert staging["run_url"] == "http://azure.local/demo/orders_pipeline/_build/results?buildId=1"
+
+
+def test_the_lakeflow_example_keeps_each_pull_requests_tables_apart_and_destroys_the_merged_one(tmp_path: Path) -> None:
+    """Issue 22: the second example, a Lakeflow Declarative Pipeline with its schema and volume, through
+    validate, preview, deploy, test (the pipeline's update, then output checks on its tables) and publish,
+    for two pull requests at once on GitHub; the merged one's close event destroys its deployment."""
+    result = demo(tmp_path, "--example", "orders_lakeflow", "--ci", "github")
+    for number in (1, 2):
+        assert re.search(rf"green  pull request #{number} .* -> staging \(pr-{number}\): unit:ok.* test:ok.* publish:ok", result.stdout), result.stdout[-3000:]
+        junit = (tmp_path / "out" / ("pull-request" if number == 1 else "pull-request-2") / "junit.xml").read_text()
+        # The checks read this pull request's own schema, which its pipeline's update filled.
+        assert f"output schema pr_{number}_orders_lakeflow: tables customers_raw, daily_revenue, orders_raw, revenue_orders" in junit
+        cases = {case.get("name"): case for case in ET.fromstring(junit).iter("testcase")}
+        assert cases["daily_revenue.(order_date, country): unique"].find("failure") is None
+        # Order 8 is `completed` with amount 0.00: only the pipeline's expect_or_drop keeps it out of revenue_orders.
+        assert cases["revenue_orders.amount: accepted_range"].find("failure") is None
+    left = dict(line.strip().split(": ", 1) for line in result.stdout.split("what each deployment left in the workspace")[1].split("\n######## demo summary")[0].strip().splitlines()[1:])
+    assert " there" not in left["pr-1"] and left["pr-1"].count(" gone") == 5, left["pr-1"]
+    assert "schemas.orders_lakeflow (staging.pr_2_orders_lakeflow) there, tables: customers_raw, daily_revenue, orders_raw, revenue_orders" in left["pr-2"]
+    assert "pipelines.orders_lakeflow_pipeline" in left["pr-2"] and " gone" not in left["pr-2"], left["pr-2"]
+    staging = json.loads((tmp_path / "out/pull-request-2/deployment-staging.json").read_text())
+    assert staging["resources"]["schemas"]["orders_lakeflow"]["id"] == "staging.pr_2_orders_lakeflow"

@@ -10,6 +10,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bundleops.demo import pipeline
 from bundleops.demo.ci_events import SYSTEMS, CiSystem
@@ -17,6 +18,9 @@ from bundleops.demo.pipeline import Event, PipelineResult, say
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
 from bundleops.shipped import EXAMPLE_PROJECT, EXAMPLES
+
+if TYPE_CHECKING:
+    from bundleops.localworkspace import LocalWorkspace
 
 NAME = "demo"
 HELP = "run the example project's pull-request (staging) and merge (prod) pipelines on the embedded local workspace"
@@ -79,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 results.append(pipeline.run(event, project, env))
                 if output:
                     _collect(project, output)
+            _inventory(workspace, args.output)
     _report(results, args.output, time.monotonic() - started)
     return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 4 else ExitCode.CHECK_FAILED)
 
@@ -144,6 +149,19 @@ def _collect(project: Path, destination: Path) -> None:
             shutil.copytree(folder, destination / ("reports" if folder.name == "reports" else ""), dirs_exist_ok=True)
     shutil.rmtree(project / "test-results", ignore_errors=True)
     shutil.rmtree(project / ".bundleops" / "reports", ignore_errors=True)
+
+
+def _inventory(workspace: LocalWorkspace, output: Path) -> None:
+    """What each deployment left in the workspace, read back through databricks-sdk (inventory.py)."""
+    from databricks.sdk import WorkspaceClient
+
+    from bundleops.demo import inventory
+
+    env = workspace.env()
+    client = WorkspaceClient(host=env["DATABRICKS_HOST"], client_id=env["DATABRICKS_CLIENT_ID"], client_secret=env["DATABRICKS_CLIENT_SECRET"])
+    say("\n######## what each deployment left in the workspace (read back with databricks-sdk)")
+    for line in inventory.describe(sorted(output.glob("*/deployment-*.json")), client):
+        say(f"  {line}")
 
 
 def _report(results: list[PipelineResult], output: Path, seconds: float) -> None:

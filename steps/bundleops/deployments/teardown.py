@@ -50,5 +50,5 @@ def destroy(cli: DatabricksCli, project_root: Path, bundle_target: str, deployme
     if ABSENT in result.stderr:
         out.info(f"nothing to destroy: the pull-request deployment {deployment.id} does not exist ({root}); already destroyed")
         return False
-    out.info(f"destroyed the pull-request deployment {deployment.id}: its jobs, files and state at {root}")
+    out.info(f"destroyed the pull-request deployment {deployment.id}: its resources, files and state at {root}")
     return True

@@ -1,0 +1,50 @@
+"""What each deployment of the demo left in the local workspace, read back through databricks-sdk.
+
+The pipelines claim that a merged pull request's deployment is destroyed whole and that the other
+deployments keep their own resources apart (a pull request's schema is its own, with the tables
+its pipeline wrote). After the runs, every resource a deployment record names is looked up in the
+workspace, as any client would, and the demo says which are still there: the claim shown, not told.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+
+def describe(records: list[Path], client: WorkspaceClient) -> list[str]:
+    """One line per deployment record: its resources, each `gone` or still there (a schema with its tables)."""
+    return [_line(json.loads(record.read_text(encoding="utf-8")), client) for record in records]
+
+
+def _line(record: dict[str, Any], client: WorkspaceClient) -> str:
+    kinds = {"jobs": record.get("jobs") or {}, **(record.get("resources") or {})}
+    parts = [f"{kind}.{key} {_state(kind, str(resource.get('id', '')), client)}"
+             for kind, resources in kinds.items() for key, resource in resources.items()]
+    return f"{record.get('deployment') or record.get('target')}: {'; '.join(parts) or 'no resources'}"
+
+
+def _state(kind: str, identifier: str, client: WorkspaceClient) -> str:
+    from databricks.sdk.errors import NotFound
+
+    lookups: dict[str, Callable[[], Any]] = {
+        "jobs": lambda: client.jobs.get(int(identifier)),
+        "pipelines": lambda: client.pipelines.get(identifier),
+        "volumes": lambda: client.volumes.read(identifier),
+        "schemas": lambda: client.schemas.get(identifier),
+    }
+    if kind not in lookups:
+        return f"({identifier})"
+    try:
+        lookups[kind]()
+    except NotFound:
+        return f"({identifier}) gone"
+    if kind != "schemas":
+        return f"({identifier}) there"
+    catalog, schema = identifier.split(".", 1)
+    tables = sorted(table.name or "" for table in client.tables.list(catalog_name=catalog, schema_name=schema))
+    return f"({identifier}) there, tables: {', '.join(tables) or 'none'}"
