@@ -121,8 +121,8 @@ def test_bundle_files_read_targets_from_includes_and_find_lines(tmp_path: Path) 
     files = BundleFiles.read(project)
     assert files is not None
     assert files.target_names() == ["dev", "staging", "qa"]
-    assert files.find("targets.qa.mode") == Written("resources/targets.yml", 3)
-    assert files.find("resources.jobs.shop_test_job.parameters[1].name") == Written("resources/jobs.yml", 8)
+    assert files.find("targets.qa.mode") == Written("resources/targets.yml", 3, "production")
+    assert files.find("resources.jobs.shop_test_job.parameters[1].name") == Written("resources/jobs.yml", 8, "commit")
     assert files.find("resources.jobs.shop_test_job.permissions") is None
     assert files.nearest("resources.jobs.shop_test_job.permissions") == Written("resources/jobs.yml", 3)
     assert BundleFiles.read(tmp_path / "empty") is None
