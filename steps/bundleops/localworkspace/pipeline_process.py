@@ -21,7 +21,14 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bundleops.localworkspace.pipeline_errors import GraphError, failure_message
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from bundleops.localworkspace.pipeline_graph import Graph, LocalRegistry
 
 MARKER = "__bundleops_pipeline__:"
 
@@ -43,7 +50,7 @@ def _mounts(environ: dict[str, str]) -> dict[str, str]:
     return {**conf, "spark.hadoop.fs.viewfs.mounttable.local.linkFallback": "file:///", "spark.hadoop.fs.defaultFS": "viewfs://local/"}
 
 
-def _session(catalog_dir: Path, configuration: dict[str, str]):  # noqa: ANN202 - a SparkSession
+def _session(catalog_dir: Path, configuration: dict[str, str]) -> SparkSession:
     import os
 
     from bundleops.testrunner.spark import local_session
@@ -55,12 +62,10 @@ def _session(catalog_dir: Path, configuration: dict[str, str]):  # noqa: ANN202 
     return spark
 
 
-def _register(spark: Any, sources: list[dict[str, str]], registry: Any) -> None:
+def _register(spark: SparkSession, sources: list[dict[str, str]], registry: LocalRegistry) -> None:
     """Import each Python source with `spark` in its globals (as `spark-pipelines` does) and read
     each SQL source. `sources`: the workspace `path` (what errors name) and the `local` file."""
     from pyspark.pipelines.graph_element_registry import graph_element_registration_context
-
-    from bundleops.localworkspace.pipeline_errors import GraphError, failure_message
 
     with graph_element_registration_context(registry):
         for named in sources:
@@ -69,7 +74,8 @@ def _register(spark: Any, sources: list[dict[str, str]], registry: Any) -> None:
                 registry.register_sql(source.read_text(encoding="utf-8"), Path(named["path"]))
                 continue
             spec = importlib.util.spec_from_file_location(source.stem, source)
-            assert spec is not None and spec.loader is not None
+            if spec is None or spec.loader is None:
+                raise GraphError(f"{named['path']}: Python cannot import this file")
             module = importlib.util.module_from_spec(spec)
             module.__dict__["spark"] = spark
             sys.path.insert(0, str(source.parent))
@@ -81,14 +87,13 @@ def _register(spark: Any, sources: list[dict[str, str]], registry: Any) -> None:
                 sys.path.remove(str(source.parent))
 
 
-def _selected(graph: Any, names: list[str] | None) -> set[str] | None:
+def _selected(graph: Graph, names: list[str] | None) -> set[str] | None:
+    """The datasets (keys of `graph.datasets`) a refresh selection names, by full or last-part name."""
     if not names:
         return None
     wanted = {name.lower() for name in names}
     unknown = wanted - {key.rsplit(".", 1)[-1] for key in graph.datasets} - set(graph.datasets)
     if unknown:
-        from bundleops.localworkspace.pipeline_errors import GraphError
-
         raise GraphError(f"the refresh selection names {', '.join(sorted(unknown))}, which the pipeline does not define")
     return {key for key in graph.datasets if key in wanted or key.rsplit(".", 1)[-1] in wanted}
 
@@ -133,7 +138,6 @@ def update(plan: dict[str, Any]) -> None:
 def main() -> int:
     from bundleops.errors import BundleopsError
     from bundleops.extras import require
-    from bundleops.localworkspace.pipeline_errors import failure_message
 
     plan = json.load(sys.stdin)
     try:
