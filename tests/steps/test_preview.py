@@ -212,3 +212,48 @@ def test_a_hostile_job_name_is_shown_as_text_and_its_recreation_held_back(tmp_pa
         assert f"<code>{escape(shown, quote=False)}</code>" in html, f"{where}: the name is not shown as text\n{html}"
         assert "Deletes or recreates <code>jobs.ingest</code> (delete). <strong>The deploy is held back</strong>" in html, f"{where}\n{html}"
         assert "<h4><code>jobs.ingest_v2</code>" in html and "<h4><code>jobs.ingest</code>" in html, f"{where}\n{html}"
+
+
+def orders_pipelines(storage: str = "/pipelines/orders-a", archive: bool = True) -> str:
+    archive_pipeline = """
+    archive:
+      name: orders archive
+      storage: /pipelines/orders-archive
+      libraries:
+        - file:
+            path: ../src/fake_tests.py
+""" if archive else ""
+    return f"""
+resources:
+  pipelines:
+    orders:
+      name: orders pipeline
+      storage: {storage}
+      libraries:
+        - file:
+            path: ../src/fake_tests.py
+{archive_pipeline}"""
+
+
+def test_a_pipelines_recreation_and_deletion_are_shown_and_held_back(tmp_path: Path, env: dict[str, str], client: Any, comments: PullRequestComments) -> None:
+    """Issue 22: the real CLI asks before it deletes or recreates a pipeline (its tables go with it);
+    the preview shows both and the deploy holds them back without deploy.auto_approve."""
+    project = shop_project(tmp_path / "p", changes={"databricks.yml": PR_ROOT + PROD_TARGET, "resources/orders.yml": orders_pipelines()})
+    pr_env = ci_env(env, "github", "pull_request", tmp_path, comments)
+    first = bundleops(["deploy", "--target", "staging"], project, pr_env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    before = {pipeline.name: pipeline.pipeline_id for pipeline in client.pipelines.list_pipelines()}
+    (project / "resources" / "orders.yml").write_text(orders_pipelines("/pipelines/orders-b", archive=False), encoding="utf-8")
+
+    preview = bundleops(["preview", "--target", "staging"], project, pr_env)
+    assert preview.returncode == 1, preview.stdout + preview.stderr
+    held = ("destructive changes held back: the deploy to staging would delete pipelines.archive (removed from the bundle configuration); "
+            "recreate pipelines.orders (changes a field that cannot be updated in place: storage (immutable))")
+    assert held in preview.stdout + preview.stderr
+    summary = summary_of("github", project, tmp_path, preview.stdout)
+    assert "Deletes or recreates `pipelines.archive` (delete), `pipelines.orders` (recreate). **The deploy is held back**" in summary, summary
+    assert "| `storage` | `/pipelines/orders-a` | `/pipelines/orders-b` |" in summary
+
+    refused = bundleops(["deploy", "--target", "staging"], project, pr_env)
+    assert refused.returncode == 1 and held in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    assert {pipeline.name: pipeline.pipeline_id for pipeline in client.pipelines.list_pipelines()} == before  # nothing changed
