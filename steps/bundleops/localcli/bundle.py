@@ -3,8 +3,8 @@
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
 `run_as`/`permissions` into jobs, resolve references in the presets, apply the mode and the presets,
-resolve references, merge job lists by key, translate task paths written as a variable reference,
-give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
+resolve references, merge job lists by key, recommend naming the deployer in top-level permissions, translate task paths written as a variable reference,
+give jobs their defaults, drop what an instance pool decides, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import defaults, git, interpolation, loader, merge, modes, normalize, paths, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -141,7 +141,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     diagnostics.locations.target = target_name
     config = targets.apply_target(loaded.config, target_name, diagnostics)
     _check_engine(config, diagnostics)
-    git.apply(config, root)
+    git.apply(config, root, diagnostics)
     _check_host(config, diagnostics)
     cli_values = variables.parse_assignments(options.variables)
     variables.assign(config, root, cli_values, environ, diagnostics)
@@ -155,8 +155,11 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
     interpolation.resolve(config, diagnostics)
+    git.drop_empty(config)
     merge.merge_job_lists(config)
+    permissions.deployer_recommendation(config.get("permissions"), str(user["userName"]), diagnostics)
     paths.translate_deferred(config, loaded.deferred_paths, root, diagnostics)
     defaults.apply(config)
+    cluster_fixups.apply(config)
     normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

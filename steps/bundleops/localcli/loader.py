@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bundleops.localcli import yamlfile
 from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.locations import Locations
@@ -68,7 +69,7 @@ def _read_yaml(path: Path, root: Path) -> ConfigFile:
     relative = relative_name(path, root)
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.load(text, relative)
     except yaml.YAMLError as error:
         raise CliError(f"failed to load {relative}: {error}") from error
     if data is None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, interpolation, jobs, libraries, plan_diff
+from bundleops.localcli import VERSION, cycles, interpolation, jobs, libraries, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -217,6 +217,9 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
                                                       remote_state=_remote_state(remote) if remote is not None else None)
         if f"resources.jobs.{key}.permissions" in deployed.resources:
             plan.entries[f"resources.jobs.{key}.permissions"] = Entry(action="delete", depends_on=[{"node": f"resources.jobs.{key}", "label": f"${{resources.jobs.{key}.id}}"}])
+    loop = cycles.find({resource: entry.depends_on for resource, entry in plan.entries.items() if entry.action != "delete"})
+    if loop:
+        raise CliError(loop)
     return plan
 
 

@@ -93,8 +93,7 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
         if config.get("run_as") and "run_as" not in job:
             job["run_as"] = dict(config["run_as"])
         if shared:
-            existing = job.setdefault("permissions", [])
-            existing.extend(entry for entry in shared if entry not in existing)
+            job["permissions"] = permissions.with_bundle_permissions(job.get("permissions") or [], shared, diagnostics)
         declared = job.get("permissions")
         if isinstance(declared, list) and declared and all(isinstance(entry, dict) for entry in declared):
             job["permissions"] = permissions.resolve(declared, str(config["workspace"]["current_user"]["userName"]))

@@ -72,7 +72,7 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
     for key in ("workspace", "resources", "sync", "presets"):
         if isinstance(target.get(key), dict):
             resolved[key] = merge_value(resolved.get(key) or {}, target[key])
-    if "run_as" in target:
+    if target.get("run_as") is not None:  # a target's empty `run_as:` keeps the bundle's (acceptance run_as/empty_override)
         resolved["run_as"] = target["run_as"]
     if "permissions" in target:
         resolved["permissions"] = merge_value(resolved.get("permissions") or [], target["permissions"] or [])

@@ -7,6 +7,7 @@ serve, so a variable that would be resolved by lookup is an error naming it.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,7 +97,7 @@ def assign(
                 path=f"variables.{name}.lookup",
             )
         elif "default" in definition and definition["default"] is not None:
-            definition["value"] = definition["default"]
+            definition["value"] = copy.deepcopy(definition["default"])  # its own copy: references resolve in each
         else:
             diagnostics.error(_missing_message(name))
     config["variables"] = definitions
