@@ -6,7 +6,8 @@ from the Terraform provider): for each task's and each job cluster's `new_cluste
 as do `enable_elastic_disk` and the cloud attributes but `aws_attributes.instance_profile_arn`
 and `gcp_attributes.google_service_account`; without a pool, `driver_instance_pool_id` goes. So
 `validate -o json` and the Jobs API request show no node type beside a pool (acceptance
-resources/jobs/instance_pool_and_node_type).
+resources/jobs/instance_pool_and_node_type). A job cluster without `autoscale` and without
+workers gets an explicit `num_workers: 0` (acceptance variables/resolve-field-within-complex).
 """
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ def on_instance_pool(cluster: dict[str, Any]) -> None:
         cluster.pop(key, None)
 
 
+def _new_clusters(holders: Any) -> list[dict[str, Any]]:
+    return [holder["new_cluster"] for holder in holders or [] if isinstance(holder, dict) and isinstance(holder.get("new_cluster"), dict)]
+
+
 def apply(config: dict[str, Any]) -> None:
     for job in ((config.get("resources") or {}).get("jobs") or {}).values():
         if not isinstance(job, dict):
             continue
-        holders = [*(job.get("tasks") or []), *(job.get("job_clusters") or [])]
-        for holder in holders:
-            if isinstance(holder, dict) and isinstance(holder.get("new_cluster"), dict):
-                on_instance_pool(holder["new_cluster"])
+        for cluster in _new_clusters(job.get("tasks")):
+            on_instance_pool(cluster)
+        for cluster in _new_clusters(job.get("job_clusters")):
+            on_instance_pool(cluster)
+            if "autoscale" not in cluster and not cluster.get("num_workers"):
+                cluster["num_workers"] = 0  # initializeNumWorkers: a job cluster without autoscale sends its 0

@@ -78,12 +78,18 @@ class _Normaliser:
             return self._float(value, path)
         return value
 
-    def struct(self, cls: type, value: Any, path: str) -> Any:
+    def struct(self, cls: type, value: Any, path: str, *, nested: bool = True) -> Any:
+        """A dataclass's fields normalised. A key it does not declare, inside a job (a task, a
+        cluster), is the real CLI's `unknown field` warning at the key and is dropped (acceptance
+        variables/complex-within-complex); a job's own keys were checked when it was prepared."""
         if not isinstance(value, dict):
             return self._mismatch("map", value, path)
         fields = _fields(cls)
         normalised = {}
         for key, item in value.items():
+            if key not in fields and nested:
+                self.diagnostics.warning(f"unknown field: {key}", path=path, location=self.diagnostics.locations.key(f"{path}.{key}"))
+                continue
             converted = self.value(fields[key], item, f"{path}.{key}") if key in fields else item
             if converted is not _DROP:
                 normalised[key] = converted
@@ -164,4 +170,4 @@ def jobs(config: dict[str, Any], diagnostics: Diagnostics) -> None:
     job_map = (config.get("resources") or {}).get("jobs") or {}
     for key, job in list(job_map.items()):
         if isinstance(job, dict):
-            job_map[key] = normaliser.struct(JobSettings, job, f"resources.jobs.{key}")
+            job_map[key] = normaliser.struct(JobSettings, job, f"resources.jobs.{key}", nested=False)
