@@ -74,14 +74,6 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
     for key in block:
         if key not in SUPPORTED_BUNDLE_KEYS:
             diagnostics.error(f"bundle key '{key}' is not supported by the databricks CLI stand-in", path=f"bundle.{key}")
-    if "${" in str(block["name"]):
-        diagnostics.warning(
-            "Please do not use variable interpolation in the name of your bundle. The name of your bundle\n"
-            "is a part of the path at which your bundle state is stored at by default. Parameterizing it at\n"
-            "runtime can have unexpected consequences like duplicate deployments or resources not being\n"
-            "cleaned up during bundle destroy.",
-            path="bundle.name",
-        )
     constraint = block.get("databricks_cli_version")
     if constraint:
         try:
@@ -90,6 +82,19 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             problem = str(error)
         if problem:
             diagnostics.error(problem, path="bundle.databricks_cli_version")
+
+
+def _check_name(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """After the target is applied: a target that names the bundle without a reference gets no
+    warning (acceptance validate/var_in_bundle_name, target two)."""
+    if "${" in str(config["bundle"].get("name", "")):
+        diagnostics.warning(
+            "Please do not use variable interpolation in the name of your bundle. The name of your bundle\n"
+            "is a part of the path at which your bundle state is stored at by default. Parameterizing it at\n"
+            "runtime can have unexpected consequences like duplicate deployments or resources not being\n"
+            "cleaned up during bundle destroy.",
+            path="bundle.name",
+        )
 
 
 def _check_engine(config: dict[str, Any], diagnostics: Diagnostics) -> None:
@@ -140,6 +145,7 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     target_name = targets.select_target(loaded.config, options.target)
     diagnostics.locations.target = target_name
     config = targets.apply_target(loaded.config, target_name, diagnostics)
+    _check_name(config, diagnostics)
     _check_engine(config, diagnostics)
     git.apply(config, root, diagnostics)
     _check_host(config, diagnostics)

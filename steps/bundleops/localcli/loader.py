@@ -18,6 +18,7 @@ import yaml
 from bundleops.localcli import yamlfile
 from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
+from bundleops.localcli.interpolation import REFERENCE
 from bundleops.localcli.locations import Locations
 from bundleops.localcli.merge import merge_into
 from bundleops.localcli.paths import DeferredPath, JobPaths
@@ -167,6 +168,19 @@ def _check_unique_keys(definitions: list[dict[str, tuple[str, str]]], diagnostic
             )
 
 
+def _check_resource_keys(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """The real CLI's check before targets merge (bundle/config/validate/no_variable_reference_in_resource_key.go):
+    a resource key, top level or in a target, cannot hold a reference; the error is located at its value."""
+    sections = [("resources", config.get("resources"))]
+    sections += [(f"targets.{name}.resources", target.get("resources")) for name, target in (config.get("targets") or {}).items() if isinstance(target, dict)]
+    for prefix, resources in sections:
+        for kind, group in (resources or {}).items() if isinstance(resources, dict) else ():
+            for key in group if isinstance(group, dict) else ():
+                if REFERENCE.search(str(key)):
+                    path = f"{prefix}.{kind}.{key}"
+                    diagnostics.error(f'resource key "{key}" must not contain variable references', path=path, location=diagnostics.locations.value(path))
+
+
 def _location_order(location: str) -> tuple[str, int, int]:
     name, line, column = location.rsplit(":", 2)
     return name, int(line), int(column)
@@ -190,5 +204,6 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
         included.data.pop("include", None)
         merge_into(config, included.data)
         loaded.files.append(path)
+    _check_resource_keys(config, diagnostics)
     _check_unique_keys(definitions, diagnostics)
     return loaded

@@ -82,6 +82,8 @@ class _Normaliser:
         """A dataclass's fields normalised. A key it does not declare, inside a job (a task, a
         cluster), is the real CLI's `unknown field` warning at the key and is dropped (acceptance
         variables/complex-within-complex); a job's own keys were checked when it was prepared."""
+        if value is None:
+            return None  # an empty block stays null without a warning, as in the real CLI (only scalars warn)
         if not isinstance(value, dict):
             return self._mismatch("map", value, path)
         fields = _fields(cls)
@@ -96,12 +98,16 @@ class _Normaliser:
         return normalised
 
     def _sequence(self, item_type: Any, value: Any, path: str) -> Any:
+        if value is None:
+            return None  # `tasks:` with nothing under it (acceptance validate/empty_tasks)
         if not isinstance(value, list):
             return self._mismatch("sequence", value, path)
         items = (self.value(item_type, item, f"{path}[{number}]") for number, item in enumerate(value))
         return [item for item in items if item is not _DROP]
 
     def _map(self, value_type: Any, value: Any, path: str) -> Any:
+        if value is None:
+            return None
         if not isinstance(value, dict):
             return self._mismatch("map", value, path)
         items = ((key, self.value(value_type, item, f"{path}.{key}")) for key, item in value.items())

@@ -85,4 +85,5 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
         else:
             bundle["mode"] = mode
     bundle["target"] = target_name
+    bundle["environment"] = target_name  # the deprecated alias the real CLI still sets (select_target.go)
     return resolved

@@ -103,4 +103,7 @@ def assign(
             definition["value"] = copy.deepcopy(definition["default"])  # its own copy: references resolve in each
         else:
             diagnostics.error(_missing_message(name))
-    config["variables"] = definitions
+    if definitions:
+        config["variables"] = definitions
+    else:
+        config.pop("variables", None)  # no variables: none shown, as in the real CLI's validate -o json
