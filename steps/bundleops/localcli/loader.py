@@ -20,7 +20,7 @@ from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.interpolation import REFERENCE
 from bundleops.localcli.locations import Locations
-from bundleops.localcli.merge import merge_into
+from bundleops.localcli.merge import MergeError, merge_into
 from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
@@ -202,7 +202,10 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
         diagnostics.locations.update(included.locations)
         definitions.append(_resource_locations(included))
         included.data.pop("include", None)
-        merge_into(config, included.data)
+        try:
+            merge_into(config, included.data)
+        except MergeError as error:
+            raise CliError(str(error)) from error  # as the real CLI's ProcessInclude reports it, unwrapped
         loaded.files.append(path)
     _check_resource_keys(config, diagnostics)
     _check_unique_keys(definitions, diagnostics)

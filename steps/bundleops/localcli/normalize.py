@@ -25,7 +25,8 @@ FALSE_WORDS = frozenset({"false", "n", "N", "no", "No", "NO", "off", "Off", "OFF
 _DROP = object()
 
 
-def _kind(value: Any) -> str:
+def kind_name(value: Any) -> str:
+    """The real CLI's name for a value's kind (libs/dyn Kind), as its warnings and merge errors say it."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -164,7 +165,7 @@ class _Normaliser:
         if value is None:
             self.diagnostics.warning(f"expected a {expected} value, found null", path=path)
         else:
-            self.diagnostics.warning(f"expected {expected}, found {_kind(value)}", path=path)
+            self.diagnostics.warning(f"expected {expected}, found {kind_name(value)}", path=path)
         return _DROP
 
 
