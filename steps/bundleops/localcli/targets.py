@@ -66,7 +66,7 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
     for key in target:
         if key not in SUPPORTED_TARGET_KEYS:
             diagnostics.error(f"target key '{key}' is not supported by the databricks CLI stand-in", path=f"targets.{target_name}.{key}")
-    bundle = resolved.setdefault("bundle", {})
+    resolved.setdefault("bundle", {})
     for key in ("bundle", "workspace", "resources", "sync", "permissions", "presets"):  # the real CLI's MergeTargetOverrides fields
         try:
             if isinstance(target.get(key), dict) or (key == "permissions" and target.get(key) is not None):
