@@ -12,6 +12,7 @@ difference, with the reason) or `refused` (outside the stand-in's subset: it say
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import textwrap
 from dataclasses import dataclass, field
@@ -104,13 +105,17 @@ def _placeholders(value: Any, replacements: dict[str, str]) -> Any:
 
 
 def _select(document: Any, path: str) -> Any:
-    """Follow a dotted path; a key that itself holds dots (`resources.jobs.x` in a plan) is matched whole."""
+    """Follow a dotted path; a key that itself holds dots (`resources.jobs.x` in a plan) is matched
+    whole; `job_clusters[0]` takes a list's item."""
     parts = path.split(".") if path else []
     while parts:
         if not isinstance(document, dict):
             return None
         length = next((n for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in document), 1)
-        document, parts = document.get(".".join(parts[:length])), parts[length:]
+        key, indexes = re.fullmatch(r"(.*?)((?:\[[0-9]+\])*)", ".".join(parts[:length])).groups()  # type: ignore[union-attr]
+        document, parts = document.get(key), parts[length:]
+        for index in re.findall(r"[0-9]+", indexes):
+            document = document[int(index)] if isinstance(document, list) and int(index) < len(document) else None
     return document
 
 

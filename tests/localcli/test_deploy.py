@@ -144,7 +144,8 @@ def test_destroy_needs_auto_approve_then_removes_jobs_and_folder(tmp_path: Path,
 
     refused = databricks(["bundle", "destroy", "-t", "prod"], project, databricks_env)
     assert refused.returncode == 1
-    assert refused.stderr.startswith("Error: this command will destroy all resources deployed by this bundle")
+    # after the recommendation to name the deployer in the prod target's permissions, as the real CLI's initialize phase gives it
+    assert [line for line in refused.stderr.splitlines() if line.startswith("Error: ")][0].startswith("Error: this command will destroy all resources deployed by this bundle")
     assert refused.stderr.rstrip().endswith("To proceed, use --auto-approve.")
 
     destroyed = databricks(["bundle", "destroy", "-t", "prod", "--auto-approve"], project, databricks_env)
@@ -159,7 +160,7 @@ def test_destroy_needs_auto_approve_then_removes_jobs_and_folder(tmp_path: Path,
         client.workspace.get_status(PROD_ROOT)
 
     again = databricks(["bundle", "destroy", "-t", "prod", "--auto-approve"], project, databricks_env)
-    assert (again.returncode, again.stderr) == (0, "No active deployment found to destroy!\n")
+    assert (again.returncode, again.stderr.endswith("\n\nNo active deployment found to destroy!\n")) == (0, True), again.stderr
 
 
 def test_validate_json_is_printed_even_when_invalid(tmp_path: Path, databricks_env: dict[str, str]) -> None:
@@ -173,7 +174,8 @@ def test_validate_json_is_printed_even_when_invalid(tmp_path: Path, databricks_e
 
     text = databricks(["bundle", "validate", "-t", "prod"], orders_bundle(tmp_path / "good"), databricks_env)
     assert text.returncode == 0, text.stderr
-    assert text.stdout.endswith(f"  Path: {PROD_ROOT}\n\nValidation OK!\n")
+    # prod grants a group CAN_VIEW only: the real CLI recommends naming the deployer (permission_diagnostics.go)
+    assert text.stdout.endswith(f"  Path: {PROD_ROOT}\n\nFound 1 recommendation\n")
 
 
 def test_fail_on_active_runs_refuses_while_a_job_runs(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:

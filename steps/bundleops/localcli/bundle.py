@@ -3,8 +3,8 @@
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
 `run_as`/`permissions` into jobs, resolve references in the presets, apply the mode and the presets,
-resolve references, merge job lists by key, translate task paths written as a variable reference,
-give jobs their defaults, then normalise job fields to the Jobs API's types. Problems are collected as
+resolve references, merge job lists by key, recommend naming the deployer in top-level permissions, translate task paths written as a variable reference,
+give jobs their defaults, drop what an instance pool decides, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import defaults, git, interpolation, loader, merge, modes, normalize, paths, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -74,14 +74,6 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
     for key in block:
         if key not in SUPPORTED_BUNDLE_KEYS:
             diagnostics.error(f"bundle key '{key}' is not supported by the databricks CLI stand-in", path=f"bundle.{key}")
-    if "${" in str(block["name"]):
-        diagnostics.warning(
-            "Please do not use variable interpolation in the name of your bundle. The name of your bundle\n"
-            "is a part of the path at which your bundle state is stored at by default. Parameterizing it at\n"
-            "runtime can have unexpected consequences like duplicate deployments or resources not being\n"
-            "cleaned up during bundle destroy.",
-            path="bundle.name",
-        )
     constraint = block.get("databricks_cli_version")
     if constraint:
         try:
@@ -90,6 +82,19 @@ def _check_bundle_block(config: dict[str, Any], diagnostics: Diagnostics) -> Non
             problem = str(error)
         if problem:
             diagnostics.error(problem, path="bundle.databricks_cli_version")
+
+
+def _check_name(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """After the target is applied: a target that names the bundle without a reference gets no
+    warning (acceptance validate/var_in_bundle_name, target two)."""
+    if "${" in str(config["bundle"].get("name", "")):
+        diagnostics.warning(
+            "Please do not use variable interpolation in the name of your bundle. The name of your bundle\n"
+            "is a part of the path at which your bundle state is stored at by default. Parameterizing it at\n"
+            "runtime can have unexpected consequences like duplicate deployments or resources not being\n"
+            "cleaned up during bundle destroy.",
+            path="bundle.name",
+        )
 
 
 def _check_engine(config: dict[str, Any], diagnostics: Diagnostics) -> None:
@@ -140,8 +145,9 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     target_name = targets.select_target(loaded.config, options.target)
     diagnostics.locations.target = target_name
     config = targets.apply_target(loaded.config, target_name, diagnostics)
+    _check_name(config, diagnostics)
     _check_engine(config, diagnostics)
-    git.apply(config, root)
+    git.apply(config, root, diagnostics)
     _check_host(config, diagnostics)
     cli_values = variables.parse_assignments(options.variables)
     variables.assign(config, root, cli_values, environ, diagnostics)
@@ -155,8 +161,11 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
     interpolation.resolve(config, diagnostics)
+    git.drop_empty(config)
     merge.merge_job_lists(config)
+    permissions.deployer_recommendation(config.get("permissions"), str(user["userName"]), diagnostics)
     paths.translate_deferred(config, loaded.deferred_paths, root, diagnostics)
     defaults.apply(config)
+    cluster_fixups.apply(config)
     normalize.jobs(config, diagnostics)
     return Bundle(root=root, config=config, diagnostics=diagnostics)

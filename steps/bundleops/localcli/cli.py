@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from bundleops import closed_pipe
 from bundleops.localcli import VERSION, init
-from bundleops.localcli.diagnostics import CliError
+from bundleops.localcli.diagnostics import CliError, ConfigFileError
 
 BUNDLE_COMMANDS = ("init", "validate", "plan", "deploy", "summary", "destroy")
 EXAMPLE = "databricks bundle deploy -t staging --var catalog=main_staging"
@@ -104,6 +104,9 @@ def _run(argv: list[str]) -> int:
             build_parser().print_help()
             return 1
         return _dispatch(args)
+    except ConfigFileError as error:
+        sys.stderr.write(error.diagnostic.render() + "\n")
+        return 1
     except CliError as error:
         sys.stderr.write(f"Error: {error}\n")
         return 1

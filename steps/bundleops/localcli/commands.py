@@ -9,11 +9,18 @@ from pathlib import Path
 
 from bundleops.localcli import render, summary as summary_view
 from bundleops.localcli.context import open_bundle
+from bundleops.localcli.diagnostics import ConfigFileError
 
 
 def validate(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
     """Print the resolved configuration (JSON even when invalid); diagnostics go to stderr."""
-    context = open_bundle(args, cwd, environ)
+    try:
+        context = open_bundle(args, cwd, environ)
+    except ConfigFileError as error:
+        sys.stderr.write(error.diagnostic.render() + "\n")
+        if args.output != "json":
+            sys.stdout.write("\nFound 1 error\n")  # the text block of a bundle that did not load: no header
+        return 1
     bundle = context.bundle
     bundle.diagnostics.print(sys.stderr)
     if args.output == "json":

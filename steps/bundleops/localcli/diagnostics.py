@@ -24,6 +24,16 @@ class CliError(Exception):
     """A failure that stops the command; printed as `Error: <message>` and exit code 1."""
 
 
+class ConfigFileError(CliError):
+    """A configuration file the real CLI refuses to load, with where in it (a duplicate YAML merge
+    key). Printed as a located diagnostic; `validate` then has no configuration to describe, so its
+    text is the tally alone (acceptance validate/duplicate_yaml_merge_key)."""
+
+    def __init__(self, summary: str, location: str) -> None:
+        super().__init__(summary)
+        self.diagnostic = Diagnostic("error", summary, location=location)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     severity: Severity
@@ -60,8 +70,8 @@ class Diagnostics:
     def warning(self, summary: str, *, detail: str = "", path: str = "", location: str = "", locate: str = "") -> None:
         self.items.append(Diagnostic("warning", summary, detail, path, location, locate))
 
-    def recommendation(self, summary: str, *, detail: str = "") -> None:
-        self.items.append(Diagnostic("recommendation", summary, detail))
+    def recommendation(self, summary: str, *, detail: str = "", locate: str = "") -> None:
+        self.items.append(Diagnostic("recommendation", summary, detail, locate=locate))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for item in self.items if item.severity == severity)

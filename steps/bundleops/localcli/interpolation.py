@@ -6,10 +6,17 @@ tree (`${bundle.target}`, `${workspace.file_path}`, `${workspace.current_user.sh
 stays as written until deploy passes the ids in. A string that is exactly one reference takes
 the referenced value with its type (a complex variable stays a map); inside a longer string the
 value is written as text.
+
+Like the real CLI (bundle/config/mutator/resolve_variable_references.go, libs/dyn/dynvar), each
+round looks references up in the configuration as it was when the round began, and a looked-up
+string that holds references is resolved within the round; a looked-up map or list is put in
+as it is, references and all, for the next round. After 11 rounds that all changed something,
+resolution stops with the real CLI's warning (see `growing_references` for loops through maps).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,8 +24,14 @@ from typing import Any
 from bundleops.localcli import suggest
 from bundleops.localcli.diagnostics import Diagnostics
 
-REFERENCE = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+|\[[0-9]+\])*)\}")
-MAX_PASSES = 25
+# A path segment as the real CLI's dynvar.BaseVarDef (`\p{L}+([-_]*[\p{L}\p{N}]+)*`): Unicode letters
+# first (`${var.变量}`), then letters and digits, `-` and `_` only between them; written without
+# nested quantifiers that could backtrack. An index follows a segment after the first.
+_SEGMENT = r"[^\W\d_][^\W_]*(?:[-_]+[^\W_]+)*"
+_INDEX = r"\[[0-9]+\]"
+REFERENCE = re.compile(rf"\$\{{({_SEGMENT}(?:\.{_SEGMENT}(?:{_INDEX})*)*(?:{_INDEX})*)\}}")
+MAX_ROUNDS = 11  # the real CLI's maxResolutionRounds
+TOO_DEEP = "Variables references are too deep, stopping resolution after {rounds} rounds. Unresolved variables may remain."
 _MISSING = object()
 
 
@@ -57,24 +70,30 @@ def _as_text(value: Any) -> str | None:
 
 
 class _Resolver:
-    def __init__(self, tree: dict[str, Any], resource_ids: Mapping[str, str], diagnostics: Diagnostics) -> None:
+    def __init__(self, tree: dict[str, Any], resource_ids: Mapping[str, str], diagnostics: Diagnostics, left_out: set[str]) -> None:
         self.tree = tree
+        self.left_out = left_out  # references left as written (growing_references)
+        self.snapshot = tree  # the configuration as the current round began (see `round`)
         self.resource_ids = resource_ids
         self.diagnostics = diagnostics
         self.reported: set[str] = set()
         self.changed = False
 
     def _value(self, reference: str, where: str) -> Any:
+        if reference in self.left_out:
+            return _MISSING
         parts = _path_of(reference)
-        if is_resource_id(reference) and _lookup(self.tree, parts[:3]) is not _MISSING:
+        if is_resource_id(reference) and _lookup(self.snapshot, parts[:3]) is not _MISSING:
             return self.resource_ids.get(reference, _MISSING)
-        value = _lookup(self.tree, parts)
-        if value is _MISSING and not (parts and parts[0] == "variables" and _lookup(self.tree, parts[:2]) is not _MISSING):
+        value = _lookup(self.snapshot, parts)
+        if value is _MISSING and not (parts and parts[0] == "variables" and _lookup(self.snapshot, parts[:2]) is not _MISSING):
             if reference not in self.reported:
                 self.reported.add(reference)
-                options = suggest.suggestions(self.tree, parts, reference)
+                options = suggest.suggestions(self.snapshot, parts, reference)
                 self.diagnostics.error(f"reference does not exist: ${{{reference}}}", detail=suggest.detail(options))
-        return value
+        if isinstance(value, str) and REFERENCE.search(value):
+            return self.string(value, where)  # a chain of strings resolves within the round (no loop: find_cycle)
+        return value if value is _MISSING else copy.deepcopy(value)
 
     def string(self, text: str, where: str) -> Any:
         whole = REFERENCE.fullmatch(text)
@@ -109,6 +128,16 @@ class _Resolver:
             return self.string(node, where)
         return node
 
+    def round(self, section: str | None = None) -> bool:
+        """One round over the whole tree (or one section of it); whether any reference was replaced."""
+        self.changed = False
+        self.snapshot = copy.deepcopy(self.tree)
+        if section is None:
+            self.walk(self.tree, "")
+        else:
+            self.tree[section] = self.walk(self.tree[section], section)
+        return self.changed
+
 
 def _strings_with_references(node: Any, where: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
@@ -121,19 +150,30 @@ def _strings_with_references(node: Any, where: str) -> Iterator[tuple[str, str]]
         yield where, node
 
 
-def _follow(tree: dict[str, Any], references: list[str], seen: list[str], acyclic: set[str]) -> list[str] | None:
-    """The chain from `seen` through `references` back to a reference already in it, if any."""
+def _follow(tree: dict[str, Any], references: list[str], seen: list[str], acyclic: set[str], complex_values: bool) -> list[str] | None:
+    """The chain from `seen` through `references` back to a reference already in it, if any;
+    through looked-up maps and lists too when `complex_values`."""
     for reference in references:
         if reference in seen:
             return [*seen, reference]
         if reference in acyclic or is_resource_id(reference):
             continue
         value = _lookup(tree, _path_of(reference))
-        if value is not _MISSING:
-            chain = _follow(tree, sorted(references_in(value)), [*seen, reference], acyclic)
+        if isinstance(value, str) or (complex_values and isinstance(value, (dict, list))):
+            chain = _follow(tree, sorted(references_in(value)), [*seen, reference], acyclic, complex_values)
             if chain:
                 return chain
         acyclic.add(reference)
+    return None
+
+
+def _cycle(tree: dict[str, Any], complex_values: bool, left_out: set[str]) -> list[str] | None:
+    acyclic = set(left_out)
+    fields = sorted(_strings_with_references(tree, ""), key=lambda item: (not item[0].startswith("variables."), item[0]))
+    for where, text in fields:
+        chain = _follow(tree, [found for found in REFERENCE.findall(text) if found not in left_out], [where], acyclic, complex_values)
+        if chain:
+            return chain
     return None
 
 
@@ -142,31 +182,37 @@ def find_cycle(tree: dict[str, Any]) -> str | None:
 
     Like the real CLI (libs/dyn/dynvar), it starts from each field that holds a reference (variables
     first, then in path order) and follows references depth first, so the first loop found, and
-    so the message, is the same on every run.
+    so the message, is the same on every run. As dynvar, only a looked-up string is followed: a
+    loop through a complex variable is no error (see `growing_references`).
     """
-    acyclic: set[str] = set()
-    fields = sorted(_strings_with_references(tree, ""), key=lambda item: (not item[0].startswith("variables."), item[0]))
-    for where, text in fields:
-        chain = _follow(tree, REFERENCE.findall(text), [where], acyclic)
-        if chain:
-            return " -> ".join(chain)
-    return None
+    chain = _cycle(tree, False, set())
+    return " -> ".join(chain) if chain else None
+
+
+def growing_references(tree: dict[str, Any]) -> set[str]:
+    """The references of loops that pass through a map or list (`a: {hello: ${var.b}}`, `b: {hello:
+    ${var.a}}`; acceptance variables/complex-cycle). The real CLI puts the looked-up map in each
+    round, so the value doubles its depth every round until its 11 rounds run out and it warns
+    (its resolve_variable_references.go: "output and time grow exponentially"). The stand-in
+    leaves these references as written and gives the same warning."""
+    growing: set[str] = set()
+    while chain := _cycle(tree, True, growing):
+        growing.update(chain[1:])
+    return growing
 
 
 def resolve(tree: dict[str, Any], diagnostics: Diagnostics, resource_ids: Mapping[str, str] | None = None) -> None:
-    """Replace references in place until nothing changes; a reference loop is the real CLI's error
-    and leaves the references as written (a loop would otherwise grow a value without end)."""
+    """Replace references in place, round after round, until a round changes nothing; a loop of
+    string references is the real CLI's error and leaves the references as written."""
     cycle = find_cycle(tree)
     if cycle:
         diagnostics.error(f"cycle detected in field resolution: {cycle}")
         return
-    resolver = _Resolver(tree, resource_ids or {}, diagnostics)
-    for _ in range(MAX_PASSES):
-        resolver.changed = False
-        resolver.walk(tree, "")
-        if not resolver.changed:
-            return
-    diagnostics.error("cycle detected in field resolution: a reference refers back to itself (directly or through other references)")
+    resolver = _Resolver(tree, resource_ids or {}, diagnostics, growing_references(tree))
+    errors = diagnostics.count("error")
+    settled = any(not resolver.round() or diagnostics.count("error") > errors for _ in range(MAX_ROUNDS))
+    if resolver.left_out or not settled:
+        diagnostics.warning(TOO_DEEP.format(rounds=MAX_ROUNDS))
 
 
 def resolve_presets(tree: dict[str, Any]) -> None:
@@ -176,11 +222,9 @@ def resolve_presets(tree: dict[str, Any]) -> None:
     stays as written for `resolve` to report once."""
     if not isinstance(tree.get("presets"), dict) or find_cycle(tree):
         return
-    resolver = _Resolver(tree, {}, Diagnostics())
-    for _ in range(MAX_PASSES):
-        resolver.changed = False
-        tree["presets"] = resolver.walk(tree["presets"], "presets")
-        if not resolver.changed:
+    resolver = _Resolver(tree, {}, Diagnostics(), growing_references(tree))
+    for _ in range(MAX_ROUNDS):
+        if not resolver.round("presets"):
             return
 
 

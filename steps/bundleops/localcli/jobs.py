@@ -22,11 +22,14 @@ REMOTE_FIELDS = ("created_time", "creator_user_name", "effective_budget_policy_i
 
 
 def _numeric_job_ids(node: Any) -> Any:
-    """`job_id: ${resources.jobs.x.id}` resolves to the id string; the Jobs API wants a number there."""
+    """`job_id: ${resources.jobs.x.id}` resolves to the id string; the Jobs API wants a number there.
+    A field left empty (`tasks:`, kept as null by `validate -o json`) is not sent, as the real CLI's
+    typed settings leave it unset (acceptance validate/empty_tasks)."""
     if isinstance(node, dict):
         return {
             key: int(value) if key == "job_id" and isinstance(value, str) and value.isdigit() else _numeric_job_ids(value)
             for key, value in node.items()
+            if value is not None
         }
     if isinstance(node, list):
         return [_numeric_job_ids(item) for item in node]
@@ -34,7 +37,7 @@ def _numeric_job_ids(node: Any) -> Any:
 
 
 def api_settings(job: dict[str, Any], state_path: str) -> dict[str, Any]:
-    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_KEYS}
+    settings = {key: _numeric_job_ids(copy.deepcopy(value)) for key, value in job.items() if key not in BUNDLE_ONLY_KEYS and value is not None}
     settings["deployment"] = {"kind": "BUNDLE", "metadata_file_path": f"{state_path}/metadata.json"}
     settings["edit_mode"] = "UI_LOCKED"
     settings["format"] = "MULTI_TASK"

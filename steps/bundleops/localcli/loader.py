@@ -15,10 +15,12 @@ from typing import Any
 
 import yaml
 
+from bundleops.localcli import yamlfile
 from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
+from bundleops.localcli.interpolation import REFERENCE
 from bundleops.localcli.locations import Locations
-from bundleops.localcli.merge import merge_into
+from bundleops.localcli.merge import MergeError, merge_into
 from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
@@ -68,7 +70,7 @@ def _read_yaml(path: Path, root: Path) -> ConfigFile:
     relative = relative_name(path, root)
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.load(text, relative)
     except yaml.YAMLError as error:
         raise CliError(f"failed to load {relative}: {error}") from error
     if data is None:
@@ -169,6 +171,19 @@ def _check_unique_keys(definitions: list[dict[str, tuple[str, str]]], diagnostic
             )
 
 
+def _check_resource_keys(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+    """The real CLI's check before targets merge (bundle/config/validate/no_variable_reference_in_resource_key.go):
+    a resource key, top level or in a target, cannot hold a reference; the error is located at its value."""
+    sections = [("resources", config.get("resources"))]
+    sections += [(f"targets.{name}.resources", target.get("resources")) for name, target in (config.get("targets") or {}).items() if isinstance(target, dict)]
+    for prefix, resources in sections:
+        for kind, group in (resources or {}).items() if isinstance(resources, dict) else ():
+            for key in group if isinstance(group, dict) else ():
+                if REFERENCE.search(str(key)):
+                    path = f"{prefix}.{kind}.{key}"
+                    diagnostics.error(f'resource key "{key}" must not contain variable references', path=path, location=diagnostics.locations.value(path))
+
+
 def _location_order(location: str) -> tuple[str, int, int]:
     name, line, column = location.rsplit(":", 2)
     return name, int(line), int(column)
@@ -190,7 +205,11 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
         diagnostics.locations.update(included.locations)
         definitions.append(_resource_locations(included))
         included.data.pop("include", None)
-        merge_into(config, included.data)
+        try:
+            merge_into(config, included.data)
+        except MergeError as error:
+            raise CliError(str(error)) from error  # as the real CLI's ProcessInclude reports it, unwrapped
         loaded.files.append(path)
+    _check_resource_keys(config, diagnostics)
     _check_unique_keys(definitions, diagnostics)
     return loaded

@@ -15,18 +15,32 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from bundleops.localcli.normalize import kind_name
+
 # list name, key field, sorted by key
 JOB_LISTS_MERGED_BY_KEY = (("job_clusters", "job_cluster_key", False), ("parameters", "name", False), ("tasks", "task_key", True))
 
 
+class MergeError(ValueError):
+    """Two values of different kinds at one path, which the real CLI refuses to merge."""
+
+
 def merge_value(base: Any, override: Any) -> Any:
-    """The result of laying `override` over `base` (neither is modified)."""
+    """The result of laying `override` over `base` (neither is modified). A null on either side
+    gives the other; otherwise both must be of one kind, or it is the real CLI's `cannot merge
+    <kind> with <kind>` (libs/dyn/merge; acceptance variables/issue_2436: a target's task list
+    over `tasks: ${var.job_tasks}`)."""
+    if base is None or override is None:
+        return copy.deepcopy(base if override is None else override)
     if isinstance(base, dict) and isinstance(override, dict):
         result = copy.deepcopy(base)
         merge_into(result, override)
         return result
     if isinstance(base, list) and isinstance(override, list):
         return copy.deepcopy(base) + copy.deepcopy(override)
+    base_kind, override_kind = kind_name(base), kind_name(override)
+    if base_kind in ("map", "sequence") or base_kind != override_kind:
+        raise MergeError(f"cannot merge {base_kind} with {override_kind}")
     return copy.deepcopy(override)
 
 

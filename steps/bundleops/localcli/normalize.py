@@ -25,7 +25,8 @@ FALSE_WORDS = frozenset({"false", "n", "N", "no", "No", "NO", "off", "Off", "OFF
 _DROP = object()
 
 
-def _kind(value: Any) -> str:
+def kind_name(value: Any) -> str:
+    """The real CLI's name for a value's kind (libs/dyn Kind), as its warnings and merge errors say it."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -78,24 +79,36 @@ class _Normaliser:
             return self._float(value, path)
         return value
 
-    def struct(self, cls: type, value: Any, path: str) -> Any:
+    def struct(self, cls: type, value: Any, path: str, *, nested: bool = True) -> Any:
+        """A dataclass's fields normalised. A key it does not declare, inside a job (a task, a
+        cluster), is the real CLI's `unknown field` warning at the key and is dropped (acceptance
+        variables/complex-within-complex); a job's own keys were checked when it was prepared."""
+        if value is None:
+            return None  # an empty block stays null without a warning, as in the real CLI (only scalars warn)
         if not isinstance(value, dict):
             return self._mismatch("map", value, path)
         fields = _fields(cls)
         normalised = {}
         for key, item in value.items():
+            if key not in fields and nested:
+                self.diagnostics.warning(f"unknown field: {key}", path=path, location=self.diagnostics.locations.key(f"{path}.{key}"))
+                continue
             converted = self.value(fields[key], item, f"{path}.{key}") if key in fields else item
             if converted is not _DROP:
                 normalised[key] = converted
         return normalised
 
     def _sequence(self, item_type: Any, value: Any, path: str) -> Any:
+        if value is None:
+            return None  # `tasks:` with nothing under it (acceptance validate/empty_tasks)
         if not isinstance(value, list):
             return self._mismatch("sequence", value, path)
         items = (self.value(item_type, item, f"{path}[{number}]") for number, item in enumerate(value))
         return [item for item in items if item is not _DROP]
 
     def _map(self, value_type: Any, value: Any, path: str) -> Any:
+        if value is None:
+            return None
         if not isinstance(value, dict):
             return self._mismatch("map", value, path)
         items = ((key, self.value(value_type, item, f"{path}.{key}")) for key, item in value.items())
@@ -152,7 +165,7 @@ class _Normaliser:
         if value is None:
             self.diagnostics.warning(f"expected a {expected} value, found null", path=path)
         else:
-            self.diagnostics.warning(f"expected {expected}, found {_kind(value)}", path=path)
+            self.diagnostics.warning(f"expected {expected}, found {kind_name(value)}", path=path)
         return _DROP
 
 
@@ -164,4 +177,4 @@ def jobs(config: dict[str, Any], diagnostics: Diagnostics) -> None:
     job_map = (config.get("resources") or {}).get("jobs") or {}
     for key, job in list(job_map.items()):
         if isinstance(job, dict):
-            job_map[key] = normaliser.struct(JobSettings, job, f"resources.jobs.{key}")
+            job_map[key] = normaliser.struct(JobSettings, job, f"resources.jobs.{key}", nested=False)

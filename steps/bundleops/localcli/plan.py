@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, grants, interpolation, kinds, libraries, permissions, plan_diff
+from bundleops.localcli import VERSION, cycles, grants, interpolation, kinds, libraries, permissions, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -265,6 +265,9 @@ def compute(context: Context, deployed: DeploymentState) -> Plan:
             _plan_configured(context, deployed, plan, config, kind, key, remotes.get((kind, key)))
         for key in sorted(set(known[kind]) - set(configured(bundle.config, kind))):
             _plan_deleted(deployed, plan, kinds.KINDS[kind], key, remotes[(kind, key)])
+    loop = cycles.find({resource: entry.depends_on for resource, entry in plan.entries.items() if entry.action != "delete"})
+    if loop:
+        raise CliError(loop)
     return plan
 
 

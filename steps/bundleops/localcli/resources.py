@@ -119,17 +119,16 @@ def prepare(config: dict[str, Any], diagnostics: Diagnostics) -> None:
             _check_fields(kind, key, resource, diagnostics)
             if kind in KIND_LEVELS:
                 _check_runnable(kind, key, resource, diagnostics)
-                _fold(config, resource, [{**entry, "level": KIND_LEVELS[kind][0][entry["level"]]} for entry in shared])
+                _fold(config, kind, resource, [{**entry, "level": KIND_LEVELS[kind][0][entry["level"]]} for entry in shared], diagnostics)
     capture_schema_references(resources)
 
 
-def _fold(config: dict[str, Any], resource: dict[str, Any], shared: list[dict[str, str]]) -> None:
-    """The bundle's run_as where the resource has none, its permissions added, then resolved."""
+def _fold(config: dict[str, Any], kind: str, resource: dict[str, Any], shared: list[dict[str, str]], diagnostics: Diagnostics) -> None:
+    """The bundle's run_as where the resource has none, its permissions added (permissions.with_bundle_permissions), then resolved."""
     if config.get("run_as") and "run_as" not in resource:
         resource["run_as"] = dict(config["run_as"])
     if shared:
-        existing = resource.setdefault("permissions", [])
-        existing.extend(entry for entry in shared if entry not in existing)
+        resource["permissions"] = permissions.with_bundle_permissions(resource.get("permissions") or [], shared, diagnostics, kind)
     declared = resource.get("permissions")
     if isinstance(declared, list) and declared and all(isinstance(entry, dict) for entry in declared):
         resource["permissions"] = permissions.resolve(declared, str(config["workspace"]["current_user"]["userName"]))

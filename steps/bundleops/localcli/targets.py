@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bundleops.localcli.diagnostics import CliError, Diagnostics
-from bundleops.localcli.merge import merge_into, merge_value
+from bundleops.localcli.merge import MergeError, merge_value
 
 SUPPORTED_TARGET_KEYS = ("default", "mode", "workspace", "run_as", "permissions", "variables", "resources", "bundle", "sync", "presets")
 MODES = ("development", "production")
@@ -66,16 +66,16 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
     for key in target:
         if key not in SUPPORTED_TARGET_KEYS:
             diagnostics.error(f"target key '{key}' is not supported by the databricks CLI stand-in", path=f"targets.{target_name}.{key}")
-    bundle = resolved.setdefault("bundle", {})
-    if isinstance(target.get("bundle"), dict):
-        merge_into(bundle, target["bundle"])
-    for key in ("workspace", "resources", "sync", "presets"):
-        if isinstance(target.get(key), dict):
-            resolved[key] = merge_value(resolved.get(key) or {}, target[key])
-    if "run_as" in target:
+    resolved.setdefault("bundle", {})
+    for key in ("bundle", "workspace", "resources", "sync", "permissions", "presets"):  # the real CLI's MergeTargetOverrides fields
+        try:
+            if isinstance(target.get(key), dict) or (key == "permissions" and target.get(key) is not None):
+                resolved[key] = merge_value(resolved.get(key), target[key])
+        except MergeError as error:
+            raise CliError(f"failed to perform target override for target={target_name}: failed to merge target={target_name} field={key}: {error}") from error
+    bundle = resolved["bundle"]
+    if target.get("run_as") is not None:  # a target's empty `run_as:` keeps the bundle's (acceptance run_as/empty_override)
         resolved["run_as"] = target["run_as"]
-    if "permissions" in target:
-        resolved["permissions"] = merge_value(resolved.get("permissions") or [], target["permissions"] or [])
     if isinstance(target.get("variables"), dict):
         _override_variables(resolved, target_name, target["variables"])
     mode = target.get("mode")
@@ -85,4 +85,5 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
         else:
             bundle["mode"] = mode
     bundle["target"] = target_name
+    bundle["environment"] = target_name  # the deprecated alias the real CLI still sets (select_target.go)
     return resolved

@@ -1,4 +1,5 @@
-"""Give every variable its value: `--var` > `BUNDLE_VAR_<name>` > variable-overrides.json > default.
+"""Give every variable its value: `--var` > a `value` written in the configuration > `BUNDLE_VAR_<name>`
+> variable-overrides.json > default.
 
 Target overrides were already folded into each definition's `default` (targets.py), as in the
 real CLI. `lookup` (resolving a cluster, warehouse, ... by name) needs APIs the stand-in does not
@@ -7,6 +8,7 @@ serve, so a variable that would be resolved by lookup is an error naming it.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
-DEFINITION_KEYS = ("default", "description", "type", "lookup")
+DEFINITION_KEYS = ("default", "description", "type", "lookup", "value")
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:
@@ -84,6 +86,8 @@ def assign(
                 diagnostics.error(f"setting variables of complex type via --var flag is not supported: {name}", path=f"variables.{name}")
                 continue
             definition["value"] = cli_values[name]
+        elif definition.get("value") is not None:
+            pass  # a value written in the configuration is kept, as the real CLI's SetVariables keeps one (acceptance variables/complex-simple)
         elif f"BUNDLE_VAR_{name}" in environ:
             definition["value"] = environ[f"BUNDLE_VAR_{name}"]
         elif name in file_values:
@@ -96,7 +100,10 @@ def assign(
                 path=f"variables.{name}.lookup",
             )
         elif "default" in definition and definition["default"] is not None:
-            definition["value"] = definition["default"]
+            definition["value"] = copy.deepcopy(definition["default"])  # its own copy: references resolve in each
         else:
             diagnostics.error(_missing_message(name))
-    config["variables"] = definitions
+    if definitions:
+        config["variables"] = definitions
+    else:
+        config.pop("variables", None)  # no variables: none shown, as in the real CLI's validate -o json
