@@ -209,3 +209,31 @@ def test_what_the_stand_in_does_not_model_is_refused_by_name(tmp_path: Path, dat
         "Error: resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)",
         "Error: cascade_on_destroy is not supported by the databricks CLI stand-in (a pipeline's deletion always takes its tables with it)",
     ]
+
+
+def test_a_job_running_the_pipeline_is_created_after_it_with_its_id(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
+    text = BUNDLE.replace("targets:\n", "  jobs:\n    refresh:\n      name: refresh\n      tasks:\n        - task_key: etl\n"
+                                        "          pipeline_task:\n            pipeline_id: ${resources.pipelines.etl.id}\n            full_refresh: true\ntargets:\n", 1)
+    project = _project(tmp_path, text)
+    plan = json.loads(_ok(["bundle", "plan", "-o", "json", "-t", "prod"], project, databricks_env))["plan"]
+    assert plan["resources.jobs.refresh"]["depends_on"] == [{"node": "resources.pipelines.etl", "label": "${resources.pipelines.etl.id}"}]
+    assert plan["resources.pipelines.etl"]["depends_on"] == [{"node": "resources.schemas.raw", "label": "${resources.schemas.raw.name}"}]
+    _ok(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    resources = _summary(project, databricks_env, "prod")
+    job = client.jobs.get(int(resources["jobs"]["refresh"]["id"]))
+    assert job.settings.tasks[0].pipeline_task.pipeline_id == resources["pipelines"]["etl"]["id"]
+    assert _ok(["bundle", "plan", "-t", "prod"], project, databricks_env) == "Plan: 0 to add, 0 to change, 0 to delete, 4 unchanged\n"
+
+
+def test_a_saved_plan_that_recreates_a_volume_needs_the_same_approval(tmp_path: Path, databricks_env: dict[str, str], client: Any) -> None:
+    project = _project(tmp_path)
+    _ok(["bundle", "deploy", "-t", "prod"], project, databricks_env)
+    (project / "databricks.yml").write_text(textwrap.dedent(BUNDLE).replace("      name: files\n", "      name: files\n      volume_type: EXTERNAL\n      storage_location: s3://bucket/files\n"), encoding="utf-8")
+    (project / "plan.json").write_text(_ok(["bundle", "plan", "-o", "json", "-t", "prod"], project, databricks_env), encoding="utf-8")
+    refused = databricks(["bundle", "deploy", "-t", "prod", "--plan", "plan.json"], project, databricks_env)
+    assert refused.returncode == 1
+    assert "  recreate resources.volumes.files" in refused.stderr.splitlines()
+    assert client.volumes.read("main.raw.files").volume_type.value == "MANAGED"
+    _ok(["bundle", "deploy", "-t", "prod", "--plan", "plan.json", "--auto-approve"], project, databricks_env)
+    recreated = client.volumes.read("main.raw.files")
+    assert (recreated.volume_type.value, recreated.storage_location) == ("EXTERNAL", "s3://bucket/files")

@@ -41,12 +41,12 @@ def test_a_configured_test_job_key_is_accepted(tmp_path: Path, env: dict[str, st
 
 
 def test_cli_errors_are_bad_configuration_quoting_the_cli(tmp_path: Path, env: dict[str, str]) -> None:
-    project = shop_project(tmp_path / "p", changes={"resources/bad.yml": "resources:\n  pipelines:\n    p:\n      name: p\n"})
+    project = shop_project(tmp_path / "p", changes={"resources/bad.yml": "resources:\n  dashboards:\n    p:\n      display_name: p\n"})
     result = bundleops(["validate", "--target", "staging"], project, env)
     assert result.returncode == 2
-    assert "resource type 'pipelines' is not supported" in result.stdout
-    assert ("`databricks bundle validate -t staging` rejected the bundle configuration: resource type 'pipelines' is not supported "
-            "by the databricks CLI stand-in (it deploys jobs only)") in result.stderr
+    assert "resource type 'dashboards' is not supported" in result.stdout
+    assert ("`databricks bundle validate -t staging` rejected the bundle configuration: resource type 'dashboards' is not supported "
+            "by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)") in result.stderr
     assert "fix: correct databricks.yml (or the file the CLI names) as the CLI says" in result.stderr
 
 

@@ -17,7 +17,7 @@ from bundleops.demo.ci_events import SYSTEMS, CiSystem
 from bundleops.demo.pipeline import Event, PipelineResult, say
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.extras import require
-from bundleops.shipped import EXAMPLE_PROJECT, EXAMPLES
+from bundleops.shipped import EXAMPLE_PROJECT, EXAMPLES, example_names
 
 if TYPE_CHECKING:
     from bundleops.localworkspace import LocalWorkspace
@@ -47,7 +47,7 @@ EXAMPLE = "bundleops demo --ci github --output test-results"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
-    which.add_argument("--example", choices=sorted(path.name for path in EXAMPLES.iterdir() if (path / "databricks.yml").is_file()),
+    which.add_argument("--example", choices=example_names(),
                        help=f"a shipped example project (default: {EXAMPLE_PROJECT.name}; orders_lakeflow: a Lakeflow Declarative Pipeline with its schema and volume)")
     which.add_argument("--project", type=Path, metavar="DIR", help="the bundle project to run instead, e.g. one `bundleops init` made")
     parser.add_argument("--output", type=Path, default=Path("test-results"), metavar="DIR", help="where the reports and deployment records are copied (default: test-results)")

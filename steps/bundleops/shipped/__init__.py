@@ -25,3 +25,10 @@ def read_template_file(name: str) -> str:
     reads from a zipped package: `bundleops init`'s options come from the schema, and every command
     (even `--version`) builds all the parsers."""
     return (resources.files(__name__) / "bundle-template" / name).read_text(encoding="utf-8")
+
+
+def example_names() -> list[str]:
+    """The shipped example projects, read through importlib.resources (every command builds the
+    demo's parser, also from a zipped package)."""
+    examples = resources.files(__name__) / "examples"
+    return sorted(entry.name for entry in examples.iterdir() if (entry / "databricks.yml").is_file())
