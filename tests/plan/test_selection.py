@@ -138,7 +138,7 @@ def test_a_shallow_clone_falls_back_to_every_bundle_naming_why_and_the_fix(repo:
 
 def test_all_selects_every_bundle(repo: Path) -> None:
     commit(repo, {"bundles/reports/src/report.sql": "select 1\n"})
-    assert selected(plan(repo, select_all=True)) == dict.fromkeys(ALL, "--all")
+    assert selected(plan(repo, select_all=True)) == dict.fromkeys(ALL, "--all: every bundle, nothing compared")
 
 
 @pytest.mark.parametrize("context", [

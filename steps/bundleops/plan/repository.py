@@ -70,9 +70,9 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
     if folders in ([], ["."]):
         return RepositoryPlan(plan, [BundlePlan(".", plan, SINGLE, root_config)] if folders else [], [], None)
     configs = {folder: root_config if folder == "." else project_config.load(root / folder) for folder in folders}
-    changes = changes_for(root, observed)
+    changes = Changes(None, "--all: every bundle, nothing compared") if select_all else changes_for(root, observed)
     candidates = [Candidate(folder, tuple(configs[folder].depends_on)) for folder in folders]
-    choices = select(candidates, changes, "--all" if select_all else _everything(root, changes))
+    choices = select(candidates, changes, _everything(root, changes))
     bundles = [
         BundlePlan(c.project_root, make_plan(with_project_defaults(observed, configs[c.project_root]), configs[c.project_root]), c.why, configs[c.project_root])
         for c in choices
