@@ -100,6 +100,11 @@ def test_a_moved_version_pin_selects_every_bundle_and_another_edit_of_the_ci_fil
     assert result.bundles[0].why == "changed bundleops' version pin in .github/workflows/ci.yml, which every bundle runs with"
 
 
+def test_a_bundleops_pin_inside_a_bundle_selects_that_bundle_only(repo: Path) -> None:
+    commit(repo, {"bundles/reports/requirements-dev.txt": "bundleops==1.4.0\n"})
+    assert selected(plan(repo)) == {"bundles/reports": "changed bundles/reports/requirements-dev.txt"}
+
+
 def test_a_pull_request_compares_with_the_merge_base_and_a_push_with_the_previous_commit(repo: Path) -> None:
     commit(repo, {"bundles/orders/src/orders.py": "# feature\n"})
     git(repo, "checkout", "--quiet", "main")
@@ -200,13 +205,29 @@ def test_the_console_script_lists_selected_and_not_selected_bundles(repo: Path) 
     assert document["changes"]["files"] == 1 and document["changes"]["warning"] is None
 
 
-def test_the_console_script_warns_on_stderr_and_keeps_stdout_json_when_it_falls_back(repo: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("vendor", ["github", "azure", "gitlab"])
+def test_the_console_script_warns_on_stderr_and_keeps_stdout_json_when_it_falls_back(repo: Path, tmp_path: Path, vendor: str) -> None:
+    """GitHub and Azure print annotations on stdout: with --format json the warning must not break the JSON."""
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", "--depth", "1", "--branch", "feature", repo.as_uri(), str(clone))
-    env = snapshots.environment("gitlab", "pull_request", clone)
+    env = snapshots.environment(vendor, "pull_request", tmp_path)
     result = run_bundleops(["plan", "--format", "json"], env=env, cwd=clone)
     assert result.returncode == 0
-    assert "WARNING: every bundle is planned: the pull request's target branch 'main' is not in this clone" in result.stderr
-    assert "GIT_DEPTH: 0" in result.stderr
+    assert "every bundle is planned: the pull request's target branch 'main' is not in this clone" in result.stderr
+    assert "fetch-depth: 0" in result.stderr
     document = json.loads(result.stdout)
     assert len(document["bundles"]) == 3 and document["changes"]["warning"].startswith("every bundle is planned")
+
+
+def test_the_text_plan_lists_each_bundle_with_why(repo: Path) -> None:
+    commit(repo, {"shared/util.py": "VALUE = 2\n"})
+    result = run_bundleops(["plan"], env=snapshots.environment("gitlab", "pull_request", repo), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "target            staging"
+    assert [line for line in lines if line.startswith("bundles ")] == [
+        f"bundles           2 selected, 1 not (the merge base {git(repo, 'merge-base', 'main', 'HEAD')[:12]} of main and "
+        f"{git(repo, 'rev-parse', 'HEAD')[:12]})"
+    ]
+    assert "  + bundles/billing: staging [unit validate preview deploy test publish]: changed shared/util.py, which its depends_on 'shared' names" in lines
+    assert any(line.startswith("  - bundles/reports: none of the 1 files changed") for line in lines)

@@ -19,7 +19,7 @@ from bundleops.context.model import CIContext
 from bundleops.plan.changes import Changes, changes_for
 from bundleops.plan.discovery import discover
 from bundleops.plan.planner import Plan, make_plan
-from bundleops.plan.selection import Candidate, Choice, select
+from bundleops.plan.selection import Candidate, Choice, is_under, select
 from bundleops.plan.version_pin import moved_pin
 
 SINGLE = "the repository's one bundle, at its root: planned on every run"
@@ -72,7 +72,7 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
     configs = {folder: root_config if folder == "." else project_config.load(root / folder) for folder in folders}
     changes = Changes(None, "--all: every bundle, nothing compared") if select_all else changes_for(root, observed)
     candidates = [Candidate(folder, tuple(configs[folder].depends_on)) for folder in folders]
-    choices = select(candidates, changes, _everything(root, changes))
+    choices = select(candidates, changes, _everything(root, changes, folders))
     bundles = [
         BundlePlan(c.project_root, make_plan(with_project_defaults(observed, configs[c.project_root]), configs[c.project_root]), c.why, configs[c.project_root])
         for c in choices
@@ -81,13 +81,15 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
     return RepositoryPlan(plan, bundles, [c for c in choices if not c.selected], changes)
 
 
-def _everything(root: Path, changes: Changes) -> str | None:
+def _everything(root: Path, changes: Changes, folders: list[str]) -> str | None:
     """Why this change selects every bundle, or None when each bundle is judged by its own files."""
-    if changes.files is None:
+    if changes.files is None or changes.base is None or changes.head is None:
         return None
     if CONFIG_FILE in changes.files:
         return f"changed {CONFIG_FILE} at the repository root, which configures every bundle"
-    pinned = moved_pin(root, changes.base or "", changes.head or "", changes.files) if changes.base and changes.head else None
+    # A pin inside a bundle (its own requirements) is that bundle's change, judged with its files.
+    outside = [name for name in changes.files if not any(is_under(name, folder) for folder in folders)]
+    pinned = moved_pin(root, changes.base, changes.head, outside)
     if pinned is not None:
         return f"changed bundleops' version pin in {pinned}, which every bundle runs with"
     return None

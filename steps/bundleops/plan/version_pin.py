@@ -16,9 +16,10 @@ from typing import Iterable
 from bundleops.plan.git import run_git
 from bundleops.plan.globs import matches
 
+# The CI files and the Python requirements of the repository (the caller leaves out files inside a bundle).
 PIN_FILES = (
-    ".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", "**/*.gitlab-ci.yml", "azure-pipelines*.yml",
-    "Jenkinsfile*", "bitbucket-pipelines.yml", "**/requirements*.txt", "**/constraints*.txt", "**/pyproject.toml",
+    ".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", "**/*.gitlab-ci.yml", "**/azure-pipelines*.yml",
+    "**/Jenkinsfile*", "bitbucket-pipelines.yml", "**/requirements*.txt", "**/constraints*.txt", "pyproject.toml",
 )
 _VERSION = r"v?\d+(?:\.\d+)*"
 PIN_LINE = re.compile(
