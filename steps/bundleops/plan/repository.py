@@ -73,12 +73,13 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
     changes = Changes(None, "--all: every bundle, nothing compared") if select_all else changes_for(root, observed)
     candidates = [Candidate(folder, tuple(configs[folder].depends_on)) for folder in folders]
     choices = select(candidates, changes, _everything(root, changes, folders))
-    bundles = [
-        BundlePlan(c.project_root, make_plan(with_project_defaults(observed, configs[c.project_root]), configs[c.project_root]), c.why, configs[c.project_root])
-        for c in choices
-        if c.selected
-    ]
+    bundles = [_bundle_plan(c, observed, configs[c.project_root]) for c in choices if c.selected]
     return RepositoryPlan(plan, bundles, [c for c in choices if not c.selected], changes)
+
+
+def _bundle_plan(choice: Choice, observed: CIContext, config: ProjectConfig) -> BundlePlan:
+    """The promotion rules of the bundle's own bundleops.yml, on the context completed with its defaults."""
+    return BundlePlan(choice.project_root, make_plan(with_project_defaults(observed, config), config), choice.why, config)
 
 
 def _everything(root: Path, changes: Changes, folders: list[str]) -> str | None:
