@@ -75,6 +75,27 @@ def deployment_pattern(default: str) -> Any:
     return field(default=default, metadata={_CHECK: deployment_pattern_problem})
 
 
+def repository_glob_problem(pattern: str) -> str | None:
+    """Why a `bundles:` or `depends_on:` entry cannot name paths of the repository, or None.
+
+    Entries are read against `git diff --name-only` paths, which are relative, `/`-separated and
+    never leave the repository; an entry that could never match one is a typo, refused like one.
+    """
+    parts = pattern.split("/")
+    if not pattern.strip() or pattern.startswith("/") or "\\" in pattern:
+        return "is not a relative path with '/' separators"
+    if ".." in parts:
+        return "leaves the repository ('..'): entries are relative to the repository root"
+    return None
+
+
+def repository_globs(default: list[str] | None) -> Any:
+    """A list of repository paths or globs (checked when bundleops.yml is read)."""
+    if default is None:
+        return field(default=None, metadata={_CHECK: repository_glob_problem})
+    return field(default_factory=lambda: list(default), metadata={_CHECK: repository_glob_problem})
+
+
 @dataclass(frozen=True)
 class RuleCondition:
     """What a promotion rule matches. Absent keys match anything.
@@ -200,6 +221,12 @@ class ProjectConfig:
     sonar: SonarConfig = field(default_factory=SonarConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     pull_requests: PullRequestsConfig = field(default_factory=PullRequestsConfig)
+    # Read at the repository root only: the folders (or globs of folders) that hold the repository's
+    # bundles; None: every folder below the root with a databricks.yml (docs/monorepo.md).
+    bundles: list[str] | None = repository_globs(None)
+    # Read in a bundle's own file: paths or globs (relative to the repository root) outside the bundle
+    # whose changes select it too, like shared code (docs/monorepo.md).
+    depends_on: list[str] = repository_globs([])
     # Where the file was read from (None: defaults only).
     source: str | None = None
 
@@ -278,6 +305,15 @@ def _check(spec: dataclasses.Field[Any], value: Any, source: str, path: str) -> 
                 f"for example {spec.default!r} (see docs/pull-request-deployments.md)",
                 code=ExitCode.BAD_INPUT,
             )
+    if check is repository_glob_problem and value is not None:
+        for index, pattern in enumerate(value):
+            problem = repository_glob_problem(pattern)
+            if problem:
+                raise BundleopsError(
+                    f"{source}: {path}[{index}] {pattern!r} {problem}",
+                    fix=f"write {path} entries relative to the repository root with '/', e.g. 'shared/**' (see docs/monorepo.md)",
+                    code=ExitCode.BAD_INPUT,
+                )
     return value
 
 

@@ -23,10 +23,22 @@ READERS: dict[str, Callable[[Mapping[str, str]], CIContext]] = {
 
 def detect(config: ProjectConfig | None = None, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> CIContext:
     """The context, with the default branch the CI gives or, where it gives none, the project's."""
+    return with_project_defaults(observe(environ, cwd), config or ProjectConfig())
+
+
+def observe(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> CIContext:
+    """The context exactly as the CI (or git, in a shell) gives it: a value it does not give is None.
+
+    Kept apart from the project's defaults so that a repository of many bundles reads the CI once
+    and completes it with each bundle's own bundleops.yml.
+    """
     environ = os.environ if environ is None else environ
-    config = config or ProjectConfig()
     vendor = detect_vendor(environ)
-    context = READERS[vendor](environ) if vendor in READERS else local.from_git(cwd or Path.cwd())
+    return READERS[vendor](environ) if vendor in READERS else local.from_git(cwd or Path.cwd())
+
+
+def with_project_defaults(context: CIContext, config: ProjectConfig) -> CIContext:
+    """Fill what the CI left out from the project: its default branch; an unnamed pull request state is `open`."""
     if context.default_branch is None:
         context = dataclasses.replace(context, default_branch=config.default_branch)
     if context.event == "pull_request" and context.pull_request_state is None:

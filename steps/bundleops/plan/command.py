@@ -1,20 +1,27 @@
-"""`bundleops plan`: which target and steps this CI run gets, and why."""
+"""`bundleops plan`: which bundles this CI run plans, and for each the target and steps it gets, and why."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 
+from bundleops import config as project_config
+from bundleops.context.detect import observe
 from bundleops.output import CIWriter, current
+from bundleops.output.redact import register_environment
 from bundleops.output.writers import inert_json
-from bundleops.plan.planner import Plan, make_plan
+from bundleops.plan.planner import Plan
+from bundleops.plan.repository import RepositoryPlan, plan_repository
 from bundleops.plan.rules import STEP_NAMES
-from bundleops.step import add_project_argument, load_project
+from bundleops.step import add_project_argument
 
 NAME = "plan"
-HELP = "show the target, the steps and the approval this CI run gets from the promotion rules"
+HELP = "show the bundles this CI run plans, and the target, the steps and the approval each gets from the promotion rules"
 DESCRIPTION = (
-    "Apply the promotion table (defaults, or `rules:` in bundleops.yml) to the detected CI context. "
-    "Vendor templates run exactly the steps listed here."
+    "Find the bundles under the project root (or its bundleops.yml `bundles:`), select the ones this pull request "
+    "or push changed (docs/monorepo.md), and apply the promotion table (defaults, or `rules:` in bundleops.yml) "
+    "to the detected CI context. Vendor templates run exactly the steps listed here."
 )
 EXAMPLE = "bundleops plan --format json"
 
@@ -22,6 +29,7 @@ EXAMPLE = "bundleops plan --format json"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_argument(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--all", action="store_true", help="select every bundle of the repository, changed or not")
     parser.add_argument(
         "--outputs",
         action="store_true",
@@ -30,21 +38,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config, context = load_project(args.project_root)
-    plan = make_plan(context, config)
+    config = project_config.load(args.project_root)
+    register_environment(extra=tuple(config.secret_variables))
+    repository = plan_repository(args.project_root, config, observe(cwd=args.project_root), select_all=args.all)
+    for bundle in repository.bundles:
+        register_environment(extra=tuple(bundle.config.secret_variables))
+    out = current()
+    if repository.changes is not None and repository.changes.warning:
+        # JSON owns stdout; the warning (which GitHub and Azure print there) goes to stderr, and is in the JSON too.
+        with contextlib.redirect_stdout(sys.stderr) if args.format == "json" else contextlib.nullcontext():
+            out.warning(repository.changes.warning, title="bundleops plan: every bundle")
     if args.outputs:
-        publish_outputs(plan, current())
+        publish_outputs(repository.plan, out)
     if args.format == "json":
-        print(inert_json(plan.to_dict()))
+        print(inert_json(repository.to_dict()))
     else:
-        current().info(
-            f"target            {plan.target or '-'}\n"
-            f"steps             {' '.join(plan.steps) or '-'}\n"
-            f"requires_approval {str(plan.requires_approval).lower()}\n"
-            f"deployment        {plan.deployment or '-'}\n"
-            f"reason            {plan.reason}"
-        )
+        out.info(describe(repository))
     return 0
+
+
+def describe(repository: RepositoryPlan) -> str:
+    plan = repository.plan
+    lines = [
+        f"target            {plan.target or '-'}",
+        f"steps             {' '.join(plan.steps) or '-'}",
+        f"requires_approval {str(plan.requires_approval).lower()}",
+        f"deployment        {plan.deployment or '-'}",
+        f"reason            {plan.reason}",
+    ]
+    if repository.changes is None:
+        return "\n".join(lines)
+    lines.append(f"bundles           {len(repository.bundles)} selected, {len(repository.not_selected)} not ({repository.changes.since})")
+    lines += [f"  + {b.project_root}: {b.plan.target or '-'} [{' '.join(b.plan.steps) or '-'}]: {b.why}" for b in repository.bundles]
+    lines += [f"  - {c.project_root}: {c.why}" for c in repository.not_selected]
+    return "\n".join(lines)
 
 
 def publish_outputs(plan: Plan, out: CIWriter) -> None:
