@@ -123,6 +123,34 @@ def test_a_broken_run_without_reports_exits_3(tmp_path: Path, env: dict[str, str
     assert not (project / REPORTS / "junit.xml").exists()
 
 
+PREPARE_TASK = """        - task_key: refresh
+          spark_python_task:
+            python_file: ../src/refresh.py
+        - task_key: integration_tests
+          depends_on:
+            - task_key: refresh
+"""
+
+
+def test_a_task_the_tests_depend_on_that_fails_is_a_failed_test_not_a_broken_run(tmp_path: Path, env: dict[str, str]) -> None:
+    """The Lakeflow template's test job refreshes its pipeline before the runner: an expectation that
+    fails there ends the runner's task UPSTREAM_FAILED, with no report. That is the project failing
+    (exit 1, a failed case every CI shows), not the platform (exit 3, as a runner that crashed is)."""
+    jobs = JOBS.replace("BEHAVIOUR", "pass").replace("        - task_key: integration_tests\n", PREPARE_TASK)
+    refresh = "raise SystemExit(\"Flow 'daily_revenue' failed to meet the expectation 'non_negative_revenue'\")\n"
+    project = shop_project(tmp_path / "p", changes={"resources/jobs.yml": jobs, "src/refresh.py": refresh})
+    assert bundleops(["deploy", "--target", "staging"], project, env).returncode == 0
+    result = bundleops(["test", "--target", "staging"], project, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the test job's task refresh failed, so its tests did not run: refresh: " in result.stderr, result.stderr
+    assert "failed to meet the expectation 'non_negative_revenue'" in result.stderr
+    (case,) = ET.parse(project / REPORTS / "junit.xml").getroot().iter("testcase")
+    assert (case.get("classname"), case.get("name")) == ("test job", "task refresh")
+    assert "non_negative_revenue" in case.find("failure").get("message")
+    published = bundleops(["publish"], project, env)
+    assert "bundleops tests: 1 total, 0 passed, 1 failed" in published.stdout, published.stdout + published.stderr
+
+
 def test_timeout_cancels_the_run_and_its_process(tmp_path: Path, env: dict[str, str], client: Any) -> None:
     project = deployed(tmp_path / "p", env, "hang")
     result = bundleops(["test", "--target", "staging", "--timeout-minutes", "0.05"], project, env)

@@ -34,6 +34,7 @@ DESCRIPTION = (
     "From run-now on, a failure, the timeout (test.timeout_minutes) or a CI cancel (SIGTERM/SIGINT) cancels\n"
     "the run within seconds and names its URL (docs/reliability.md).\n"
     "--local runs the integration tests in this process on local Spark (pip install 'bundleops[local]').\n"
+    "A task the tests depend on that fails (a pipeline update's expect_or_fail) is a failed test case.\n"
     "Exit codes: 0 tests passed, 1 tests failed, 2 bad configuration (no test job, not deployed,\n"
     "credentials refused), 3 the run broke, timed out or was cancelled, or the workspace kept failing."
 )
@@ -90,7 +91,7 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
             fix=f"the reports are still in {owned.report_folder}: download them from there, or rerun the CI job once the workspace answers",
             code=ExitCode.EXTERNAL_FAILURE,
         ) from None
-    return _conclude(run, client, calls, finished, fetched, owned.report_folder)
+    return _conclude(run, client, calls, finished, fetched, owned.report_folder, folder)
 
 
 def _run_local(args: argparse.Namespace) -> int:
@@ -133,13 +134,17 @@ def summary_markdown(target_label: str, run_id: int | None, run_url: str | None,
     )
 
 
-def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str) -> int:
-    from bundleops.testjob import reports, waiting
+def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, fetched: list[Path], remote_folder: str, folder: Path) -> int:
+    from bundleops.testjob import reports, upstream, waiting
 
     life_cycle = waiting.state_of(finished)
     result = waiting.result_of(finished)
     junit = next((path for path in fetched if path.name == "junit.xml"), None)
+    blocking = upstream.failed_before_the_tests(finished) if result == "FAILED" and junit is None else []
     totals, failed = reports.read(junit)
+    errors = _show_failed_tasks(run, client, calls, finished, explained=result == "FAILED" and bool(failed or blocking))
+    if blocking:
+        totals, failed = reports.read(upstream.write_report(folder, {key: errors.get(key, "") for key in blocking}))
     run.out.summary(summary_markdown(run.target_label, finished.run_id, finished.run_page_url, result, totals, failed))
     if result == "SUCCESS":
         if not junit:
@@ -147,9 +152,12 @@ def _conclude(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished
             return int(ExitCode.EXTERNAL_FAILURE)
         run.out.info(f"integration tests passed ({totals.describe() if totals else 'no totals'}); reports: {', '.join(str(path) for path in fetched)}")
         return int(ExitCode.OK)
-    explained = result == "FAILED" and bool(failed)
-    _show_failed_tasks(run, client, calls, finished, explained=explained)
-    if explained and totals:
+    if blocking:
+        run.out.error(f"the test job's task {', '.join(blocking)} failed, so its tests did not run: "
+                      + "; ".join(f"{key}: {errors.get(key) or 'failed'}" for key in blocking) + f" (a failed test case in {folder / 'junit.xml'})",
+                      title="test job task failed")
+        return int(ExitCode.CHECK_FAILED)
+    if result == "FAILED" and failed and totals:
         names = "; ".join(reports.first_line(test) for test in failed[:FAILED_SHOWN]) + (f"; and {len(failed) - FAILED_SHOWN} more" if len(failed) > FAILED_SHOWN else "")
         run.out.error(f"integration tests failed: {totals.describe()}. Failed: {names} (`bundleops publish` annotates each failure)", title="integration tests failed")
         return int(ExitCode.CHECK_FAILED)
@@ -163,8 +171,10 @@ FAILED_SHOWN = 10
 LOG_TAIL_LINES = 40
 
 
-def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, *, explained: bool) -> None:
-    """Each failed task's log tail; an error annotation only when no failed test already explains the failure."""
+def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, *, explained: bool) -> dict[str, str]:
+    """Each failed task's log tail; an error annotation only when no failed test already explains the
+    failure. Returns each failed task's error, by task key."""
+    errors: dict[str, str] = {}
     for task in finished.tasks or []:
         state = task.state.result_state.value if task.state and task.state.result_state else None
         if state in (None, "SUCCESS") or task.run_id is None:
@@ -178,8 +188,10 @@ def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls,
         tail = "\n".join((output.logs or output.error_trace or "").splitlines()[-LOG_TAIL_LINES:])
         with run.out.group(f"task {task.task_key}: {state}: last {LOG_TAIL_LINES} log lines"):
             run.out.info(tail or "(no log output)")
-        said = f"task {task.task_key} {state}: {output.error or (task.state.state_message if task.state else '')}"
+        errors[task.task_key or ""] = output.error or (task.state.state_message if task.state else "") or ""
+        said = f"task {task.task_key} {state}: {errors[task.task_key or '']}"
         if explained:
             run.out.info(said)
         else:
             run.out.error(said, title=f"task {task.task_key}")
+    return errors
