@@ -10,8 +10,9 @@ expanded at validate (`<source>: no matching files`); with one, `deploy` and `pl
 status N, output: <output>`) and expand the globs afterwards. Each built file is uploaded to
 `<artifact_path>/.internal/` with the local libraries (libraries.py), whether a task names it or not.
 
-Refused by name: `dynamic_version: true` (the real CLI patches the wheel's version), `executable`,
-and artifact types other than `whl` and `jar`.
+The command runs with `bash -ec` (or `executable: sh`), so it stops at the first failing line.
+Refused by name: `dynamic_version: true` (the real CLI patches the wheel's version), an
+`executable` other than `bash` or `sh`, and artifact types other than `whl` and `jar`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any, Callable
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 TYPES = (None, "whl", "jar")
-KEYS = ("type", "path", "build", "files", "dynamic_version")
+KEYS = ("type", "path", "build", "files", "dynamic_version", "executable")
+SHELLS = (None, "bash", "sh")
 
 
 def absolutize(artifacts: Any, folder: Path) -> None:
@@ -67,6 +69,8 @@ def prepare(config: dict[str, Any], root: Path, diagnostics: Diagnostics) -> Non
         unsupported = [key for key in artifact if key not in KEYS] + (["dynamic_version"] if artifact.get("dynamic_version") is True else [])
         if artifact.get("type") not in TYPES:
             unsupported.append(f"type: {artifact['type']}")
+        if artifact.get("executable") not in SHELLS:
+            unsupported.append(f"executable: {artifact['executable']}")
         for key in unsupported:
             diagnostics.error(f"artifact key '{key}' is not supported by the databricks CLI stand-in", path=f"artifacts.{name}")
         artifact.setdefault("path", str(root))
@@ -93,7 +97,7 @@ def build(config: dict[str, Any], say: Callable[[str], None]) -> list[Path]:
         artifact = artifacts[name]
         if artifact.get("build"):
             say(f"Building {name}...")
-            done = subprocess.run(["bash", "-ec", artifact["build"]], cwd=artifact["path"], stdout=subprocess.PIPE,
+            done = subprocess.run([artifact.get("executable") or "bash", "-ec", artifact["build"]], cwd=artifact["path"], stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True, check=False)
             if done.returncode != 0:
                 raise CliError(f"build failed {name}, error: exit status {done.returncode}, output: {done.stdout}")
