@@ -153,7 +153,8 @@ def expand(jobs: dict[str, dict[str, Any]], root: Path, built: Sequence[Path] = 
 def upload(libraries: list[Library], artifact_path: str, write: Callable[[str, bytes], None], say: Callable[[str], None]) -> None:
     """Upload each file to `<artifact_path>/.internal/` and point the libraries at it."""
     if libraries and artifact_path.startswith("/Volumes/"):
-        raise CliError(f"artifact_path {artifact_path} is a volume: the databricks CLI stand-in uploads libraries to workspace folders only")
+        raise CliError(f"an artifact_path in a volume ({artifact_path}) is not supported by the databricks CLI stand-in "
+                       "(it uploads libraries to workspace folders only: set workspace.artifact_path under /Workspace)")
     for library in libraries:
         say(f"Uploading {library.shown}...")
         write(remote_path(library, artifact_path), library.source.read_bytes())
