@@ -137,3 +137,34 @@ def test_sync_paths_widen_the_sync_root_and_task_paths_follow(tmp_path: Path, da
     assert deploy.returncode == 0, deploy.stderr
     uploaded = sorted("/Workspace" + item.path for item in client.workspace.list(files, recursive=True) if item.object_type.value == "FILE")
     assert uploaded == [f"{files}/bundle/src/generated/version.txt", f"{files}/bundle/src/main.py", f"{files}/shared/helpers.py"]
+
+
+def test_a_target_overrides_an_artifact_and_prebuilt_files_that_match_nothing_are_the_real_clis_error(tmp_path: Path, databricks_env: dict[str, str]) -> None:
+    project = write_bundle(tmp_path, {
+        "databricks.yml": """
+            bundle:
+              name: prebuilt
+            artifacts:
+              lib:
+                type: whl
+                files:
+                  - source: dist/*.whl
+            targets:
+              dev:
+                default: true
+              custom:
+                artifacts:
+                  lib:
+                    path: ./pkg
+                    build: make wheel
+        """,
+    })
+    missing = databricks(["bundle", "validate"], project, databricks_env)
+    assert missing.returncode == 1
+    assert "Error: dist/*.whl: no matching files\n  at artifacts.lib.files[0].source" in missing.stderr
+
+    custom = databricks(["bundle", "validate", "-o", "json", "-t", "custom"], project, databricks_env)
+    assert custom.returncode == 0, custom.stderr
+    assert json.loads(custom.stdout)["artifacts"]["lib"] == {
+        "type": "whl", "path": str(project / "pkg"), "build": "make wheel", "files": [{"source": str(project / "dist" / "*.whl")}],
+    }

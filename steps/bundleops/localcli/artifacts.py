@@ -47,13 +47,14 @@ def _default_python() -> str:
     return "python" if shutil.which("python") else "python3"
 
 
-def _expand(name: str, artifact: dict[str, Any]) -> list[str]:
-    """The files of one artifact, its globs expanded; a pattern that matches nothing is an error."""
+def _expand(name: str, artifact: dict[str, Any], root: Path) -> list[str]:
+    """The files of one artifact, its globs expanded; a pattern that matches nothing is an error
+    naming it relative to the bundle root (the real CLI names it relative to the file that wrote it)."""
     found: list[str] = []
     for number, file in enumerate(artifact.get("files") or []):
         matches = sorted(glob.glob(file["source"]))
         if not matches:
-            raise CliError(f"{os.path.relpath(file['source'], artifact['path'])}: no matching files\n  at artifacts.{name}.files[{number}].source")
+            raise CliError(f"{os.path.relpath(file['source'], root)}: no matching files\n  at artifacts.{name}.files[{number}].source")
         found.extend(matches)
     return found
 
@@ -83,13 +84,13 @@ def prepare(config: dict[str, Any], root: Path, diagnostics: Diagnostics) -> Non
             diagnostics.error("misconfigured artifact: please specify 'build' or 'files' property", path=f"artifacts.{name}")
         elif not artifact.get("build") and not unsupported:
             try:
-                _expand(name, artifact)
+                _expand(name, artifact, root)
             except CliError as error:
                 summary, _, at = str(error).partition("\n  at ")
                 diagnostics.error(summary, path=at)
 
 
-def build(config: dict[str, Any], say: Callable[[str], None]) -> list[Path]:
+def build(config: dict[str, Any], root: Path, say: Callable[[str], None]) -> list[Path]:
     """Run each artifact's build command in its `path`, in name order; every file the artifacts name."""
     files: list[Path] = []
     artifacts = config.get("artifacts") or {}
@@ -101,5 +102,5 @@ def build(config: dict[str, Any], say: Callable[[str], None]) -> list[Path]:
                                   stderr=subprocess.STDOUT, text=True, check=False)
             if done.returncode != 0:
                 raise CliError(f"build failed {name}, error: exit status {done.returncode}, output: {done.stdout}")
-        files.extend(Path(found).resolve() for found in _expand(name, artifact))
+        files.extend(Path(found).resolve() for found in _expand(name, artifact, root))
     return files

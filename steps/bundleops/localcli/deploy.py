@@ -255,7 +255,7 @@ def run_deploy(context: Context, args: argparse.Namespace, cwd: Path, environ: M
     deployment = bundle.config["bundle"].get("deployment") or {}
     if args.fail_on_active_runs or deployment.get("fail_on_active_runs") is True:
         _check_active_runs(context, deployed)
-    local_libraries = libraries.expand(bundle.jobs, bundle.sync_root, artifacts.build(bundle.config, say))
+    local_libraries = libraries.expand(bundle.jobs, bundle.sync_root, artifacts.build(bundle.config, bundle.root, say))
     held = None
     if bundle.lock_enabled:
         held = lock.acquire(context.client, bundle.workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)

@@ -279,7 +279,7 @@ def print_plan(context: Context, output: str) -> int:
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
-    built = artifacts.build(bundle.config, lambda text: print(text, file=sys.stderr))
+    built = artifacts.build(bundle.config, bundle.root, lambda text: print(text, file=sys.stderr))
     libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.sync_root, built), bundle.workspace["artifact_path"])
     computed = compute(context, state.load(context.client, bundle.workspace["state_path"]))
     sys.stdout.write(json.dumps(computed.to_json(), indent=2) + "\n" if output == "json" else computed.text())
