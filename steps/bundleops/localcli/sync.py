@@ -56,8 +56,9 @@ class Selection:
 
 
 def _walk(root: Path, folder: str, matcher: Matcher) -> Iterator[str]:
+    """The files under one sync path (a folder or a file) that the matcher keeps."""
     start = root if folder == "." else root / folder
-    if start.is_file():
+    if start.is_file() and not matcher.skipped(folder):
         yield folder
     for current, subfolders, files in os.walk(start):
         base = Path(current).relative_to(root).as_posix()
