@@ -36,4 +36,4 @@ def test_case_ends_as_declared(case: Case, identity: Identity, tmp_path: Path) -
 
 def test_every_rule_of_the_issue_has_cases() -> None:
     rules = {case.rule for case in CASES}
-    assert rules >= {"defaults", "presets", "normalisation", "merge", "paths", "variables", "run_as", "validation", "git", "plan", "data_resources", "resource_deps", "yaml"}
+    assert rules >= {"artifacts", "defaults", "presets", "normalisation", "merge", "paths", "variables", "run_as", "validation", "git", "plan", "data_resources", "resource_deps", "yaml"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bundleops.localcli.lock import go_time_text, rfc3339_nano
-from bundleops.localcli.sync import project_files
+from bundleops.localcli.sync import Selection, project_files
 from bundleops.localcli.version import unsatisfied
 from tests.localcli.bundles import write_bundle
 
@@ -17,7 +17,7 @@ def test_gitignore_and_sync_exclude_decide_what_is_uploaded(tmp_path: Path) -> N
         "src/a.py": "", "src/a.pyc": "", "src/keep.pyc": "", "dist/x.whl": "", "src/dist/y.py": "",
         "deep/logs/z.txt": "", "notes/draft.md": "", ".databricks/bundle/dev/x.json": "", ".git/HEAD": "",
     })
-    assert project_files(tmp_path, ["notes/**"]) == [".gitignore", "databricks.yml", "src/a.py", "src/dist/y.py", "src/keep.pyc"]
+    assert project_files(Selection(tmp_path, (".",), ("notes/**",))) == [".gitignore", "databricks.yml", "src/a.py", "src/dist/y.py", "src/keep.pyc"]
 
 
 def test_lock_times_read_as_go_prints_them() -> None:

@@ -104,6 +104,7 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
         artifacts:
           whl:
             type: whl
+            dynamic_version: true
         resources:
           dashboards:
             p:
@@ -114,7 +115,7 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
               tasks:
                 - task_key: t
                   libraries:
-                    - whl: ./dist/x.whl
+                    - requirements: ./requirements.txt
                   python_wheel_task: {package_name: x, entry_point: main}
         targets:
           dev:
@@ -122,11 +123,11 @@ def test_unsupported_constructs_are_errors_naming_them(tmp_path: Path) -> None:
               source_linked_deployment: true
     """})
     errors = _errors(_resolve(root, target="dev"))
-    assert "'artifacts' is not supported by the databricks CLI stand-in" in errors
+    assert "artifact key 'dynamic_version' is not supported by the databricks CLI stand-in" in errors
     assert "resource type 'dashboards' is not supported by the databricks CLI stand-in (it deploys jobs, pipelines, schemas, volumes)" in errors
     assert "presets key 'source_linked_deployment' is not supported by the databricks CLI stand-in" in errors
     assert "reference does not exist: ${bundle.nope}" in errors
-    assert any(error.startswith("local library whl: ./dist/x.whl needs the artifact upload") for error in errors)
+    assert any(error.startswith("a local requirements file ./requirements.txt is not supported by the databricks CLI stand-in") for error in errors)
 
 
 def test_production_without_root_path_is_an_error_for_a_user_and_a_recommendation_for_a_principal(tmp_path: Path) -> None:

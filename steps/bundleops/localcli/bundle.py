@@ -3,24 +3,25 @@
 The order follows the real CLI: load + includes, pick and apply the target, read Git details,
 assign variables, fill in the workspace folders for the deploying user, fold bundle-wide
 `run_as`/`permissions` into jobs, resolve references in the presets, apply the mode and the presets,
-resolve references, merge job lists by key, recommend naming the deployer in top-level permissions, translate task paths written as a variable reference,
+resolve references, fill in the artifacts' defaults, merge job lists by key, recommend naming the deployer in top-level permissions, translate task paths written as a variable reference,
 give jobs their defaults, drop what an instance pool decides, then normalise job fields to the Jobs API's types. Problems are collected as
 diagnostics so `validate` can show all of them at once and still print the configuration.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import artifacts, cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
 SUPPORTED_BUNDLE_KEYS = ("name", "uuid", "git", "deployment", "target", "mode", "databricks_cli_version", "engine")
-SUPPORTED_SYNC_KEYS = ("exclude",)
+SUPPORTED_SYNC_KEYS = ("exclude", "include", "paths")
 
 
 @dataclass
@@ -37,6 +38,11 @@ class Bundle:
     root: Path
     config: dict[str, Any]
     diagnostics: Diagnostics
+    sync_root: Path
+
+    @property
+    def sync(self) -> dict[str, Any]:
+        return self.config.get("sync") or {}
 
     @property
     def name(self) -> str:
@@ -121,12 +127,19 @@ def _check_host(config: dict[str, Any], diagnostics: Diagnostics) -> None:
         diagnostics.error(f'failed during request visitor: parse "{url}": invalid character "{{" in host name')
 
 
-def _check_sync(config: dict[str, Any], diagnostics: Diagnostics) -> None:
+def _check_sync(config: dict[str, Any], root: Path, sync_root: Path, diagnostics: Diagnostics) -> None:
+    """`sync.paths` default to the bundle root; with a wider sync root, the paths, includes and
+    excludes are rewritten relative to it, as the real CLI's SyncInferRoot does."""
     sync = config.get("sync") or {}
     for key in sync:
         if key not in SUPPORTED_SYNC_KEYS:
-            diagnostics.error(f"sync key '{key}' is not supported by the databricks CLI stand-in (only sync.exclude)", path=f"sync.{key}")
-    config["sync"] = {**sync, "paths": ["."]}
+            diagnostics.error(f"sync key '{key}' is not supported by the databricks CLI stand-in (only sync.exclude, sync.include, sync.paths)", path=f"sync.{key}")
+    config["sync"] = {**sync, "paths": sync.get("paths") or ["."]}
+    rel = os.path.relpath(root, sync_root)
+    if rel != ".":
+        for key in ("paths", "include", "exclude"):
+            if isinstance(config["sync"].get(key), list):
+                config["sync"][key] = [Path(os.path.normpath(os.path.join(rel, str(value)))).as_posix() for value in config["sync"][key]]
 
 
 def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any]], environ: Mapping[str, str]) -> Bundle:
@@ -154,18 +167,19 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     root_explicit = workspace_paths.root_path_is_explicit(config)
     user = identify(config)
     workspace_paths.apply_defaults(config, user, diagnostics)
-    _check_sync(config, diagnostics)
+    _check_sync(config, root, loaded.sync_root, diagnostics)
     resources.prepare(config, diagnostics)
     interpolation.resolve_presets(config)
     presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
     interpolation.resolve(config, diagnostics)
+    artifacts.prepare(config, root, diagnostics)
     git.drop_empty(config)
     merge.merge_job_lists(config)
     permissions.deployer_recommendation(config.get("permissions"), str(user["userName"]), diagnostics)
-    paths.translate_deferred(config, loaded.deferred_paths, root, diagnostics)
+    paths.translate_deferred(config, loaded.deferred_paths, loaded.sync_root, diagnostics)
     defaults.apply(config)
     cluster_fixups.apply(config)
     normalize.jobs(config, diagnostics)
-    return Bundle(root=root, config=config, diagnostics=diagnostics)
+    return Bundle(root=root, config=config, diagnostics=diagnostics, sync_root=loaded.sync_root)

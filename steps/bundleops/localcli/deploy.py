@@ -2,7 +2,7 @@
 
 The order of the REST calls follows the real CLI's direct engine (see docs/cli-standin.md,
 "Requests"): read the resource state and `deployment.json` (and, when asked, check for active
-runs), lock (not in development mode), clean `<artifact_path>/.internal`, upload libraries,
+runs), build the artifacts (`Building <name>...`), lock (not in development mode), clean `<artifact_path>/.internal`, upload libraries and built files,
 `Uploading bundle files to ...`, write `deployment.json`, plan against the state (a read per
 known resource; with `--plan FILE` the saved plan instead, checked against the state before
 anything is written), approve, apply in dependency order (kinds.py says how per kind: a schema
@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from bundleops.localcli import deployment_file, grants, jobs, kinds, libraries, lock, permissions, plan as planning, state, sync
+from bundleops.localcli import artifacts, deployment_file, grants, jobs, kinds, libraries, lock, permissions, plan as planning, state, sync
 from bundleops.localcli.context import Context
 from bundleops.localcli.diagnostics import CliError
 
@@ -209,10 +209,10 @@ def _deploy_locked(context: Context, local_libraries: list[libraries.Library], d
     bundle = context.bundle
     workspace = bundle.workspace
     _clean_artifacts(context)
-    libraries.upload(local_libraries, bundle.jobs, workspace["artifact_path"], lambda path, content: wsfs.write(context.client, path, content), say)
+    libraries.upload(local_libraries, workspace["artifact_path"], lambda path, content: wsfs.write(context.client, path, content), say)
     say(f"Uploading bundle files to {workspace['file_path']}...")
-    files = sync.upload(context.client, bundle.root, bundle.target, workspace["file_path"], list((bundle.config.get("sync") or {}).get("exclude") or []))
-    deployment_file.save(context.client, workspace["state_path"], synced, bundle.root, files.files)
+    files = sync.upload(context.client, bundle.root, bundle.target, workspace["file_path"], sync.Selection.of(bundle.sync_root, bundle.sync))
+    deployment_file.save(context.client, workspace["state_path"], synced, bundle.sync_root, files.files)
     try:
         plan = saved if saved is not None else planning.compute(context, deployed)
         planning.check_prevent_destroy(plan, bundle.config)
@@ -255,7 +255,7 @@ def run_deploy(context: Context, args: argparse.Namespace, cwd: Path, environ: M
     deployment = bundle.config["bundle"].get("deployment") or {}
     if args.fail_on_active_runs or deployment.get("fail_on_active_runs") is True:
         _check_active_runs(context, deployed)
-    local_libraries = libraries.expand(bundle.jobs, bundle.root)
+    local_libraries = libraries.expand(bundle.jobs, bundle.sync_root, artifacts.build(bundle.config, bundle.root, say))
     held = None
     if bundle.lock_enabled:
         held = lock.acquire(context.client, bundle.workspace["state_path"], context.user_name, force=args.force_lock or bundle.lock_forced)

@@ -61,10 +61,11 @@ def parse(lines: list[str]) -> list[Rule]:
 
 
 class Matcher:
-    def __init__(self, root: Path, excludes: list[str]) -> None:
-        gitignore = root / ".gitignore"
-        lines = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.is_file() else []
-        self.rules = parse([*ALWAYS_SKIPPED, *lines, *excludes])
+    def __init__(self, root: Path, excludes: list[str], *, gitignore: bool = True) -> None:
+        """`gitignore=False`: the `excludes` patterns alone (what wins over `sync.include`)."""
+        ignore_file = root / ".gitignore"
+        lines = ignore_file.read_text(encoding="utf-8").splitlines() if gitignore and ignore_file.is_file() else []
+        self.rules = parse([*(ALWAYS_SKIPPED if gitignore else ()), *lines, *excludes])
 
     def _matches(self, relative: str, is_folder: bool) -> bool:
         skipped = False

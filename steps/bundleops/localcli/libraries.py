@@ -1,44 +1,55 @@
-"""Local files named as a job environment's dependencies: uploaded by deploy, as the real CLI does.
+"""Local files a job names as libraries: uploaded by deploy, as the real CLI does.
 
-A dependency that is a local path (`./dist/x.whl`, `../wheels/*.whl`, `dist/x.whl`) is relative
-to the YAML file that wrote it; `validate` shows it relative to the bundle root with a `./`
-prefix. `deploy` expands it before taking the lock (`file doesn't exist <path>` or `no files
-match pattern: <path>` when nothing is there), then uploads each file to
-`<artifact_path>/.internal/<file name>` (`Uploading <path>...`) and sends that workspace path to
-the Jobs API. Requirement specifiers, pip flags and absolute paths (`/Workspace/...`,
-`/Volumes/...`) pass through unchanged. This is the real CLI's contract (databricks/cli
-bundle/libraries; acceptance/bundle/environments/dependencies records the upload and the
-rewritten path).
+A task library (`libraries: - whl: ./dist/*.whl`, `- jar: ...`) or a job environment's dependency
+(`./dist/x.whl`, `../wheels/*.whl`, `dist/x.whl`) that is a local path is relative to the YAML file
+that wrote it; `validate` shows it relative to the sync root with a `./` prefix. `deploy` (and
+`plan`) expand it after the artifacts are built (`file doesn't exist <path>` or `no files match
+pattern: <path>` when nothing is there; a glob that matches several files becomes one entry per
+file, as the real CLI's expand_glob_references.go does), then upload each file, with every file
+an artifact built, to `<artifact_path>/.internal/<file name>` (`Uploading <path relative to the
+sync root>...`, in path order) and send that workspace path to the Jobs API. Requirement
+specifiers, pip flags, URLs (`dbfs:/...`) and absolute paths (`/Workspace/...`, `/Volumes/...`)
+pass through unchanged. This is the real CLI's contract (databricks/cli bundle/libraries;
+acceptance/bundle/artifacts/whl_explicit and whl_via_environment_key, and
+acceptance/bundle/environments/dependencies record the upload and the rewritten path).
 
 Not supported here, each an error naming it: a local path inside a pip flag (`-r ./requirements.txt`,
-`-e ./pkg`), a glob that matches several files (the real CLI keeps the newest wheel of each
-package), and an `artifact_path` in a volume.
+`-e ./pkg`), a local `requirements` library, choosing the newest of several wheels of one package
+(every match is kept), and an `artifact_path` in a volume.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 INTERNAL_DIR = ".internal"
 _LOCAL_PIP_FLAGS = ("-r ", "-e ")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+LIBRARY_KINDS = ("whl", "jar")
 
 
 def is_local(dependency: str) -> bool:
     """The real CLI's rule: a path without a scheme that is relative (pip flags and requirement specifiers are not)."""
     text = dependency.strip().strip("'\"")
-    if not text or text.startswith(("-", "/")) or "://" in text or " " in text:
+    if not text or text.startswith(("-", "/")) or _SCHEME.match(text) or " " in text:
         return False
-    return text.startswith(".") or "/" in text or text.endswith(".whl")
+    return text.startswith(".") or "/" in text or text.endswith((".whl", ".jar"))
+
+
+def _relative(value: str, folder: Path, root: Path) -> str:
+    relative = Path(os.path.relpath(folder / value.strip().strip("'\""), root)).as_posix()
+    return relative if relative.startswith("..") else f"./{relative}"
 
 
 def translate(job: dict[str, Any], folder: Path, root: Path, where: str, diagnostics: Diagnostics) -> None:
-    """Rewrite the local dependencies of one job's environments relative to the bundle root, as validate shows them."""
+    """Rewrite the local dependencies of one job's environments relative to the sync root, as validate shows them."""
     for number, environment in enumerate(job.get("environments") or []):
         dependencies = ((environment or {}).get("spec") or {}).get("dependencies") if isinstance(environment, dict) else None
         for index, dependency in enumerate(dependencies or []):
@@ -49,60 +60,115 @@ def translate(job: dict[str, Any], folder: Path, root: Path, where: str, diagnos
                 diagnostics.error(f"a local path in the pip flag {dependency!r} is not supported by the databricks CLI stand-in "
                                   "(use an absolute /Workspace or /Volumes path)", path=at)
             elif is_local(dependency):
-                relative = Path(os.path.relpath(folder / dependency.strip().strip("'\""), root)).as_posix()
-                dependencies[index] = relative if relative.startswith("..") else f"./{relative}"
+                dependencies[index] = _relative(dependency, folder, root)
+
+
+def translate_task(task: dict[str, Any], folder: Path, root: Path, where: str, diagnostics: Diagnostics) -> None:
+    """Rewrite one task's local `whl` and `jar` libraries relative to the sync root; a local `requirements` file is refused."""
+    for number, library in enumerate(task.get("libraries") or []):
+        if not isinstance(library, dict):
+            continue
+        for kind in LIBRARY_KINDS:
+            if isinstance(library.get(kind), str) and is_local(library[kind]):
+                library[kind] = _relative(library[kind], folder, root)
+        requirements = library.get("requirements")
+        if isinstance(requirements, str) and is_local(requirements):
+            diagnostics.error(f"a local requirements file {requirements} is not supported by the databricks CLI stand-in "
+                              "(use an absolute /Workspace or /Volumes path)", path=f"{where}.libraries[{number}].requirements")
 
 
 @dataclass
 class Library:
-    """One local file and the places (job, environment, dependency index) that name it."""
+    """One local file and the places (a list in the configuration, an index, the library's key or None) that name it."""
 
     source: Path
     shown: str
-    places: list[tuple[str, int, int]] = field(default_factory=list)
+    places: list[tuple[list[Any], int, str | None]] = field(default_factory=list)
 
 
-def _local_dependencies(jobs: dict[str, dict[str, Any]]) -> Iterator[tuple[str, int, int, str]]:
-    for key, job in jobs.items():
-        for number, environment in enumerate(job.get("environments") or []):
-            for index, dependency in enumerate(((environment or {}).get("spec") or {}).get("dependencies") or []):
-                if isinstance(dependency, str) and is_local(dependency):
-                    yield key, number, index, dependency
+def _tasks(tasks: Any) -> Iterator[dict[str, Any]]:
+    for task in tasks or []:
+        if isinstance(task, dict):
+            yield task
+            nested = task.get("for_each_task")
+            if isinstance(nested, dict):
+                yield from _tasks([nested.get("task")])
 
 
-def expand(jobs: dict[str, dict[str, Any]], root: Path) -> list[Library]:
-    """The files the local dependencies name; raises CliError (before any lock) when one is missing."""
+def _lists(jobs: dict[str, dict[str, Any]]) -> Iterator[list[Any]]:
+    """Every list in the jobs that may name a local library: environment dependencies, task libraries."""
+    for job in jobs.values():
+        for environment in job.get("environments") or []:
+            dependencies = ((environment or {}).get("spec") or {}).get("dependencies") if isinstance(environment, dict) else None
+            if isinstance(dependencies, list):
+                yield dependencies
+        for task in _tasks(job.get("tasks")):
+            if isinstance(task.get("libraries"), list):
+                yield task["libraries"]
+
+
+def _local_entry(item: Any) -> tuple[str | None, str] | None:
+    """(library key or None for a dependency, its local path), or None when the entry is not a local file."""
+    if isinstance(item, str):
+        return (None, item) if is_local(item) else None
+    for kind in LIBRARY_KINDS:
+        value = item.get(kind) if isinstance(item, dict) else None
+        if isinstance(value, str) and is_local(value):
+            return kind, value
+    return None
+
+
+def _matches(value: str, root: Path) -> list[str]:
+    matches = sorted(glob.glob(str(root / value)))
+    if not matches:
+        raise CliError(f"no files match pattern: {value}" if glob.has_magic(value) else f"file doesn't exist {value}")
+    return matches
+
+
+def expand(jobs: dict[str, dict[str, Any]], root: Path, built: Sequence[Path] = ()) -> list[Library]:
+    """The files the local libraries name, a glob becoming one entry per match, with the `built`
+    artifact files, in path order; raises CliError (before any lock) when one names nothing."""
     libraries: dict[Path, Library] = {}
-    for key, number, index, dependency in _local_dependencies(jobs):
-        matches = sorted(glob.glob(str(root / dependency)))
-        if not matches:
-            raise CliError(f"no files match pattern: {dependency}" if glob.has_magic(dependency) else f"file doesn't exist {dependency}")
-        if len(matches) > 1:
-            raise CliError(f"{dependency} matches {len(matches)} files; the databricks CLI stand-in does not choose among them (name one file)")
-        source = Path(matches[0]).resolve()
-        library = libraries.setdefault(source, Library(source, Path(os.path.relpath(source, root)).as_posix()))
-        library.places.append((key, number, index))
-    return list(libraries.values())
+
+    def library(source: Path) -> Library:
+        return libraries.setdefault(source, Library(source, Path(os.path.relpath(source, root)).as_posix()))
+
+    for items in _lists(jobs):
+        expanded: list[Any] = []
+        for item in items:
+            local = _local_entry(item)
+            if local is None:
+                expanded.append(item)
+                continue
+            kind, value = local
+            for match in _matches(value, root):
+                library(Path(match).resolve()).places.append((items, len(expanded), kind))
+                expanded.append(dict(item, **{kind: match}) if kind else match)
+        items[:] = expanded
+    for source in built:
+        library(source)
+    return sorted(libraries.values(), key=lambda found: str(found.source))
 
 
-def upload(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str,
-           write: Callable[[str, bytes], None], say: Callable[[str], None]) -> None:
-    """Upload each file to `<artifact_path>/.internal/` and point the dependencies at it."""
+def upload(libraries: list[Library], artifact_path: str, write: Callable[[str, bytes], None], say: Callable[[str], None]) -> None:
+    """Upload each file to `<artifact_path>/.internal/` and point the libraries at it."""
     if libraries and artifact_path.startswith("/Volumes/"):
-        raise CliError(f"artifact_path {artifact_path} is a volume: the databricks CLI stand-in uploads libraries to workspace folders only")
+        raise CliError(f"an artifact_path in a volume ({artifact_path}) is not supported by the databricks CLI stand-in "
+                       "(it uploads libraries to workspace folders only: set workspace.artifact_path under /Workspace)")
     for library in libraries:
         say(f"Uploading {library.shown}...")
         write(remote_path(library, artifact_path), library.source.read_bytes())
-    point_at_remote(libraries, jobs, artifact_path)
+    point_at_remote(libraries, artifact_path)
 
 
 def remote_path(library: Library, artifact_path: str) -> str:
     return f"{artifact_path}/{INTERNAL_DIR}/{library.source.name}"
 
 
-def point_at_remote(libraries: list[Library], jobs: dict[str, dict[str, Any]], artifact_path: str) -> None:
-    """The dependencies as the deploy will set them: `bundle plan` shows the uploaded path too
+def point_at_remote(libraries: list[Library], artifact_path: str) -> None:
+    """The libraries as the deploy will set them: `bundle plan` shows the uploaded path too
     (databricks/cli acceptance/bundle/artifacts/whl_dynamic, out.plan_create.direct.json), uploading nothing."""
     for library in libraries:
-        for key, number, index in library.places:
-            jobs[key]["environments"][number]["spec"]["dependencies"][index] = remote_path(library, artifact_path)
+        for items, index, kind in library.places:
+            remote = remote_path(library, artifact_path)
+            items[index] = dict(items[index], **{kind: remote}) if kind else remote

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bundleops.localcli import yamlfile
+from bundleops.localcli import artifacts, yamlfile
 from bundleops.localcli.anchors import anchor_only_keys
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.interpolation import REFERENCE
@@ -24,8 +24,8 @@ from bundleops.localcli.merge import MergeError, merge_into
 from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
-SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets")
-REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("artifacts", "experimental", "python", "scripts", "environments", "git")
+SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets", "artifacts")
+REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("experimental", "python", "scripts", "environments", "git")
 
 
 @dataclass
@@ -34,6 +34,7 @@ class LoadedBundle:
 
     root: Path
     config: dict[str, Any]
+    sync_root: Path
     files: list[Path] = field(default_factory=list)
     deferred_paths: list[DeferredPath] = field(default_factory=list)
 
@@ -104,15 +105,37 @@ def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: boo
             )
 
 
+def sync_root(root: Path, config: dict[str, Any]) -> Path:
+    """The real CLI's SyncRoot: the common parent of the bundle root and the root file's `sync.paths`."""
+    sync_paths = (config.get("sync") or {}).get("paths") if isinstance(config.get("sync"), dict) else None
+    folders = [os.path.normpath(root / path) for path in sync_paths or [] if isinstance(path, str)]
+    return Path(os.path.commonpath([str(root), *folders]))
+
+
+def _check_sync_paths(data: dict[str, Any], diagnostics: Diagnostics, *, is_root: bool) -> None:
+    """`sync.paths` is read from databricks.yml's top level only: elsewhere it is refused by name."""
+    places = [] if is_root else [("sync.paths", data.get("sync"))]
+    places += [(f"targets.{name}.sync.paths", target.get("sync")) for name, target in (data.get("targets") or {}).items() if isinstance(target, dict)]
+    for path, sync in places:
+        if isinstance(sync, dict) and "paths" in sync:
+            diagnostics.error(f"{path} outside the top level of databricks.yml is not supported by the databricks CLI stand-in "
+                              "(set sync.paths at the top level of databricks.yml)", path=path)
+
+
 def _translate_file_paths(data: dict[str, Any], file: Path, loaded: LoadedBundle, diagnostics: Diagnostics) -> None:
-    """Rewrite relative task paths in the resources this file defines (top level and per target);
-    paths written as a variable reference are kept in `loaded.deferred_paths` for later."""
+    """Rewrite relative task paths in the resources this file defines (top level and per target),
+    and its artifacts' paths; paths written as a variable reference are kept in `loaded.deferred_paths` for later."""
+    _check_sync_paths(data, diagnostics, is_root=file == loaded.files[0])
     sections: list[tuple[str | None, Any]] = [(None, data.get("resources"))]
     sections += [(name, target.get("resources")) for name, target in (data.get("targets") or {}).items() if isinstance(target, dict)]
+    artifacts.absolutize(data.get("artifacts"), file.parent)
+    for target in (data.get("targets") or {}).values():
+        if isinstance(target, dict):
+            artifacts.absolutize(target.get("artifacts"), file.parent)
     for target, resources in sections:
         if not isinstance(resources, dict):
             continue
-        translator = JobPaths(file.parent, loaded.root, diagnostics, loaded.deferred_paths, target)
+        translator = JobPaths(file.parent, loaded.sync_root, diagnostics, loaded.deferred_paths, target)
         for key, job in (resources.get("jobs") or {}).items():
             if isinstance(job, dict):
                 translator.job(key, job)
@@ -194,7 +217,7 @@ def load(root: Path, diagnostics: Diagnostics) -> LoadedBundle:
     root_file = _read_yaml(next(root / name for name in ROOT_FILE_NAMES if (root / name).is_file()), root)
     _check_top_level(root_file, diagnostics, is_root=True)
     config = root_file.data
-    loaded = LoadedBundle(root=root, config=config, files=[root_file.path])
+    loaded = LoadedBundle(root=root, config=config, sync_root=sync_root(root, config), files=[root_file.path])
     _translate_file_paths(config, root_file.path, loaded, diagnostics)
     diagnostics.locations.update(root_file.locations)
     definitions = [_resource_locations(root_file)]

@@ -3,9 +3,9 @@
 A path in a job is relative to the YAML file that wrote it; after the file sync the same file
 lives at `<file_path>/<path relative to the bundle root>`. Notebooks lose their extension (the
 workspace imports a `# Databricks notebook source` file as a notebook without it; a
-`.designer.ipynb` keeps it), plain files keep it. A path outside the bundle root (the sync root) or to a missing file is an error, as in the real CLI.
-Local library files of a task (`libraries: - whl: ...`) would need the artifact upload, which the
-stand-in refuses; local dependencies of a job environment are translated by `libraries`.
+`.designer.ipynb` keeps it), plain files keep it. The files live relative to the sync root: the bundle root, or the common parent of the bundle root
+and its `sync.paths` (the real CLI's SyncRoot). A path outside the sync root or to a missing file is an error, as in the real CLI.
+Local library files of a task (`libraries: - whl: ...`) and of a job environment are translated by `libraries`.
 A pipeline's `libraries[*].notebook.path` and `.file.path` are translated the same way,
 `libraries[*].glob.include` and `root_path` (a folder) are rewritten under the file path without
 naming one file (the real CLI's translate_paths_pipelines.go).
@@ -142,14 +142,7 @@ class JobPaths:
                     container[field.route[-1]] = translated  # type: ignore[index]
             elif isinstance(value, str) and VARIABLE_REFERENCE.fullmatch(value) and isinstance(task.get("task_key"), str):
                 self.deferred.append(DeferredPath(self.target, job, task["task_key"], field, self.folder))
-        for number, library in enumerate(task.get("libraries") or []):
-            for kind in ("whl", "jar", "requirements"):
-                if isinstance(library, dict) and is_local_relative(library.get(kind)):
-                    self.diagnostics.error(
-                        f"local library {kind}: {library[kind]} needs the artifact upload, which is not supported by the databricks CLI stand-in "
-                        "(use an absolute /Workspace or /Volumes path, or a package already installed)",
-                        path=f"{where}.libraries[{number}].{kind}",
-                    )
+        libraries.translate_task(task, self.folder, self.root, where, self.diagnostics)
         nested = (task.get("for_each_task") or {}).get("task") if isinstance(task.get("for_each_task"), dict) else None
         if isinstance(nested, dict):
             self.task(job, nested, f"{where}.for_each_task.task")

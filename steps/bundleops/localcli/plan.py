@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundleops.localcli import VERSION, cycles, grants, interpolation, kinds, libraries, permissions, plan_diff
+from bundleops.localcli import VERSION, artifacts, cycles, grants, interpolation, kinds, libraries, permissions, plan_diff
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 
 if TYPE_CHECKING:
@@ -279,7 +279,8 @@ def print_plan(context: Context, output: str) -> int:
     bundle.diagnostics.print(sys.stderr)
     if bundle.diagnostics.has_errors:
         return 1
-    libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.root), bundle.jobs, bundle.workspace["artifact_path"])
+    built = artifacts.build(bundle.config, bundle.root, lambda text: print(text, file=sys.stderr))
+    libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.sync_root, built), bundle.workspace["artifact_path"])
     computed = compute(context, state.load(context.client, bundle.workspace["state_path"]))
     sys.stdout.write(json.dumps(computed.to_json(), indent=2) + "\n" if output == "json" else computed.text())
     return 0

@@ -11,7 +11,7 @@ from typing import Any
 from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.merge import MergeError, merge_value
 
-SUPPORTED_TARGET_KEYS = ("default", "mode", "workspace", "run_as", "permissions", "variables", "resources", "bundle", "sync", "presets")
+SUPPORTED_TARGET_KEYS = ("default", "mode", "workspace", "run_as", "permissions", "variables", "resources", "bundle", "sync", "presets", "artifacts")
 MODES = ("development", "production")
 FULL_VARIABLE_FORM = {"default", "lookup", "description", "type"}
 
@@ -67,7 +67,7 @@ def apply_target(config: dict[str, Any], target_name: str, diagnostics: Diagnost
         if key not in SUPPORTED_TARGET_KEYS:
             diagnostics.error(f"target key '{key}' is not supported by the databricks CLI stand-in", path=f"targets.{target_name}.{key}")
     resolved.setdefault("bundle", {})
-    for key in ("bundle", "workspace", "resources", "sync", "permissions", "presets"):  # the real CLI's MergeTargetOverrides fields
+    for key in ("bundle", "workspace", "resources", "sync", "permissions", "presets", "artifacts"):  # the real CLI's MergeTargetOverrides fields
         try:
             if isinstance(target.get(key), dict) or (key == "permissions" and target.get(key) is not None):
                 resolved[key] = merge_value(resolved.get(key), target[key])
