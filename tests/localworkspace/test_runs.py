@@ -169,6 +169,8 @@ def test_runs_list_pages_and_filters_completed_runs(client: Any) -> None:
     assert [run.run_id for run in client.jobs.list_runs(job_id=job_id, active_only=True)] == [running]
     finished = next(iter(client.jobs.list_runs(job_id=job_id, completed_only=True)))
     assert finished.run_duration is not None and finished.run_duration >= 0 and finished.execution_duration == 0
+    assert not finished.tasks, "a listed run has its tasks only with expand_tasks"
+    assert next(iter(client.jobs.list_runs(job_id=job_id, completed_only=True, expand_tasks=True))).tasks[0].task_key == "slow"
     from databricks.sdk.errors import InvalidParameterValue
 
     with pytest.raises(InvalidParameterValue, match="limit must be between 0 and 25, not 26"):

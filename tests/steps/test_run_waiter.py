@@ -36,12 +36,6 @@ def _until_finished(waiter: RunWaiter, watches: list[Watch]) -> None:
         waiter.poll(until=waiter.clock() + 60)
 
 
-def _endpoints(log: list[Any]) -> list[str]:
-    return [f"{exchange.request.path.rsplit('/jobs/', 1)[-1]}{'?active_only' if exchange.request.query.get('active_only') == 'true' else ''}"
-            f"{'?completed_only' if exchange.request.query.get('completed_only') == 'true' else ''}"
-            for exchange in log if "/jobs/runs/" in exchange.request.path]
-
-
 def test_runs_of_one_job_share_a_list_and_each_is_read_once_when_it_ends(local_workspace: Any, client: Any) -> None:
     shared, alone = _job(client, "shared", 1.5), _job(client, "alone", 0.5, code=1)
     waiter = RunWaiter(client, Calls(Guard(), 10.0))
@@ -53,14 +47,14 @@ def test_runs_of_one_job_share_a_list_and_each_is_read_once_when_it_ends(local_w
 
     assert [watch.run.state.result_state.value for watch in watches] == ["SUCCESS"] * 3 + ["FAILED"]
     assert all(watch.run.tasks and watch.run.tasks[0].task_key == "sleep" for watch in watches), "each end is read with its tasks"
-    gets = [exchange.request.query["run_id"] for exchange in log if exchange.request.path.endswith("/jobs/runs/get")]
-    shared_gets = [run_id for run_id in gets if int(run_id) in {watch.run_id for watch in watches[:3]}]
-    assert sorted(shared_gets) == sorted(str(watch.run_id) for watch in watches[:3]), "the shared job's runs: one get each, at their end"
-    endpoints = _endpoints(log)
-    assert endpoints.count("runs/list?completed_only") == 2, "each job's history is read once"
-    assert endpoints.count("runs/list?active_only") >= 1
-    lists = [exchange for exchange in log if exchange.request.query.get("active_only") == "true"]
-    assert {exchange.request.query["job_id"] for exchange in lists} == {str(shared)}, "a job with one watched run is read with runs/get"
+    gets = {exchange.request.query["run_id"] for exchange in log if exchange.request.path.endswith("/jobs/runs/get")}
+    assert gets == {str(watches[3].run_id)}, "a job with one watched run is read with runs/get; the shared job's runs never"
+    lists = [exchange.request.query for exchange in log if exchange.request.path.endswith("/jobs/runs/list")]
+    history = [query["job_id"] for query in lists if query.get("completed_only") == "true" and "expand_tasks" not in query]
+    assert sorted(history) == sorted([str(shared), str(alone)]), "each job's history is read once"
+    assert {query["job_id"] for query in lists if query.get("active_only") == "true"} == {str(shared)}
+    ends = [query for query in lists if query.get("expand_tasks") == "true"]
+    assert ends and {query["job_id"] for query in ends} == {str(shared)} and len(ends) <= 3, "the ends are read from the completed runs' list"
 
 
 def test_the_history_of_completed_runs_sets_the_window(local_workspace: Any, client: Any) -> None:

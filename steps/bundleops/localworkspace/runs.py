@@ -183,7 +183,8 @@ class RunManager:
         return Response(body={})
 
     def list_runs(self, request: Request) -> Response:
-        """Newest first, `limit` (1 to 25, 0: 25; default 20) a page, `next_page_token` while more remain."""
+        """Newest first, `limit` (1 to 25, 0: 25; default 20) a page, `next_page_token` while more remain;
+        each run's tasks only with `expand_tasks`."""
         query = request.query
         job_id = parse_id(query["job_id"], "job_id") if "job_id" in query else None
         active_only, completed_only = (query.get(name, "false").lower() == "true" for name in ("active_only", "completed_only"))
@@ -196,7 +197,9 @@ class RunManager:
         limit = query.get("limit", str(RUNS_PAGE_DEFAULT))
         listed, next_token = page(runs, {"max_results": limit, "page_token": query.get("page_token", "")},
                                   default_size=RUNS_PAGE_MAX, max_size=RUNS_PAGE_MAX, size_name="limit")
-        body: dict[str, Any] = {"runs": [run.as_dict() for run in listed]} if listed else {}
+        expand_tasks = query.get("expand_tasks", "false").lower() == "true"  # without it a listed run has no tasks
+        shown = [{key: value for key, value in run.as_dict().items() if expand_tasks or key != "tasks"} for run in listed]
+        body: dict[str, Any] = {"runs": shown} if shown else {}
         return Response(body=body | {"has_more": next_token is not None} | ({"next_page_token": next_token} if next_token else {}))
 
     def cancel_all(self, timeout: float = KILL_GRACE_SECONDS + 10) -> None:

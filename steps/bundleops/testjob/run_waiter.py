@@ -3,14 +3,15 @@
 Each registered run keeps its own schedule (poll_schedule.py, from its job's completed runs,
 read once per job with `runs/list?completed_only`). A round happens when the earliest of them is
 due and asks once per job: `runs/get` when the job has one watched run; `runs/list?active_only`
-(paged, 25 runs a page) when it has several, then `runs/get` only for the watched runs that left
-the active list, to read how they ended. So 100 waiting runs of one job cost about 4 requests a
-round instead of 100, and every run is polled at least as often as its own schedule asks.
+(paged, 25 runs a page) when it has several, then, when watched runs left the active list, one
+page of `runs/list?completed_only&expand_tasks` to read how they ended (a `runs/get` for one not
+on it). So 100 waiting runs of one job cost about 5 requests a round instead of 100, and every run
+is polled at least as often as its own schedule asks.
 
 Every request is a `Calls.call` (retried, interruptible) and every pause a `Calls.pause`, so a CI
 cancel ends the wait at once and testjob/owned.py cancels the run. Rounds are serialised by a
-lock, so several threads may wait on one waiter; each sees its run's state after the round that
-read it.
+lock, so several threads may register runs and drive rounds on one waiter; each sees its run's
+state after the round that read it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from itertools import islice
+from typing import TYPE_CHECKING, Callable
 
 from bundleops.cancel_signals import Interrupted
 from bundleops.errors import BundleopsError
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 
 COMPLETED = ("SUCCESS", "FAILED")  # runs that ran to their end: cancelled, timed-out or skipped ones predict nothing
 LIST_PAGE = 25  # the most runs/list answers a page
+REVIEW_SECONDS = 1.0  # the longest pause before the waiter looks at its runs again
 
 
 @dataclass
@@ -43,7 +46,7 @@ class Watch:
     registered: float  # the waiter's clock when run-now answered: the run's age is measured from here
     window: EndWindow | None
     due: float
-    run: Run | BaseRun | None = None  # the last state read; a `Run` (with its tasks) once finished
+    run: Run | BaseRun | None = None  # the last state read; once finished, with its tasks
     finished: bool = False
 
 
@@ -66,7 +69,8 @@ class RunWaiter:
         self.clock = clock
         self.watches: list[Watch] = []
         self._windows: dict[int, EndWindow | None] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards `watches`
+        self._round = threading.Lock()  # one round at a time
 
     def register(self, job_id: int, run_id: int) -> Watch:
         """Wait on a run from now (call it as run-now answers); the first poll is when its schedule says."""
@@ -80,34 +84,35 @@ class RunWaiter:
         return watch
 
     def poll(self, until: float) -> None:
-        """Pause until the earliest unfinished run is due (at most until `until`), then poll every job
-        with a due run. Interrupted / OutOfTime end it as they end any call."""
-        with self._lock:
-            waiting = [watch for watch in self.watches if not watch.finished]
-            if not waiting:
-                return
-            due = min(watch.due for watch in waiting)
-            if due > self.clock():
-                self.calls.pause(min(due, until) - self.clock())
+        """One round: pause until the earliest unfinished run is due (at most until `until`, and at most
+        REVIEW_SECONDS, so a run registered meanwhile is not overlooked), then poll every job with a
+        due run. Interrupted / OutOfTime end it as they end any call."""
+        with self._round:
+            with self._lock:
+                waiting = [watch for watch in self.watches if not watch.finished]
+            due = min((watch.due for watch in waiting), default=float("inf"))
+            pause = min(due, until, self.clock() + REVIEW_SECONDS) - self.clock()
+            if pause > 0:
+                self.calls.pause(pause)
             now = self.clock()
-            jobs = sorted({watch.job_id for watch in waiting if watch.due <= now})
-            for job_id in jobs:
+            for job_id in sorted({watch.job_id for watch in waiting if watch.due <= now}):
                 self._poll_job([watch for watch in waiting if watch.job_id == job_id])
-
-    def forget(self, watch: Watch) -> None:
-        """Stop waiting on a run (its caller gave up on it, or read its end)."""
-        with self._lock:
-            self.watches = [other for other in self.watches if other is not watch]
 
     def _poll_job(self, watches: list[Watch]) -> None:
         if len(watches) == 1:
             self._read(watches[0])
-        else:
-            active = {run.run_id: run for run in self._active_runs(watches[0].job_id)}
-            for watch in watches:
-                if watch.run_id in active:
-                    self._seen(watch, active[watch.run_id])
-                else:  # ended (or not listed yet): its own answer says which, with its tasks
+            return
+        active = {run.run_id: run for run in self._list(watches[0].job_id, active_only=True)}
+        for watch in watches:
+            if watch.run_id in active:
+                self._seen(watch, active[watch.run_id])
+        ended = [watch for watch in watches if watch.run_id not in active]
+        if ended:  # the newest completed runs, with their tasks, in one request; a run not among them is read alone
+            completed = {run.run_id: run for run in self._list(watches[0].job_id, completed_only=True, expand_tasks=True, pages=1)}
+            for watch in ended:
+                if watch.run_id in completed:
+                    self._seen(watch, completed[watch.run_id])
+                else:
                     self._read(watch)
 
     def _read(self, watch: Watch) -> None:
@@ -119,14 +124,20 @@ class RunWaiter:
         watch.run, watch.finished = run, state_of(run) in TERMINAL
         watch.due = now + next_delay(now - watch.registered, watch.window)
 
-    def _active_runs(self, job_id: int) -> Iterable[BaseRun]:
-        return self.calls.call("GET jobs/runs/list", lambda: list(self.client.jobs.list_runs(job_id=job_id, active_only=True, limit=LIST_PAGE)))
+    def _list(self, job_id: int, *, pages: int | None = None, **only: bool) -> list[BaseRun]:
+        """The job's runs, newest first, `only` as runs/list filters them; all pages, or the first `pages`
+        (the SDK's iterator would go on to read a job's whole history)."""
+        def listed() -> list[BaseRun]:
+            runs = self.client.jobs.list_runs(job_id=job_id, limit=LIST_PAGE, **only)
+            return list(runs if pages is None else islice(runs, pages * LIST_PAGE))
+
+        return self.calls.call("GET jobs/runs/list", listed)
 
     def _history(self, job_id: int) -> list[float]:
         """The durations of the job's last completed runs, newest first; none when they cannot be read
         (the schedule then assumes nothing, and a workspace that keeps failing fails the next poll)."""
         try:
-            runs = self.calls.call("GET jobs/runs/list", lambda: _first(self.client.jobs.list_runs(job_id=job_id, completed_only=True, limit=LIST_PAGE), LIST_PAGE))
+            runs = self._list(job_id, completed_only=True, pages=1)
         except (Interrupted, OutOfTime):
             raise
         except BundleopsError:
@@ -134,12 +145,3 @@ class RunWaiter:
         completed = [run for run in runs if run.state and run.state.result_state and run.state.result_state.value in COMPLETED]
         return [duration_seconds(run) for run in completed[:HISTORY_RUNS]]
 
-
-def _first(runs: Iterable[BaseRun], count: int) -> list[BaseRun]:
-    """The first `count` runs (one page): the SDK's iterator would read the job's whole history."""
-    found: list[BaseRun] = []
-    for run in runs:
-        found.append(run)
-        if len(found) == count:
-            break
-    return found

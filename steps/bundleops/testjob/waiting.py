@@ -57,7 +57,7 @@ def wait(client: WorkspaceClient, calls: Calls, owned: OwnedRun, timeout_seconds
                 last_state, last_print = state, elapsed
             if watch.finished:
                 owned.terminal = True
-                return run  # type: ignore[return-value] - a finished watch holds the `Run` runs/get answered
+                return run  # type: ignore[return-value] - a waiter's only run is read with runs/get: a `Run`
         if elapsed >= timeout_seconds:
             raise BundleopsError(
                 f"the test run {owned.run_id} timed out after {_elapsed(elapsed)}",
