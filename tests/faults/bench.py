@@ -22,6 +22,7 @@ from tests.steps.project import FAKE_TESTS, shop_project, step_env
 from tests.support.faultproxy import BrokenBody, FaultProxy, Injected, Reset, Rule, Stall, Status
 
 RUNS_GET = r"/api/2\.\d/jobs/runs/get"
+RUNS_LIST = r"/api/2\.\d/jobs/runs/list"
 JOBS_GET = r"/api/2\.\d/jobs/get"
 RUN_NOW = r"/api/2\.\d/jobs/run-now"
 CANCEL = r"/api/2\.\d/jobs/runs/cancel"

@@ -21,7 +21,7 @@ from typing import Callable
 
 import pytest
 
-from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS_GET, Bench, Scenario, injected_on, random_scenario,
+from tests.faults.bench import (CANCEL, JOBS_GET, REPORT, REPORTS, RUN_NOW, RUNS_GET, RUNS_LIST, Bench, Scenario, injected_on, random_scenario,
                                 requests_seen, run_scenario, signal_when)
 from tests.support.faultproxy import BrokenBody, FaultProxy, Reset, Rule, Stall, Status
 
@@ -62,6 +62,8 @@ CASES = [
          [Rule("GET", RUNS_GET, Status(503), first=2)], "hang", 3, ("still failing when the SDK's retry window ended",)),
     Case("runs/get reset once", "connection reset on the 2nd runs/get", [Rule("GET", RUNS_GET, Reset(), first=2, last=2)], "sleep 2", 0,
          ("integration tests passed",), reports=True),
+    Case("runs/list 500 persists", "500 on every runs/list (the history the poll schedule reads)", [Rule("GET", RUNS_LIST, Status(500))],
+         "sleep 2", 0, ("integration tests passed",), reports=True),
     Case("jobs/get 500", "500 on jobs/get", [Rule("GET", JOBS_GET, Status(500))], "pass", 3, ("GET jobs/get on",), new_runs=0),
     Case("jobs/get 401", "401 on jobs/get", [Rule("GET", JOBS_GET, Status(401))], "pass", 2, ("the workspace refused GET jobs/get",), new_runs=0),
     Case("jobs/get broken body", "half a JSON body on jobs/get", [Rule("GET", JOBS_GET, BrokenBody(), after_upstream=True)], "pass", 3,
@@ -175,6 +177,35 @@ def test_a_signal_after_the_step_leaves_its_exit_code() -> None:
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate("go\n", timeout=30)
     assert (process.returncode, output) == (1, "exiting with the step's code\n")
+
+
+FINALIZING_AFTER_THE_STEP = """
+import sys
+from bundleops.cancel_signals import guarded
+with guarded():
+    pass
+garbage = [object() for _ in range(4_000_000)]  # makes the interpreter's finalization take a while
+print("exiting with the step's code", flush=True)
+raise SystemExit(1)
+"""
+
+
+def test_a_signal_while_the_interpreter_exits_leaves_the_step_exit_code() -> None:
+    """Python resets handlers written in Python while it finalizes: a SIGTERM then (here: as the
+    last line is read, while millions of objects are freed) killed the step with -15 (seed 2026
+    run 9, once the step noticed its run's end sooner). Fails on the old code nearly every time."""
+    process = subprocess.Popen([sys.executable, "-c", FINALIZING_AFTER_THE_STEP], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline() == "exiting with the step's code\n"
+    for _ in range(20):  # signals through the whole exit, not at one lucky moment
+        try:
+            process.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            break
+        if process.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert process.wait(timeout=60) == 1
 
 
 RANDOM_RUNS = 10

@@ -76,3 +76,14 @@ def test_local_env_without_a_running_workspace_says_how_to_start_one(tmp_path: P
     assert stopped.returncode == 2
     assert f"the local workspace of {tmp_path / 'lw' / 'info.json'} at http://127.0.0.1:9 does not answer" in stopped.stderr
     assert stopped.stdout == "" and "Traceback" not in stopped.stderr
+
+
+def test_latency_models_a_round_trip_and_refuses_nonsense(tmp_path: Path) -> None:
+    refused = subprocess.run([sys.executable, "-m", "bundleops", "local-workspace", "--latency-seconds", "-1"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--latency-seconds takes seconds from 0 to 60 (e.g. 0.1), not '-1'" in refused.stderr
+    process, info = local_workspace.start([sys.executable, "-m", "bundleops"], tmp_path, arguments=["--latency-seconds", "0.05"])
+    try:
+        assert local_workspace.client(info).current_user.me().user_name == info["client_id"]
+    finally:
+        stdout, _ = local_workspace.stop(process)
+    assert ", every request delayed 0.05 s)" in stdout

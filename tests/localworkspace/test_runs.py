@@ -156,3 +156,25 @@ def test_task_processes_get_no_credentials(client: Any, local_workspace, monkeyp
     assert logs.splitlines()[1] == str(local_workspace.layout.volumes_dir.resolve())
     started = time.monotonic()
     assert time.monotonic() - started < 60
+
+
+def test_runs_list_pages_and_filters_completed_runs(client: Any) -> None:
+    upload(client, "/Workspace/Shared/runs/slow.py", "import time\ntime.sleep(60)\n")
+    job_id = create_job(client, [{"task_key": "slow", "spark_python_task": {"python_file": "/Workspace/Shared/runs/slow.py"}}])
+    running = client.jobs.run_now(job_id).run_id
+    skipped = [client.jobs.run_now(job_id).run_id for _ in range(22)]  # beyond max_concurrent_runs: SKIPPED at once
+    page = client.api_client.do("GET", "/api/2.2/jobs/runs/list", query={"job_id": job_id, "completed_only": "true"})
+    assert (len(page["runs"]), page["has_more"], bool(page.get("next_page_token"))) == (20, True, True), "20 a page by default"
+    assert [run.run_id for run in client.jobs.list_runs(job_id=job_id, completed_only=True, limit=25)] == skipped[::-1]
+    assert [run.run_id for run in client.jobs.list_runs(job_id=job_id, active_only=True)] == [running]
+    finished = next(iter(client.jobs.list_runs(job_id=job_id, completed_only=True)))
+    assert finished.run_duration is not None and finished.run_duration >= 0 and finished.execution_duration == 0
+    assert not finished.tasks, "a listed run has its tasks only with expand_tasks"
+    assert next(iter(client.jobs.list_runs(job_id=job_id, completed_only=True, expand_tasks=True))).tasks[0].task_key == "slow"
+    from databricks.sdk.errors import InvalidParameterValue
+
+    with pytest.raises(InvalidParameterValue, match="limit must be between 0 and 25, not 26"):
+        client.api_client.do("GET", "/api/2.2/jobs/runs/list", query={"job_id": job_id, "limit": 26})
+    with pytest.raises(InvalidParameterValue, match="active_only and completed_only cannot both be true"):
+        list(client.jobs.list_runs(job_id=job_id, active_only=True, completed_only=True))
+    client.jobs.cancel_run(running)

@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 
-def start(bundleops: Sequence[str], folder: Path, env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """`<bundleops> local-workspace --info-file lw.json` in `folder` (its default state folder is
+def start(bundleops: Sequence[str], folder: Path, env: Mapping[str, str] | None = None, arguments: Sequence[str] = ()) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """`<bundleops> local-workspace --info-file lw.json [arguments]` in `folder` (its default state folder is
     relative to it), in the background; the process and the host and credentials it wrote."""
-    process = subprocess.Popen([*bundleops, "local-workspace", "--info-file", "lw.json"],
+    process = subprocess.Popen([*bundleops, "local-workspace", "--info-file", "lw.json", *arguments],
                                cwd=folder, env=None if env is None else dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     info_file = folder / "lw.json"
     deadline = time.monotonic() + 60

@@ -34,9 +34,10 @@ DEV_USER = "dev.user@example.com"
 
 class LocalWorkspace:
     """One local workspace with one CI service principal and one human user (a PAT), started on
-    127.0.0.1 (`port=0`: a free port)."""
+    127.0.0.1 (`port=0`: a free port). `latency_seconds` delays every API request by that much,
+    modelling a real workspace's round trip (e.g. 0.1) for benchmarks."""
 
-    def __init__(self, state_dir: Path, *, port: int = 0, token_ttl_seconds: int = 3600) -> None:
+    def __init__(self, state_dir: Path, *, port: int = 0, token_ttl_seconds: int = 3600, latency_seconds: float = 0.0) -> None:
         # Resolved once, here: task processes start in their own folders, so every path handed
         # to them (script, notebook, wheel working folder, mounts) must not depend on the cwd.
         self.layout = Layout(Path(state_dir).resolve())
@@ -44,7 +45,7 @@ class LocalWorkspace:
         self.directory = Directory(token_ttl_seconds=token_ttl_seconds)
         self.client_id, self.client_secret = self.directory.add_service_principal()
         self.user_token = self.directory.add_user(DEV_USER)
-        self.dispatcher = Dispatcher([], self.directory)
+        self.dispatcher = Dispatcher([], self.directory, latency_seconds)
         self._server = HttpServer(port, self.dispatcher)
         self.host = f"http://127.0.0.1:{self._server.port}"
         tree = WorkspaceTree(self.layout.workspace_dir)

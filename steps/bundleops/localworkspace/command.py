@@ -30,9 +30,22 @@ DESCRIPTION = (
 EXAMPLE = "bundleops local-workspace --port 8765 --info-file /tmp/lw.json"
 
 
+def _latency(text: str) -> float:
+    """A round trip in seconds, 0 to 60 (anything else is argparse's usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"--latency-seconds takes seconds from 0 to 60 (e.g. 0.1), not {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--state-dir", type=Path, default=Path(".bundleops/local-workspace"), metavar="DIR", help="where workspace files, volumes and run logs are kept (default: .bundleops/local-workspace)")
+    parser.add_argument("--latency-seconds", type=_latency, default=0.0, metavar="S",
+                        help="delay every API request by S seconds (0 to 60), a real workspace's round trip, e.g. 0.1 for benchmarks (default: 0)")
     parser.add_argument("--info-file", type=Path, default=None, metavar="FILE", help="write host, client id and secret as JSON here (mode 0600)")
 
 
@@ -40,14 +53,15 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with _listen(args.state_dir, args.port) as workspace:
+    with _listen(args.state_dir, args.port, args.latency_seconds) as workspace:
         info = {"host": workspace.host, "client_id": workspace.client_id, "client_secret": workspace.client_secret, "user_token": workspace.user_token}
         for path in (workspace.layout.info_file, args.info_file):
             if path:
                 _write_private(path, json.dumps(info, indent=2) + "\n")
         # The secret is this process's own throwaway credential for a loopback server, shown so a
         # developer can export it; it never leaves this machine and dies with the process.
-        print(f"local workspace on {workspace.host} (state in {workspace.layout.root})", flush=True)
+        latency = f", every request delayed {args.latency_seconds:g} s" if args.latency_seconds else ""
+        print(f"local workspace on {workspace.host} (state in {workspace.layout.root}{latency})", flush=True)
         print("  export DATABRICKS_HOST=" + workspace.host)
         print("  export DATABRICKS_AUTH_TYPE=oauth-m2m")
         print("  export DATABRICKS_CLIENT_ID=" + workspace.client_id)
@@ -59,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listen(state_dir: Path, port: int) -> LocalWorkspace:
+def _listen(state_dir: Path, port: int, latency_seconds: float) -> LocalWorkspace:
     """The local workspace on 127.0.0.1:port; a port it cannot have is bad input (exit 2), not a traceback."""
     from bundleops.localworkspace import LocalWorkspace
 
     try:
-        return LocalWorkspace(state_dir, port=port)
+        return LocalWorkspace(state_dir, port=port, latency_seconds=latency_seconds)
     except OSError as error:
         if error.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise

@@ -15,26 +15,27 @@ from bundleops.localworkspace.http import ApiError
 T = TypeVar("T")
 
 
-def _integer(query: Mapping[str, str], name: str) -> int | None:
+def _integer(query: Mapping[str, str], name: str, shown: str | None = None) -> int | None:
     raw = query.get(name)
     if raw in (None, ""):
         return None
     try:
         return int(raw)
     except ValueError:
-        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"{name} must be an integer, not {raw!r}") from None
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"{shown or name} must be an integer, not {raw!r}") from None
 
 
-def page(items: Sequence[T], query: Mapping[str, str], *, default_size: int, max_size: int) -> tuple[list[T], str | None]:
+def page(items: Sequence[T], query: Mapping[str, str], *, default_size: int, max_size: int, size_name: str = "max_results") -> tuple[list[T], str | None]:
     """The page `query` asks for (`max_results`, `page_token`) and the token of the next one.
 
     `max_results` 0 or absent means the server's page size (Unity Catalog documents 0 as "the
     server's configured value"); a negative one, one above `max_size`, or a token this server
-    did not hand out is INVALID_PARAMETER_VALUE.
+    did not hand out is INVALID_PARAMETER_VALUE. The error names the size as the endpoint calls
+    it (`size_name`: runs/list calls it `limit`).
     """
-    size = _integer(query, "max_results") or default_size
+    size = _integer(query, "max_results", size_name) or default_size
     if size < 0 or size > max_size:
-        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"max_results must be between 0 and {max_size}, not {size}")
+        raise ApiError(400, "INVALID_PARAMETER_VALUE", f"{size_name} must be between 0 and {max_size}, not {size}")
     start = _integer(query, "page_token") or 0
     if start < 0 or start > len(items):
         raise ApiError(400, "INVALID_PARAMETER_VALUE", f"page_token {query.get('page_token')!r} is not a token this list handed out")

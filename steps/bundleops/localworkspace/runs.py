@@ -24,12 +24,14 @@ from typing import Any, Callable
 from bundleops.localworkspace import references, tasks
 from bundleops.localworkspace.http import ApiError, Request, Response, Route
 from bundleops.localworkspace.jobs_api import JobStore, StoredJob, parse_id
+from bundleops.localworkspace.paging import page
 from bundleops.localworkspace.pipelines_api import Pipelines
 from bundleops.localworkspace.workspace_tree import WorkspaceTree
 
 ACTIVE = ("PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED")
 KILL_GRACE_SECONDS = 30.0
 LOG_TAIL_BYTES = 64 * 1024
+RUNS_PAGE_DEFAULT, RUNS_PAGE_MAX = 20, 25  # runs/list's `limit`, as the Jobs API documents it
 # Variables a task process may inherit; credentials and CI variables never reach it.
 INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "JAVA_HOME", "SPARK_HOME", "PYSPARK_PYTHON", "TZ")
 
@@ -95,6 +97,9 @@ class JobRun:
             run_name=self.settings.get("name"), creator_user_name=self.job.creator, run_type=None,
             state=state(self.life_cycle, self.result, self.message), tasks=run_tasks,
             start_time=self.start_time, end_time=self.end_time or None, run_page_url=self.run_page_url,
+            # A multitask run's duration is `run_duration`; its setup/execution/cleanup durations are 0.
+            run_duration=self.end_time - self.start_time if self.end_time else None,
+            setup_duration=0, execution_duration=0, cleanup_duration=0,
             job_parameters=[JobParameter(name=name, value=value) for name, value in self.parameters.items()] or None,
         ).as_dict() | {"trigger": "ONE_TIME", "run_type": "JOB_RUN"}
 
@@ -178,15 +183,24 @@ class RunManager:
         return Response(body={})
 
     def list_runs(self, request: Request) -> Response:
-        job_id = parse_id(request.query["job_id"], "job_id") if "job_id" in request.query else None
-        active_only = request.query.get("active_only", "false").lower() == "true"
-        limit = parse_id(request.query.get("limit") or 25, "limit")
+        """Newest first, `limit` (1 to 25, 0: 25; default 20) a page, `next_page_token` while more remain;
+        each run's tasks only with `expand_tasks`."""
+        query = request.query
+        job_id = parse_id(query["job_id"], "job_id") if "job_id" in query else None
+        active_only, completed_only = (query.get(name, "false").lower() == "true" for name in ("active_only", "completed_only"))
+        if active_only and completed_only:
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "active_only and completed_only cannot both be true")
         with self._lock:
-            runs = [run for run in self._runs.values()
-                    if (job_id is None or run.job.job_id == job_id) and (not active_only or run.life_cycle in ACTIVE)]
+            runs = [run for run in self._runs.values() if (job_id is None or run.job.job_id == job_id)
+                    and (not active_only or run.life_cycle in ACTIVE) and (not completed_only or run.life_cycle not in ACTIVE)]
         runs.sort(key=lambda run: run.run_id, reverse=True)
-        listed = [run.as_dict() for run in runs[:limit]]
-        return Response(body={"runs": listed, "has_more": len(runs) > limit} if listed else {"has_more": False})
+        limit = query.get("limit", str(RUNS_PAGE_DEFAULT))
+        listed, next_token = page(runs, {"max_results": limit, "page_token": query.get("page_token", "")},
+                                  default_size=RUNS_PAGE_MAX, max_size=RUNS_PAGE_MAX, size_name="limit")
+        expand_tasks = query.get("expand_tasks", "false").lower() == "true"  # without it a listed run has no tasks
+        shown = [{key: value for key, value in run.as_dict().items() if expand_tasks or key != "tasks"} for run in listed]
+        body: dict[str, Any] = {"runs": shown} if shown else {}
+        return Response(body=body | {"has_more": next_token is not None} | ({"next_page_token": next_token} if next_token else {}))
 
     def cancel_all(self, timeout: float = KILL_GRACE_SECONDS + 10) -> None:
         """Cancel every active run and wait for it to end: a stopping server leaves no process behind."""

@@ -7,6 +7,11 @@ fails loudly instead of receiving a plausible but empty answer.
 `Dispatcher.record()` turns on a request log (off by default, `stop_recording()` ends it): every request with its answer,
 in arrival order, as the real CLI's acceptance tests record `out.requests.txt` on their fake
 server. Tests compare the CLI stand-in's calls with the real CLI's through it.
+
+`latency_seconds` delays every request by that much, half before it takes effect and half after
+(a round trip), in the request's own thread, so requests still run concurrently: a real workspace is a network round trip away, and a benchmark of how often a
+step asks, or of steps running side by side, means nothing on a loopback server answering in
+microseconds.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Sequence
@@ -35,9 +41,12 @@ class Exchange:
 
 
 class Dispatcher:
-    def __init__(self, routes: Sequence[Route], directory: Directory) -> None:
+    def __init__(self, routes: Sequence[Route], directory: Directory, latency_seconds: float = 0.0) -> None:
+        if latency_seconds < 0:
+            raise ValueError(f"latency_seconds must be 0 or more, not {latency_seconds}")
         self.routes = list(routes)
         self.directory = directory
+        self.latency_seconds = latency_seconds
         self._log: list[Exchange] | None = None
         self._log_lock = threading.Lock()
 
@@ -54,7 +63,9 @@ class Dispatcher:
             return log
 
     def handle(self, request: Request) -> Response:
+        time.sleep(self.latency_seconds / 2)  # the way there
         response = self._answer(request)
+        time.sleep(self.latency_seconds / 2)  # the way back
         if self._log is not None:
             error_code = response.body.get("error_code") if isinstance(response.body, dict) else None
             with self._log_lock:
