@@ -174,9 +174,11 @@ LOG_TAIL_LINES = 40
 def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls, finished: Run, *, explained: bool) -> dict[str, str]:
     """Each failed task's log tail; an error annotation only when no failed test already explains the
     failure. Returns each failed task's error, by task key."""
+    from bundleops.testjob.run_state import result_state
+
     errors: dict[str, str] = {}
     for task in finished.tasks or []:
-        state = task.state.result_state.value if task.state and task.state.result_state else None
+        state = result_state(task)
         if state in (None, "SUCCESS") or task.run_id is None:
             continue
         task_run_id = task.run_id
@@ -188,8 +190,8 @@ def _show_failed_tasks(run: step.StepRun, client: WorkspaceClient, calls: Calls,
         tail = "\n".join((output.logs or output.error_trace or "").splitlines()[-LOG_TAIL_LINES:])
         with run.out.group(f"task {task.task_key}: {state}: last {LOG_TAIL_LINES} log lines"):
             run.out.info(tail or "(no log output)")
-        errors[task.task_key or ""] = output.error or (task.state.state_message if task.state else "") or ""
-        said = f"task {task.task_key} {state}: {errors[task.task_key or '']}"
+        error = errors[task.task_key or ""] = output.error or (task.state.state_message if task.state else "") or ""
+        said = f"task {task.task_key} {state}: {error}"
         if explained:
             run.out.info(said)
         else:

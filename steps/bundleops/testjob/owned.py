@@ -17,6 +17,7 @@ from bundleops.errors import BundleopsError
 from bundleops.output import CIWriter
 from bundleops.workspace_calls import Calls
 from bundleops.cancel_signals import Interrupted
+from bundleops.testjob.run_state import result_of
 from bundleops.testjob.start import REPORT_FOLDER
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def cancel(client: WorkspaceClient, calls: Calls, owned: OwnedRun, out: CIWriter
             run = calls.call("GET jobs/runs/get", lambda: client.jobs.get_run(run_id))
             owned.url = run.run_page_url or owned.url
             if run.state and run.state.life_cycle_state and run.state.life_cycle_state.value in TERMINAL:
-                out.info(f"test run {run_id} ended: {run.state.result_state.value if run.state.result_state else run.state.life_cycle_state.value}")
+                out.info(f"test run {run_id} ended: {result_of(run)}")
                 return f"the test run {owned.describe()} was cancelled"
             calls.pause(CONFIRM_POLL_SECONDS, "the wait for the cancelled run to end")
     except BundleopsError as failure:

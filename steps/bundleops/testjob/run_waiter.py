@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from bundleops.cancel_signals import Interrupted
 from bundleops.errors import BundleopsError
 from bundleops.testjob.owned import TERMINAL
+from bundleops.testjob.run_state import state_of
 from bundleops.testjob.poll_schedule import HISTORY_RUNS, EndWindow, end_window, next_delay
 from bundleops.workspace_calls import Calls, OutOfTime
 
@@ -48,10 +49,6 @@ class Watch:
     due: float
     run: Run | BaseRun | None = None  # the last state read; once finished, with its tasks
     finished: bool = False
-
-
-def state_of(run: Run | BaseRun | None) -> str:
-    return run.state.life_cycle_state.value if run and run.state and run.state.life_cycle_state else "PENDING"
 
 
 def duration_seconds(run: BaseRun) -> float:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from bundleops.testjob.run_state import result_state
+
 if TYPE_CHECKING:
     from databricks.sdk.service.jobs import Run
 
@@ -23,8 +25,8 @@ SUITE = "bundleops.testjob"
 def failed_before_the_tests(run: Run) -> list[str]:
     """The keys of tasks that ended FAILED while a task depending on them ended UPSTREAM_FAILED."""
     tasks = run.tasks or []
-    blocked = {dependency.task_key for task in tasks if _result(task) == "UPSTREAM_FAILED" for dependency in task.depends_on or []}
-    return [task.task_key for task in tasks if _result(task) == "FAILED" and task.task_key in blocked and task.task_key]
+    blocked = {dependency.task_key for task in tasks if result_state(task) == "UPSTREAM_FAILED" for dependency in task.depends_on or []}
+    return [task.task_key for task in tasks if result_state(task) == "FAILED" and task.task_key in blocked and task.task_key]
 
 
 def write_report(folder: Path, errors: Mapping[str, str]) -> Path:
@@ -41,8 +43,3 @@ def write_report(folder: Path, errors: Mapping[str, str]) -> Path:
     path = folder / "junit.xml"
     document.write(str(path))
     return path
-
-
-def _result(task: object) -> str | None:
-    state = getattr(task, "state", None)
-    return state.result_state.value if state is not None and state.result_state is not None else None

@@ -16,7 +16,8 @@ from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output import CIWriter
 from bundleops.workspace_calls import Calls
 from bundleops.testjob.owned import OwnedRun
-from bundleops.testjob.run_waiter import RunWaiter, state_of
+from bundleops.testjob.run_state import result_of, state_of
+from bundleops.testjob.run_waiter import RunWaiter
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -25,11 +26,6 @@ if TYPE_CHECKING:
 PROGRESS_EVERY_SECONDS = 30.0
 
 __all__ = ["result_of", "state_of", "wait"]
-
-
-def result_of(run: Run) -> str:
-    """The result state of a finished run; its life-cycle state when it has none (SKIPPED, INTERNAL_ERROR)."""
-    return run.state.result_state.value if run.state and run.state.result_state else state_of(run)
 
 
 def _elapsed(seconds: float) -> str:
