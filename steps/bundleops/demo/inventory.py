@@ -8,9 +8,10 @@ workspace, as any client would, and the demo says which are still there: the cla
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
+
+from bundleops.deploy.record import DeploymentRecord
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -18,14 +19,12 @@ if TYPE_CHECKING:
 
 def describe(records: list[Path], client: WorkspaceClient) -> list[str]:
     """One line per deployment record: its resources, each `gone` or still there (a schema with its tables)."""
-    return [_line(json.loads(record.read_text(encoding="utf-8")), client) for record in records]
+    return [_line(DeploymentRecord.read(record), client) for record in records]
 
 
-def _line(record: dict[str, Any], client: WorkspaceClient) -> str:
-    kinds = {"jobs": record.get("jobs") or {}, **(record.get("resources") or {})}
-    parts = [f"{kind}.{key} {_state(kind, str(resource.get('id', '')), client)}"
-             for kind, resources in kinds.items() for key, resource in resources.items()]
-    return f"{record.get('deployment') or record.get('target')}: {'; '.join(parts) or 'no resources'}"
+def _line(record: DeploymentRecord, client: WorkspaceClient) -> str:
+    parts = [f"{kind}.{key} {_state(kind, str(resource.get('id', '')), client)}" for kind, key, resource in record.deployed()]
+    return f"{record.deployment or record.target}: {'; '.join(parts) or 'no resources'}"
 
 
 def _state(kind: str, identifier: str, client: WorkspaceClient) -> str:

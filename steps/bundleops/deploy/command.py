@@ -87,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
             run.out.info(f"deployment record in the workspace: {_store_record(run, after, record)}")
         run.out.summary(record.markdown())
         run.out.set_output("deployment_record", str(path))
-        others = [f"{kind}.{key}={resource.get('id')}" for kind, resources in record.resources.items() for key, resource in resources.items()]
-        run.out.info(f"deployed {record.bundle} to {run.target_label}: " + ", ".join([f"{key}={job.get('id')}" for key, job in record.jobs.items()] + others))
+        run.out.info(f"deployed {record.bundle} to {run.target_label}: "
+                     + ", ".join(f"{key if kind == 'jobs' else f'{kind}.{key}'}={resource.get('id')}" for kind, key, resource in record.deployed()))
         run.out.info(f"deployment record: {path}")
     return int(ExitCode.OK)
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from bundleops.context import CIContext
 from bundleops.output import markdown as md
@@ -55,6 +55,16 @@ class DeploymentRecord:
             deployed_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), deployment=deployment, resources=deployed,
         )
 
+    @classmethod
+    def read(cls, path: Path) -> DeploymentRecord:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+    def deployed(self) -> Iterator[tuple[str, str, dict[str, str]]]:
+        """(kind, key, id/name/URL) of every resource deployed, jobs first."""
+        for kind, resources in {"jobs": self.jobs, **self.resources}.items():
+            for key, resource in resources.items():
+                yield kind, key, resource
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -66,9 +76,8 @@ class DeploymentRecord:
     def markdown(self) -> str:
         """The summary of the deploy; every value (the bundle's names, the branch, the author) as code."""
         change = f"PR #{self.pr_number}" if self.pr_number else md.code(self.tag or self.branch or "-")
-        every = {"jobs": self.jobs, **self.resources}
         rows = "\n".join(f"| {md.code(f'{kind}.{key}', cell=True)} | {md.code(resource.get('id', '-'), cell=True)} | {md.code(resource.get('name', ''), cell=True)} |"
-                         for kind, resources in every.items() for key, resource in resources.items())
+                         for kind, key, resource in self.deployed())
         deployment = f", deployment {md.code(self.deployment)}" if self.deployment else ""
         return (
             f"### bundleops deploy: {md.code(self.bundle)} to {md.code(TargetRef(self.role, self.target).describe())}{deployment}\n\n"
