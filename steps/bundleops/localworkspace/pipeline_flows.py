@@ -30,15 +30,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from bundleops.localworkspace.pipeline_errors import ExpectationFailed, FlowFailed, Unsupported, UpdateFailure, failure_message
 from bundleops.localworkspace.pipeline_expectations import Tally, enforce
 from bundleops.localworkspace.pipeline_graph import Dataset, FlowSpec, Graph, GraphError
+from bundleops.testrunner.spark import attach_parquet, quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 Emit = Callable[..., None]
-
-
-def _quote(part: str) -> str:
-    return "`" + part.replace("`", "``") + "`"
 
 
 @dataclass
@@ -70,10 +67,10 @@ class Tables:
         naming it), and the update goes on."""
         from pyspark.errors import AnalysisException
 
-        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(self.schema)}")
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {quoted(self.schema)}")
         for folder in sorted(self.catalog_dir.glob("*.db/*")):
             if folder.is_dir() and _has_data(folder):
-                self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(folder.parent.name[:-3])}")
+                self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {quoted(folder.parent.name[:-3])}")
                 try:
                     self._register(folder.parent.name[:-3], folder.name, folder, replace=False)
                 except AnalysisException as error:
@@ -81,19 +78,17 @@ class Tables:
 
     def publish(self, name: str) -> None:
         schema, table = self.resolve(name)
-        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {_quote(schema)}")
+        self.spark.sql(f"CREATE DATABASE IF NOT EXISTS {quoted(schema)}")
         self._register(schema, table, self.path(name), replace=True)
 
     def _register(self, schema: str, table: str, folder: Path, *, replace: bool) -> None:
-        qualified = f"{_quote(schema)}.{_quote(table)}"
         if replace:
-            self.spark.sql(f"DROP TABLE IF EXISTS {qualified}")  # an external table: its files stay
-        location = str(folder).replace("'", "\\'")
-        self.spark.sql(f"CREATE TABLE IF NOT EXISTS {qualified} USING parquet LOCATION '{location}'")
+            self.spark.sql(f"DROP TABLE IF EXISTS {quoted(schema)}.{quoted(table)}")  # an external table: its files stay
+        attach_parquet(self.spark, schema, table, folder)
 
     def clear(self, name: str) -> None:
         schema, table = self.resolve(name)
-        self.spark.sql(f"DROP TABLE IF EXISTS {_quote(schema)}.{_quote(table)}")
+        self.spark.sql(f"DROP TABLE IF EXISTS {quoted(schema)}.{quoted(table)}")
         shutil.rmtree(self.path(name), ignore_errors=True)
 
 

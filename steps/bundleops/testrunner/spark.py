@@ -85,7 +85,22 @@ def register_tables(spark: "SparkSession", schema: str, folder: Path) -> list[st
     update in the local workspace) readable as `<schema>.<table>`: a local session's catalog only
     knows the tables it created itself. Returns the names registered."""
     tables = sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith(("_", "."))) if folder.is_dir() else []
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION '{folder}'")
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quoted(schema)} LOCATION {_location(folder)}")
     for table in tables:
-        spark.sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table.name}` USING parquet LOCATION '{table}'")
+        attach_parquet(spark, schema, table.name, table)
     return [table.name for table in tables]
+
+
+def attach_parquet(spark: "SparkSession", schema: str, table: str, folder: Path) -> None:
+    """`schema.table` in this session's catalog, reading the Parquet files in `folder` (an external
+    table: dropping it leaves the files)."""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {quoted(schema)}.{quoted(table)} USING parquet LOCATION {_location(folder)}")
+
+
+def quoted(name: str) -> str:
+    """A name as a Spark SQL identifier, whatever characters it holds."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _location(folder: Path) -> str:
+    return "'" + str(folder).replace("'", "\\'") + "'"
