@@ -38,18 +38,20 @@ def findings(resolved: dict[str, Any], where: Locator) -> Iterator[tuple[str, st
         for key, resource in (resources.get(kind) or {}).items():
             for field in fields:
                 path = f"resources.{kind}.{key}.{field}"
-                if isinstance(resource, dict) and resource.get(field) and not _refers(where, path):
+                if isinstance(resource, dict) and resource.get(field) and not _refers(where.resource(path).text):
                     yield path, _shared_message(str(resource[field]), declared)
     for key, job in (resources.get("jobs") or {}).items():
         for path, value in strings(job, f"resources.jobs.{key}"):
-            schema_key = next((schema for schema, named in declared.items() if PARAMETERS.search(path) and named.search(value)), None)
-            if schema_key is not None and where.resource(path).text is not None and not _refers(where, path):
+            schema_key = next((schema for schema, named in declared.items() if named.search(value)), None) if PARAMETERS.search(path) else None
+            written = where.resource(path).text if schema_key is not None else None
+            if written is not None and not _refers(written):
                 yield path, (f"names the schema that the bundle declares as resources.schemas.{schema_key} literally, so every deployment "
                              f"of this target reads and writes the same tables: write `${{resources.schemas.{schema_key}.name}}` instead")
 
 
-def _refers(where: Locator, path: str) -> bool:
-    return bool(SCHEMA_REFERENCE.search(where.resource(path).text or ""))
+def _refers(written: str | None) -> bool:
+    """Whether the text written for a value refers to a schema resource's name."""
+    return bool(SCHEMA_REFERENCE.search(written or ""))
 
 
 def _declared_schemas(resolved: dict[str, Any], where: Locator) -> dict[str, re.Pattern[str]]:
