@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bundleops.errors import BundleopsError, ExitCode
+from bundleops.quality_gate.gate import Deadline, SonarClient, read_report_task, wait_for_analysis
 from tests.support.console import run_bundleops
 from tests.support.sonar_standin import SonarStandIn
 
@@ -72,6 +74,27 @@ def test_timeout_exits_3(sonar: SonarStandIn, tmp_path: Path) -> None:
     result = gate(tmp_path, sonar, "--poll-interval", "0.05", "--timeout", "2")
     assert result.returncode == 3, result.stdout + result.stderr
     assert "analysis task T4 still IN_PROGRESS after 2s; --timeout 2s ran out" in result.stderr
+
+
+class PauseOverrunsTheDeadline(Deadline):
+    """A deadline that runs out during the pause between two polls, as on a busy machine."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.asked = 0
+
+    def remaining(self) -> float:
+        self.asked += 1
+        return 1.0 if self.asked <= 2 else 0.0  # the first request and the check before its pause see time left
+
+
+def test_a_pause_that_overruns_the_timeout_still_names_the_tasks_last_status(sonar: SonarStandIn, tmp_path: Path) -> None:
+    sonar.add_analysis("T7", "OK", statuses=["IN_PROGRESS"])
+    task = read_report_task(sonar.write_report_task(tmp_path / ".scannerwork", "T7"), tmp_path)
+    with pytest.raises(BundleopsError) as raised:
+        wait_for_analysis(SonarClient(task.server_url, sonar.token, PauseOverrunsTheDeadline()), task, poll=0.01)
+    assert str(raised.value).startswith("analysis task T7 still IN_PROGRESS after 2s; --timeout 2s ran out")
+    assert raised.value.code == ExitCode.EXTERNAL_FAILURE
 
 
 def test_failed_analysis_exits_3_with_the_server_message(sonar: SonarStandIn, tmp_path: Path) -> None:

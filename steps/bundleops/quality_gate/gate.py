@@ -48,12 +48,16 @@ class Deadline:
     def remaining(self) -> float:
         return self._end - time.monotonic()
 
-    def expired(self, what: str) -> BundleopsError:
-        return BundleopsError(
+    def expired(self, what: str, kind: type[BundleopsError] = BundleopsError) -> BundleopsError:
+        return kind(
             f"{what}; --timeout {self.seconds:g}s ran out",
             fix="raise sonar.timeout_seconds or --timeout, or check the SonarQube server (its queue, its load, the network to it)",
             code=ExitCode.EXTERNAL_FAILURE,
         )
+
+
+class NotAskedAgain(BundleopsError):
+    """The deadline ran out before a request was sent: the caller, who knows what it was waiting for, says so."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ class SonarClient:
         for attempt in range(1, ATTEMPTS + 1):
             budget = min(REQUEST_TIMEOUT, self.deadline.remaining())
             if budget <= 0:
-                raise self.deadline.expired(f"SonarQube {path} was not asked again")
+                raise self.deadline.expired(f"SonarQube {path} was not asked again", NotAskedAgain)
             try:
                 response = self.session.get(url, params=params, timeout=budget)
             except requests.Timeout:
@@ -192,8 +196,16 @@ def _errors(response: "requests.Response") -> str:
 def wait_for_analysis(client: SonarClient, task: ReportTask, poll: float) -> str:
     """The analysis id once the background task succeeded, within the client's deadline."""
     path = "api/ce/task"
+    status = ""
     while True:
-        body = expect(client.get(path, {"id": task.task_id}).get("task"), dict, "task", path)
+        try:
+            answer = client.get(path, {"id": task.task_id})
+        except NotAskedAgain:
+            if not status:
+                raise
+            # the pause before this poll overran the deadline (a busy machine): the last status is the news
+            raise client.deadline.expired(still_waiting(task, status, client.deadline)) from None
+        body = expect(answer.get("task"), dict, "task", path)
         status = expect(body.get("status"), str, "task.status", path)
         if status == "SUCCESS":
             return expect(body.get("analysisId"), str, "task.analysisId of a SUCCESS task", path)
@@ -206,8 +218,12 @@ def wait_for_analysis(client: SonarClient, task: ReportTask, poll: float) -> str
         if status not in TASK_STATUSES:
             raise unexpected(path, "task.status", status, f"one of {', '.join(TASK_STATUSES)}")
         if poll >= client.deadline.remaining():
-            raise client.deadline.expired(f"analysis task {task.task_id} still {status} after {client.deadline.seconds:g}s")
+            raise client.deadline.expired(still_waiting(task, status, client.deadline))
         time.sleep(poll)
+
+
+def still_waiting(task: ReportTask, status: str, deadline: Deadline) -> str:
+    return f"analysis task {task.task_id} still {status} after {deadline.seconds:g}s"
 
 
 def quality_gate(client: SonarClient, analysis_id: str) -> GateResult:
