@@ -17,7 +17,8 @@ bundle/target is classified:
   bundle is not accepted, so nothing is deployed (e.g. a reference to an undeclared variable,
   which the real CLI rejects with the same `reference does not exist` error);
 - failed: a bundle that validates but a later step failed or did not do what it should;
-- crashed: a Python traceback in the stand-in's output (a defect: there should be none).
+- crashed: a Python traceback through the stand-in's own code (a defect: there should be none);
+  a traceback the bundle's own Python code raised is that bundle's error (rejected or failed).
 
 The checkout is never modified: it is copied into a temporary git repository (so `bundle.git`
 is filled as in a clone) and the deploys write their `.databricks/` state there. The identity
@@ -25,6 +26,12 @@ is the one each target is made for: a `mode: development` target is deployed by 
 workspace's human user (a personal access token), as a developer does from a checkout; any other
 target by its CI service principal, as a pipeline does (the real CLI refuses a user deploying a
 production target without `root_path`). `--identity user|sp` forces one of them.
+
+A bundle with resources in Python names the virtual environment of its `databricks-bundles`
+(`python.venv_path`, which `uv sync` makes in a checkout): each missing one is pointed at the
+environment running this script, where `scripts/setup --test` installed databricks-bundles. A
+bundle's further packages are not installed (contrib/dbt_factory imports databricks-dbt-factory),
+so such a bundle ends rejected with its own import error, as it would with the real CLI.
 """
 
 from __future__ import annotations
@@ -46,7 +53,9 @@ import yaml
 from bundleops.localworkspace import LocalWorkspace
 
 REFUSAL = re.compile(r"not supported by the databricks CLI stand-in|the databricks CLI stand-in does not support")
-CRASH = "Traceback (most recent call last)"
+# A traceback through the stand-in's own code; one from the bundle's Python code (resources in
+# Python) is that code's error, which the real CLI prints the same way.
+CRASH = re.compile(r"Traceback \(most recent call last\):\n(?:  .*\n)*?  File \"[^\"]*/bundleops/")
 NO_CHANGE = re.compile(r"Resources: 0 created, 0 changed, 0 deleted, \d+ unchanged")
 OUTCOMES = ("passed", "refused", "rejected", "failed", "crashed")
 TIMEOUT_SECONDS = 300
@@ -111,6 +120,18 @@ def copy_as_clone(checkout: Path, work: Path) -> Path:
     return copy
 
 
+def provide_python_environments(roots: list[Path]) -> None:
+    """A bundle with resources in Python names the virtual environment its `databricks-bundles`
+    runs in (`python.venv_path`, made by `uv sync` in a checkout): point each missing one at this
+    interpreter's environment, where `scripts/setup --test` installed databricks-bundles."""
+    for root in roots:
+        config = _load_yaml(root / "databricks.yml")
+        section = config.get("python") or (config.get("experimental") or {}).get("python") or {}
+        venv = section.get("venv_path") if isinstance(section, dict) else None
+        if isinstance(venv, str) and venv and not (root / venv).exists():
+            (root / venv).symlink_to(sys.prefix, target_is_directory=True)
+
+
 def _identity_env(workspace: LocalWorkspace, identity: str, mode: str) -> dict[str, str]:
     """`auto`: a development target as the human user, any other as the CI service principal."""
     if identity == "sp" or (identity == "auto" and mode != "development"):
@@ -132,7 +153,7 @@ class Runner:
         except subprocess.TimeoutExpired as error:
             raise StepFailed("failed", step, f"no answer after {TIMEOUT_SECONDS} s") from error
         output = done.stdout + done.stderr
-        if CRASH in output:
+        if CRASH.search(output):
             self.result.crashes.append(f"{step}: {_last_line(output)}")
             raise StepFailed("crashed", step, _last_line(output))
         if done.returncode != 0:
@@ -268,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bundle-examples-") as work:
         copy = copy_as_clone(checkout, Path(work))
-        for index, root in enumerate(find_bundles(copy)):
+        bundles = find_bundles(copy)
+        provide_python_environments(bundles)
+        for index, root in enumerate(bundles):
             if args.only not in str(root.relative_to(copy)):
                 continue
             for number, (target, mode) in enumerate(targets_of(root).items()):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,9 @@ class Case:
     # Steps before `run` (the recorded scripts' earlier lines): `run: [...]` (with `stdout_to: FILE`),
     # `write: {file: text}`, `patch_json: {file: F, set: {key: value}}`; a failed `run` is a difference.
     before: list[dict[str, Any]] = field(default_factory=list)
+    # The recorded script ran under `uv run`: a virtual environment with databricks-bundles is
+    # first on PATH (here the test suite's own, where scripts/setup installed it).
+    uv_run: bool = False
 
     @property
     def id(self) -> str:
@@ -163,7 +167,7 @@ def run_case(case: Case, identity: Identity, folder: Path) -> Outcome:
         **_write_project(case, folder),
     }
     env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PATH": (f"{Path(sys.executable).parent}:" if case.uv_run else "") + "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(folder),
         "DATABRICKS_HOST": identity.host,
         "DATABRICKS_TOKEN": identity.token,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundleops.localcli import artifacts, cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, resources, targets, variables, version, workspace_paths
+from bundleops.localcli import artifacts, cluster_fixups, defaults, git, interpolation, loader, merge, modes, normalize, paths, permissions, presets, python_code, resources, targets, variables, version, workspace_paths
 from bundleops.localcli.diagnostics import Diagnostics
 from bundleops.localcli.user import is_service_principal
 
@@ -168,11 +168,16 @@ def resolve(options: Options, identify: Callable[[dict[str, Any]], dict[str, Any
     user = identify(config)
     workspace_paths.apply_defaults(config, user, diagnostics)
     _check_sync(config, root, loaded.sync_root, diagnostics)
+    code = python_code.settings(config, diagnostics)
+    if code is not None:
+        python_code.load_resources(config, code, root, loaded.sync_root, loaded.deferred_paths, environ, diagnostics)
     resources.prepare(config, diagnostics)
-    interpolation.resolve_presets(config)
+    interpolation.resolve_section(config, "presets")
     presets.check(config, diagnostics)
     modes.apply_mode(config, user, root_explicit, is_service_principal(user["userName"]), diagnostics)
     presets.apply(config)
+    if code is not None:
+        python_code.apply_mutators(config, code, root, loaded.sync_root, environ, diagnostics)
     interpolation.resolve(config, diagnostics)
     artifacts.prepare(config, root, diagnostics)
     git.drop_empty(config)

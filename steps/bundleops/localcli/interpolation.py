@@ -215,16 +215,17 @@ def resolve(tree: dict[str, Any], diagnostics: Diagnostics, resource_ids: Mappin
         diagnostics.warning(TOO_DEEP.format(rounds=MAX_ROUNDS))
 
 
-def resolve_presets(tree: dict[str, Any]) -> None:
-    """Resolve references inside `presets` before the presets are checked and applied, as the real CLI
-    resolves every section but `resources` first (bundle/phases/initialize.go), so
-    `trigger_pause_status: ${var.x}` is checked as its value. A reference that cannot be resolved yet
-    stays as written for `resolve` to report once."""
-    if not isinstance(tree.get("presets"), dict) or find_cycle(tree):
+def resolve_section(tree: dict[str, Any], section: str) -> None:
+    """Resolve references inside one top-level section ahead of the rest, as the real CLI resolves
+    every section but `resources` first (bundle/phases/initialize.go): `presets` before they are
+    checked and applied (`trigger_pause_status: ${var.x}` is checked as its value), `variables`
+    before Python code reads their values. A reference that cannot be resolved yet stays as
+    written for `resolve` to report once."""
+    if not isinstance(tree.get(section), dict) or find_cycle(tree):
         return
     resolver = _Resolver(tree, {}, Diagnostics(), growing_references(tree))
     for _ in range(MAX_ROUNDS):
-        if not resolver.round("presets"):
+        if not resolver.round(section):
             return
 
 

@@ -24,8 +24,8 @@ from bundleops.localcli.merge import MergeError, merge_into
 from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
-SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets", "artifacts")
-REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("experimental", "python", "scripts", "environments", "git")
+SUPPORTED_TOP_LEVEL = ("bundle", "include", "variables", "workspace", "resources", "targets", "sync", "permissions", "run_as", "presets", "artifacts", "python", "experimental")
+REAL_BUT_UNSUPPORTED_TOP_LEVEL = ("scripts", "environments", "git")
 
 
 @dataclass
