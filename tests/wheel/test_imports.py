@@ -10,10 +10,11 @@ runs the commands on a real base install.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 import tomllib
 from collections import defaultdict
-from importlib.metadata import packages_distributions
+from importlib.metadata import files, packages_distributions
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -25,6 +26,8 @@ from tests.support.package_files import module_paths
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "steps" / "bundleops"
 # Where a distribution of an extra may be imported, and why that place is safe on a base install.
+# import name -> distributions, read once: each call scans every installed distribution
+DISTRIBUTIONS = packages_distributions()
 EXTRA_IMPORTERS = {
     "pyspark": ("bundleops.testrunner",  # the test runner: `demo`, `test --local` and its entry point require("local") first
                 # a local workspace's pipeline update: its process (pipeline_process.main) requires "local" first
@@ -53,8 +56,16 @@ def third_party_imports() -> dict[str, set[str]]:
             for name in names:
                 top = name.split(".")[0]
                 if top not in sys.stdlib_module_names and top not in ("bundleops", "__future__"):
-                    found[top].add(_module_name(path))
+                    found[_import_root(name)].add(_module_name(path))
     return found
+
+
+def _import_root(name: str) -> str:
+    """`yaml` for `yaml.safe_load`; `databricks.sdk` for `databricks.sdk.errors`, since the `databricks`
+    namespace is shared by several distributions (databricks-sdk, and databricks-bundles in dev)."""
+    parts = name.split(".")
+    shared = len(set(DISTRIBUTIONS.get(parts[0], []))) > 1
+    return ".".join(parts[:2]) if shared else parts[0]
 
 
 def declared() -> dict[str, set[str]]:
@@ -64,9 +75,12 @@ def declared() -> dict[str, set[str]]:
     return {group: {canonicalize_name(Requirement(spec).name) for spec in specs} for group, specs in groups.items()}
 
 
-def distribution(top_level: str) -> str:
-    """The distribution providing an import name, as this (complete) virtualenv has it installed."""
-    (name,) = packages_distributions()[top_level]
+@functools.cache
+def distribution(import_root: str) -> str:
+    """The distribution providing an import root (see _import_root), as this (complete) virtualenv has it installed."""
+    top, _, inside = import_root.partition(".")
+    folder = import_root.replace(".", "/") + "/"
+    (name,) = {name for name in DISTRIBUTIONS[top] if not inside or any(str(f).startswith(folder) for f in files(name) or [])}
     return canonicalize_name(name)
 
 
