@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.monorepo_selection import git, make_repository  # noqa: E402
+from benchmarks.reporting import publish, rerun_command  # noqa: E402
 from bundleops.demo import pipeline  # noqa: E402
 from bundleops.demo.ci_events import SYSTEMS  # noqa: E402
 from bundleops.localcli.shim import write_shim  # noqa: E402
@@ -131,15 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((label, wall, cpu))
             print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU", file=sys.stderr, flush=True)
     cores = os.cpu_count() or 1
-    command = "python benchmarks/monorepo_deploy.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = rerun_command("monorepo_deploy.py", argv)
     lines = [f"{args.bundles} bundles validated and deployed to staging, {args.latency * 1000:g} ms per request, {cores} cores (`{command}`):", "",
              "| run | wall (s) | CPU of the processes (s) | CPU / cores: floor (s) | speed-up |", "|---|---|---|---|---|"]
     sequential = rows[0][1]
     lines += [f"| {label} | {wall:.1f} | {cpu:.1f} | {cpu / cores:.1f} | {sequential / wall:.2f}x |" for label, wall, cpu in rows]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.report:
-        args.report.write_text(report, encoding="utf-8")
+    publish("\n".join(lines) + "\n", args.report)
     return 0
 
 

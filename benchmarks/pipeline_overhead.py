@@ -35,6 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bundleops  # noqa: E402
+from benchmarks.reporting import publish, rerun_command  # noqa: E402
 from bundleops import config  # noqa: E402
 from bundleops.demo import pipeline  # noqa: E402
 from bundleops.demo.ci_events import SYSTEMS  # noqa: E402
@@ -124,10 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         bare.append(round_bare)
         ours.append(round_ours)
         print(f"round {number + 1}: bare {round_bare}, bundleops {round_ours}", file=sys.stderr, flush=True)
-    report = table(bare, ours, args.latency, "python benchmarks/pipeline_overhead.py " + " ".join(argv if argv is not None else sys.argv[1:]))
-    print(report)
-    if args.report:
-        args.report.write_text(report, encoding="utf-8")
+    publish(table(bare, ours, args.latency, rerun_command("pipeline_overhead.py", argv)), args.report)
     return 0
 
 
