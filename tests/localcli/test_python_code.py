@@ -149,3 +149,31 @@ def test_other_experimental_settings_are_refused_by_name(tmp_path: Path, local_w
     result = databricks(["bundle", "validate"], root, _as_developer(local_workspace))
     assert result.returncode == 1
     assert "Error: 'experimental.skip_name_prefix_for_schema' is not supported by the databricks CLI stand-in" in result.stderr
+
+
+# An environment whose `python3` answers the build's files wrongly, as a broken or foreign databricks-bundles would.
+BROKEN_BUILD = """#!/bin/sh
+while [ $# -gt 0 ]; do
+  case "$1" in --diagnostics) diagnostics="$2";; --output) output="$2";; esac
+  shift
+done
+printf '%s' "$DIAGNOSTICS" > "$diagnostics"
+[ -z "$OUTPUT" ] || printf '%s' "$OUTPUT" > "$output"
+"""
+
+
+@pytest.mark.parametrize(("diagnostics", "output", "error"), [
+    ("this is not JSON", "", "Error: failed to load diagnostics: failed to parse diags: "),
+    ("", "", "Error: failed to parse output file: "),
+    ("", '{"resources": ["a list"]}', "Error: failed to parse output file: resources is not a map"),
+], ids=["diagnostics not JSON", "no output file", "resources not a map"])
+def test_a_build_that_answers_wrongly_is_an_error_not_a_crash(tmp_path: Path, local_workspace, diagnostics: str, output: str, error: str) -> None:  # noqa: ANN001
+    fake = tmp_path / "fake-venv"
+    (fake / "bin").mkdir(parents=True)
+    (fake / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (fake / "bin" / "python3").write_text(BROKEN_BUILD)
+    (fake / "bin" / "python3").chmod(0o755)
+    root = _bundle(tmp_path / "project", **{"databricks.yml": DATABRICKS_YML.replace(SUITE_VENV, str(fake))})
+    result = databricks(["bundle", "validate"], root, {**_as_developer(local_workspace), "DIAGNOSTICS": diagnostics, "OUTPUT": output})
+    assert result.returncode == 1
+    assert error in result.stderr and "Traceback" not in result.stderr, result.stderr

@@ -203,11 +203,19 @@ def _run(phase: str, config: dict[str, Any], code: Settings, root: Path, environ
                 detail += "\n" + INSTALL_EXPLANATION
             diagnostics.error(f'python mutator process failed: "exit status {process.returncode}", use --debug to enable logging', detail=detail)
             return None
-        output = json.loads((folder / "output.json").read_text(encoding="utf-8"))
-    resources = output.get("resources") or {}
-    if not isinstance(resources, dict):
-        raise CliError("python mutator answered resources that are not a map")
-    return resources
+        output = _read_json(folder / "output.json", "failed to parse output file")
+    resources = output.get("resources") if isinstance(output, dict) else None
+    if not isinstance(resources or {}, dict):
+        raise CliError("failed to parse output file: resources is not a map")
+    return resources or {}
+
+
+def _read_json(path: Path, failure: str) -> Any:
+    """One JSON document the Python side wrote; a missing or broken one is the real CLI's error, never a traceback."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CliError(f"{failure}: {error}") from None
 
 
 def _diagnostics(path: Path, diagnostics: Diagnostics) -> bool:
@@ -218,8 +226,13 @@ def _diagnostics(path: Path, diagnostics: Diagnostics) -> bool:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
-        entry = json.loads(line)
-        where = entry.get("location") or {}
+        try:
+            entry = json.loads(line)
+        except ValueError as error:
+            raise CliError(f"failed to load diagnostics: failed to parse diags: {error}") from None
+        if not isinstance(entry, dict):
+            raise CliError(f"failed to load diagnostics: failed to parse diags: {line[:80]}")
+        where = entry.get("location") if isinstance(entry.get("location"), dict) else {}
         location = ":".join(str(part) for part in (where.get("file"), where.get("line"), where.get("column")) if part) if where else ""
         report = diagnostics.error if entry.get("severity") == "error" else diagnostics.warning
         report(str(entry.get("summary", "")), detail=str(entry.get("detail") or ""), path=str(entry.get("path") or ""), location=location)
