@@ -36,6 +36,7 @@ from benchmarks.monorepo_selection import git, make_repository  # noqa: E402
 from benchmarks.reporting import publish, rerun_command  # noqa: E402
 from bundleops.demo import pipeline  # noqa: E402
 from bundleops.demo.ci_events import SYSTEMS  # noqa: E402
+from bundleops.demo.command import _head  # noqa: E402
 from bundleops.localcli.shim import write_shim  # noqa: E402
 from bundleops.localworkspace import LocalWorkspace  # noqa: E402
 
@@ -97,8 +98,7 @@ def deploy_one(repository: Path, bundle: str, env: dict[str, str]) -> str | None
 def deploy_all(repository: Path, bundles: list[str], concurrency: int, latency: float, scratch: Path) -> tuple[float, float, list[str]]:
     """Wall seconds, CPU seconds of the processes, failures; against a fresh local workspace."""
     with LocalWorkspace(scratch / "workspace", latency_seconds=latency) as workspace:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repository, check=True, capture_output=True, text=True).stdout.strip()
-        event = pipeline.default_branch_push(SYSTEMS["gitlab"], sha, run=1)
+        event = pipeline.default_branch_push(SYSTEMS["gitlab"], _head(repository), run=1)
         env = {**pipeline.clean_environment(os.environ), **workspace.env(), **event.variables,
                "DATABRICKS_CLI_PATH": str(write_shim(scratch / "bin")), "BUNDLE_VAR_deployer": workspace.client_id}
         cpu_before = _children_cpu()

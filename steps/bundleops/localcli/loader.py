@@ -135,13 +135,7 @@ def _translate_file_paths(data: dict[str, Any], file: Path, loaded: LoadedBundle
     for target, resources in sections:
         if not isinstance(resources, dict):
             continue
-        translator = JobPaths(file.parent, loaded.sync_root, diagnostics, loaded.deferred_paths, target)
-        for key, job in (resources.get("jobs") or {}).items():
-            if isinstance(job, dict):
-                translator.job(key, job)
-        for pipeline in (resources.get("pipelines") or {}).values():
-            if isinstance(pipeline, dict):
-                translator.pipeline(pipeline)
+        JobPaths(file.parent, loaded.sync_root, diagnostics, loaded.deferred_paths, target).resources(resources)
 
 
 def _include_files(patterns: Any, root: Path, diagnostics: Diagnostics) -> list[Path]:

@@ -173,6 +173,15 @@ class JobPaths:
         if is_local_relative(pipeline.get("root_path")):
             pipeline["root_path"] = self._under_root(pipeline["root_path"], "dir") or pipeline["root_path"]
 
+    def resources(self, resources: dict[str, Any]) -> None:
+        """Rewrite the local paths of the jobs and pipelines in one `resources` mapping, in place."""
+        for key, job in (resources.get("jobs") or {}).items():
+            if isinstance(job, dict):
+                self.job(key, job)
+        for pipeline in (resources.get("pipelines") or {}).values():
+            if isinstance(pipeline, dict):
+                self.pipeline(pipeline)
+
     def job(self, key: str, job: dict[str, Any]) -> None:
         """Rewrite the local paths of one job in place: its environments' local dependencies, and
         its tasks' paths (skipped for jobs that run from Git)."""

@@ -119,6 +119,13 @@ class Answer:
     changed: list[tuple[str, str]]
     deleted: list[tuple[str, str]]
 
+    def pick(self, keys: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        """The answered resources named by `keys`, as a `resources` mapping (kind -> key -> resource)."""
+        picked: dict[str, dict[str, Any]] = {}
+        for kind, key in keys:
+            picked.setdefault(kind, {})[key] = self.resources[kind][key]
+        return picked
+
 
 def load_resources(config: dict[str, Any], code: Settings, root: Path, sync_root: Path, deferred: list[DeferredPath],
                    environ: Mapping[str, str], diagnostics: Diagnostics) -> None:
@@ -128,10 +135,7 @@ def load_resources(config: dict[str, Any], code: Settings, root: Path, sync_root
         return
     if answer.changed or answer.deleted:
         raise CliError(f"unexpected {'updated' if answer.changed else 'deleted'} resources: {_listed(answer.changed or answer.deleted)}")
-    paths = JobPaths(root, sync_root, diagnostics, deferred)
-    resources = config.setdefault("resources", {})
-    for kind, key in answer.added:
-        resources.setdefault(kind, {})[key] = _translated(kind, key, answer.resources[kind][key], paths)
+    _take(config, answer.pick(answer.added), JobPaths(root, sync_root, diagnostics, deferred))
 
 
 def apply_mutators(config: dict[str, Any], code: Settings, root: Path, sync_root: Path, environ: Mapping[str, str], diagnostics: Diagnostics) -> None:
@@ -141,9 +145,16 @@ def apply_mutators(config: dict[str, Any], code: Settings, root: Path, sync_root
         return
     if answer.added or answer.deleted:
         raise CliError(f"unexpected {'added' if answer.added else 'deleted'} resources: {_listed(answer.added or answer.deleted)}")
-    paths = JobPaths(root, sync_root, diagnostics, [])
-    for kind, key in answer.changed:
-        config["resources"][kind][key] = _translated(kind, key, answer.resources[kind][key], paths)
+    _take(config, answer.pick(answer.changed), JobPaths(root, sync_root, diagnostics, []))
+
+
+def _take(config: dict[str, Any], taken: dict[str, dict[str, Any]], paths: JobPaths) -> None:
+    """Put the resources Python added or changed into the configuration, their local paths translated
+    as the loader translates a YAML file's (here one at the bundle root)."""
+    paths.resources(taken)
+    resources = config.setdefault("resources", {})
+    for kind, group in taken.items():
+        resources.setdefault(kind, {}).update(group)
 
 
 def _ask(phase: str, functions: list[str], config: dict[str, Any], code: Settings, root: Path, environ: Mapping[str, str],
@@ -170,15 +181,6 @@ def _ask(phase: str, functions: list[str], config: dict[str, Any], code: Setting
 
 def _listed(keys: list[tuple[str, str]]) -> str:
     return "[" + " ".join(f"{kind}.{key}" for kind, key in sorted(keys)) + "]"
-
-
-def _translated(kind: str, key: str, resource: dict[str, Any], paths: JobPaths) -> dict[str, Any]:
-    """The resource with its local relative paths made workspace paths, as the loader does for a YAML file at the root."""
-    if kind == "jobs":
-        paths.job(key, resource)
-    elif kind == "pipelines":
-        paths.pipeline(resource)
-    return resource
 
 
 def _run(phase: str, config: dict[str, Any], code: Settings, root: Path, environ: Mapping[str, str], diagnostics: Diagnostics) -> dict[str, Any] | None:
