@@ -85,16 +85,21 @@ def children(pid: int, running: str = "") -> list[int]:
     """The direct child processes of `pid` whose command line contains `running` (Linux /proc)."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        text = (task / "children").read_text() if (task / "children").exists() else ""
-        found += [int(child) for child in text.split()]
+        found += [int(child) for child in _proc_text(task / "children").split()]
     return [child for child in found if running in _command_line(child)]
 
 
-def _command_line(pid: int) -> str:
+def _proc_text(path: Path) -> str:
+    """A /proc file of a process, or "" once the process is gone: reading one that ends meanwhile
+    fails with ENOENT or with ESRCH (ProcessLookupError), depending on when it ends."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except FileNotFoundError:
+        return path.read_bytes().decode(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
         return ""
+
+
+def _command_line(pid: int) -> str:
+    return _proc_text(Path(f"/proc/{pid}/cmdline")).replace("\0", " ")
 
 
 def wait_for(condition: Any, seconds: float, what: str) -> None:
@@ -106,11 +111,8 @@ def wait_for(condition: Any, seconds: float, what: str) -> None:
 
 def alive(pid: int) -> bool:
     """Whether the process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state != "Z"
+    after_name = _proc_text(Path(f"/proc/{pid}/stat")).rpartition(")")[2].split()  # the state follows the command's name
+    return bool(after_name) and after_name[0] != "Z"
 
 
 def signal_step(process: subprocess.Popen[str], signum: int, *, group: bool) -> None:
