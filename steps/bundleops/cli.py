@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.deploy.command",
     "bundleops.testjob.command",
     "bundleops.publish.command",
+    "bundleops.run.command",
     "bundleops.destroy.command",
     "bundleops.sweep.command",
     "bundleops.quality_gate.command",

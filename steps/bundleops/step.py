@@ -121,7 +121,7 @@ def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
     target = _guarded_target(requested, names, config, context, break_glass, out, read_only=name in READ_ONLY_STEPS)
     if name in BUNDLE_STEPS and target:
         require_bundle(project_root)
-    trace.record(name, target.role if target else None, context.vendor)
+    trace.record(name, target.role if target else None, context.vendor, project_root)
     with out.group(f"bundleops {name}" + (f" --target {target.describe()}" if target else "")):
         yield StepRun(name, target, project_root, config, context, out, names)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 
 from bundleops import config as project_config
+from bundleops.config import ROLES
 from bundleops.context.detect import observe
 from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             out.warning(repository.changes.warning, title="bundleops plan: every bundle")
     if args.outputs:
         publish_outputs(repository.plan, out)
+        publish_fan_out(repository, out)
     if args.format == "json":
         print(inert_json(repository.to_dict()))
     else:
@@ -82,3 +85,17 @@ def publish_outputs(plan: Plan, out: CIWriter) -> None:
     out.set_output("deployment", plan.deployment or "")
     for name in STEP_NAMES:
         out.set_output(f"run_{name}", str(name in plan.steps).lower())
+
+
+def publish_fan_out(repository: RepositoryPlan, out: CIWriter) -> None:
+    """The selected bundles, for the templates that run one job per bundle (docs/monorepo.md):
+    `bundles` all of them, `<role>_bundles` those whose plan targets the role (a JSON list of
+    {project_root, key, target}, what a GitHub matrix `include:` takes), `<role>_matrix` the same
+    as a map from key to its fields (what an Azure Pipelines matrix takes), and `bundle_count`."""
+    entries = [{"project_root": b.project_root, "key": b.key, "target": b.plan.target or ""} for b in repository.bundles]
+    out.set_output("bundles", json.dumps(entries, separators=(",", ":")))
+    out.set_output("bundle_count", str(len(entries)))
+    for role in ROLES:
+        chosen = [entry for entry in entries if entry["target"] == role]
+        out.set_output(f"{role}_bundles", json.dumps(chosen, separators=(",", ":")))
+        out.set_output(f"{role}_matrix", json.dumps({entry["key"]: entry for entry in chosen}, separators=(",", ":")))

@@ -8,12 +8,14 @@ once and completed with that file's defaults.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bundleops import config as project_config
 from bundleops.config import CONFIG_FILE, ProjectConfig
+from bundleops.errors import BundleopsError
 from bundleops.context.detect import with_project_defaults
 from bundleops.context.model import CIContext
 from bundleops.plan.changes import Changes, changes_for
@@ -25,6 +27,13 @@ from bundleops.plan.version_pin import moved_pin
 SINGLE = "the repository's one bundle, at its root: planned on every run"
 
 
+def bundle_key(project_root: str) -> str:
+    """A name every CI system accepts in job, artifact, matrix and folder names: the project root
+    with each character other than a letter, digit, `_` or `-` made a hyphen (`bundles/orders`
+    -> `bundles-orders`); the root bundle is `root`."""
+    return "root" if project_root == "." else re.sub(r"[^A-Za-z0-9_-]", "-", project_root)
+
+
 @dataclass(frozen=True)
 class BundlePlan:
     project_root: str
@@ -33,8 +42,12 @@ class BundlePlan:
     # The bundle's own bundleops.yml, as its steps will read it.
     config: ProjectConfig
 
+    @property
+    def key(self) -> str:
+        return bundle_key(self.project_root)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"project_root": self.project_root, **self.plan.to_dict(), "why": self.why}
+        return {"project_root": self.project_root, "key": self.key, **self.plan.to_dict(), "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -74,7 +87,21 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
     candidates = [Candidate(folder, tuple(configs[folder].depends_on)) for folder in folders]
     choices = select(candidates, changes, _everything(root, changes, folders))
     bundles = [_bundle_plan(c, observed, configs[c.project_root]) for c in choices if c.selected]
+    _check_keys(folders)
     return RepositoryPlan(plan, bundles, [c for c in choices if not c.selected], changes)
+
+
+def _check_keys(folders: list[str]) -> None:
+    """Two bundles may not share a key (`a/b` and `a-b`): their CI jobs and report folders would collide."""
+    seen: dict[str, str] = {}
+    for folder in folders:
+        key = bundle_key(folder)
+        if key in seen:
+            raise BundleopsError(
+                f"the bundles {seen[key]} and {folder} would share the CI name {key!r} (their jobs and report folders would collide)",
+                fix="rename one of the two folders",
+            )
+        seen[key] = folder
 
 
 def _bundle_plan(choice: Choice, observed: CIContext, config: ProjectConfig) -> BundlePlan:
