@@ -31,7 +31,7 @@ PARALLEL_ENV = "BUNDLEOPS_PARALLEL"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_argument(parser)
-    parser.add_argument("--job", required=True, choices=("unit", "target", "preview"), help="which job's steps to run")
+    parser.add_argument("--job", default="target", choices=("unit", "target", "preview"), help="which job's steps to run (default: target)")
     parser.add_argument("-t", "--target", metavar="ROLE", choices=ROLES, help=f"the job's target ({', '.join(ROLES)}); needed by --job target and preview")
     parser.add_argument("--gated", action="store_true", help="the job runs after an approval: deploy applies the plan file the preview job saved")
     parser.add_argument("--sonar", action="store_true", help="publish with --sonar, then wait for the quality gate")

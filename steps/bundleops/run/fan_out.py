@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundleops import config as project_config
-from bundleops.context.detect import observe
+from bundleops.context.detect import observe, with_project_defaults
 from bundleops.output import current
 from bundleops.output import markdown as md
 from bundleops.output.redact import register_environment
 from bundleops.output.writers import REPORT_DIR_ENV, report_dir
+from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
 from bundleops.plan.repository import BundlePlan, RepositoryPlan, plan_repository
 from bundleops.run.jobs import JobRequest, Outcome, run_job
 from bundleops.run.pool import StepProcesses, run_all, write_block
@@ -37,7 +38,11 @@ class BundleJob:
 def run_selected(request: JobRequest, root: Path, parallel: int) -> int:
     config = project_config.load(root)
     register_environment(extra=tuple(config.secret_variables))
-    repository = plan_repository(root, config, observe(cwd=root))
+    observed = observe(cwd=root)
+    if request.target:
+        # Refused before any step starts (each step would refuse it again): prod from a pull request.
+        check_target(request.target, with_project_defaults(observed, config), config, os.environ.get(BREAK_GLASS_ENV), read_only=request.job == "preview")
+    repository = plan_repository(root, config, observed)
     out = current()
     if not repository.bundles:
         out.info(f"bundleops run: no bundle under {root} is selected for this run: nothing to run ({_since(repository)})")
