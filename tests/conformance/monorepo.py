@@ -17,6 +17,7 @@ import importlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from tests.conformance import harness
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
@@ -66,13 +67,18 @@ def make_monorepo(vendor: str, workdir: Path) -> Path:
     return repository
 
 
-def run_pull_request(vendor: str, workspace: harness.Workspace, workdir: Path, changed: list[str]) -> MonorepoRun:
-    """A pull request from `feature/orders` that appends a line to each file of `changed`, run by the vendor's runner."""
+def run_pull_request(
+    vendor: str, workspace: harness.Workspace, workdir: Path, changed: list[str], *, edit: Callable[[Path], None] | None = None,
+) -> MonorepoRun:
+    """A pull request from `feature/orders` that appends a line to each file of `changed` (and makes
+    `edit`'s changes), run by the vendor's runner."""
     repository = make_monorepo(vendor, workdir)
     harness.git(repository, "checkout", "-q", "-b", harness.FEATURE_BRANCH)
     for name in changed:
         path = repository / name
         path.write_text(path.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    if edit is not None:
+        edit(repository)
     harness.git(repository, "commit", "-q", "-am", harness.PR_TITLE)
     trace_file = workdir / "trace.jsonl"
     env = harness.pipeline_env(workspace, trace_file)
