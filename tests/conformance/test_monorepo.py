@@ -37,13 +37,16 @@ def test_a_change_in_shared_code_runs_the_bundles_that_depend_on_it(vendor: str,
 
 @pytest.mark.parametrize("vendor", harness.VENDORS)
 def test_one_failing_bundle_fails_the_pipeline_and_the_other_still_runs(vendor: str, conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
-    """billing's databricks.yml is broken (validate exits non-zero); orders, selected by the same
-    shared change, still validates, and the pipeline fails naming billing."""
+    """billing's databricks.yml includes files that do not exist (validate fails); orders, selected
+    by the same shared change, still validates, and the pipeline fails naming billing."""
     def break_billing(repository: Path) -> None:
         path = repository / "bundles" / "billing" / "databricks.yml"
-        path.write_text(path.read_text(encoding="utf-8") + "resources: [not, a, map]\n", encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        assert "include:\n  - resources/*.yml\n" in text
+        path.write_text(text.replace("include:\n  - resources/*.yml\n", "include:\n  - resources/*.yml\n  - resources/missing.yml\n"), encoding="utf-8")
 
     result = run_pull_request(vendor, conformance_workspace, tmp_path, ["shared/helpers.py"], edit=break_billing)
     assert result.run.returncode != 0, result.run.log[-6000:]
     assert result.trace == [BILLING, ORDERS], result.run.log[-6000:]
-    assert "bundles/billing" in result.run.log
+    assert "resources/missing.yml defined in 'include' section does not match any files" in result.run.log
+    assert "1 of 2 bundles failed: bundles/billing" in result.run.log

@@ -103,7 +103,7 @@ def test_github_runs_only_the_commands_bundleops_wrote(tmp_path: Path) -> None:
 def test_azure_runs_only_the_commands_bundleops_wrote(tmp_path: Path) -> None:
     log = run_all(azure_event(tmp_path), tmp_path)
     executed = azure_commands(log)
-    allowed = re.compile(r"##\[(group|endgroup)\]|##vso\[task\.(setvariable variable=(target|steps|requires_approval|deployment|run_\w+|bundles|bundle_count|(dev|staging|prod)_(bundles|matrix));isOutput=true|logissue type=error)\]")
+    allowed = re.compile(r"##\[(group|endgroup)\]|##vso\[task\.(setvariable variable=(target|steps|requires_approval|deployment|run_\w+|roles|bundles|bundle_count|(dev|staging|prod)_(bundles|matrix));isOutput=true|logissue type=error)\]")
     assert executed and all(allowed.fullmatch(command) for command in executed), executed
     assert "**vso[task.setvariable variable=target]prod" in log and "**vso[task.complete result=Succeeded]pwned" in log
     setvariables = [line for line in log.splitlines() if line.startswith("##vso[task.setvariable variable=target;")]

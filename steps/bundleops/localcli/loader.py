@@ -93,6 +93,12 @@ def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: boo
         if key not in anchor_keys:
             diagnostics.warning(f"unknown field: {key}", location=file.locations.key(str(key)))
         data.pop(key)
+    resources = data.get("resources")
+    if resources is not None and not isinstance(resources, dict):
+        # The real CLI normalises the tree to its schema: a value of the wrong kind is dropped with
+        # this warning (libs/dyn/convert/normalize.go; acceptance/bundle/override/merge-string-map).
+        diagnostics.warning(f"expected map, found {_kind(resources)}", path="resources", location=file.locations.value("resources"))
+        data.pop("resources")
     for key in data:
         if key in REAL_BUT_UNSUPPORTED_TOP_LEVEL:
             diagnostics.error(f"'{key}' is not supported by the databricks CLI stand-in", path=key, location=file.locations.value(key))
@@ -103,6 +109,19 @@ def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: boo
                 path="include",
                 location=file.locations.value("include"),
             )
+
+
+def _kind(value: Any) -> str:
+    """A YAML value's kind in the real CLI's words (dyn.Kind)."""
+    if isinstance(value, list):
+        return "sequence"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    return "string" if isinstance(value, str) else "nil"
 
 
 def sync_root(root: Path, config: dict[str, Any]) -> Path:

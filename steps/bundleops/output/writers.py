@@ -105,6 +105,9 @@ class CIWriter:
         """No runtime masking here: only bundleops' redaction protects the log."""
 
     # -- outputs and summary -----------------------------------------------------------------
+    # True where outputs have a small fixed budget, so values that grow with the repository stay out.
+    bounded_outputs = False
+
     def set_output(self, name: str, value: str) -> None:
         """A value later steps or jobs can read; a dotenv file where the CI has no native way."""
         _check_output_name(name)
@@ -201,6 +204,10 @@ class GitLabWriter(CIWriter):
     """GitLab collapsible sections (docs: 'Custom collapsible sections'); outputs via a dotenv report."""
 
     vendor = "gitlab"
+    # A dotenv report holds at most 5 KB and 20 variables on some GitLab plans (docs: "Pass dotenv
+    # variables to specific jobs"; instance limits dotenv_size, dotenv_variables): no room for a
+    # list that grows with the repository.
+    bounded_outputs = True
 
     def _start_group(self, title: str) -> None:
         self._section = f"bundleops_{re.sub(r'[^A-Za-z0-9_.-]', '_', title)[:40]}_{uuid.uuid4().hex[:6]}"

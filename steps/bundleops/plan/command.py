@@ -89,12 +89,17 @@ def publish_outputs(plan: Plan, out: CIWriter) -> None:
 
 def publish_fan_out(repository: RepositoryPlan, out: CIWriter) -> None:
     """The selected bundles, for the templates that run one job per bundle (docs/monorepo.md):
-    `bundles` all of them, `<role>_bundles` those whose plan targets the role (a JSON list of
-    {project_root, key, target}, what a GitHub matrix `include:` takes), `<role>_matrix` the same
-    as a map from key to its fields (what an Azure Pipelines matrix takes), and `bundle_count`."""
+    `roles` the roles any selected bundle's plan targets (space-separated) and `bundle_count`;
+    where outputs have room for lists (not a GitLab dotenv report), `bundles` all of them and
+    `<role>_bundles` those whose plan targets the role (a JSON list of {project_root, key, target},
+    what a GitHub matrix `include:` takes) and `<role>_matrix` the same as a map from key to its
+    fields (what an Azure Pipelines matrix takes)."""
     entries = [{"project_root": b.project_root, "key": b.key, "target": b.plan.target or ""} for b in repository.bundles]
-    out.set_output("bundles", json.dumps(entries, separators=(",", ":")))
+    out.set_output("roles", " ".join(role for role in ROLES if any(entry["target"] == role for entry in entries)))
     out.set_output("bundle_count", str(len(entries)))
+    if out.bounded_outputs:
+        return
+    out.set_output("bundles", json.dumps(entries, separators=(",", ":")))
     for role in ROLES:
         chosen = [entry for entry in entries if entry["target"] == role]
         out.set_output(f"{role}_bundles", json.dumps(chosen, separators=(",", ":")))

@@ -17,7 +17,7 @@ DESCRIPTION = (
     "`bundleops <step>` processes, with the red path: the first failing step stops the steps after\n"
     "it, publish still runs, and the job ends with the failing step's exit code.\n"
     "  --job unit      the unit tests (before any approval); publish only when they failed\n"
-    "  --job target    validate, preview, deploy, test, then publish, on --target\n"
+    "  --job target    validate, preview, deploy, test (or a closed pull request's destroy), then publish, on --target\n"
     "  --job preview   validate and the plan of the deploy, saved for the gated job (before an approval)\n"
     "--project-root is a bundle's folder (that bundle) or a repository of bundles (every bundle the\n"
     "plan selects, --parallel at a time; each bundle's reports in <report folder>/<key>/, its log\n"
@@ -27,14 +27,17 @@ DESCRIPTION = (
 EXAMPLE = "bundleops run --job target --target staging --project-root ."
 DEFAULT_PARALLEL = 10
 PARALLEL_ENV = "BUNDLEOPS_PARALLEL"
+# The templates' variables for the two switches, so a job passes them without shell conditionals.
+GATED_ENV = "BUNDLEOPS_GATED"
+SONAR_ENV = "BUNDLEOPS_SONAR"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_argument(parser)
     parser.add_argument("--job", default="target", choices=("unit", "target", "preview"), help="which job's steps to run (default: target)")
     parser.add_argument("-t", "--target", metavar="ROLE", choices=ROLES, help=f"the job's target ({', '.join(ROLES)}); needed by --job target and preview")
-    parser.add_argument("--gated", action="store_true", help="the job runs after an approval: deploy applies the plan file the preview job saved")
-    parser.add_argument("--sonar", action="store_true", help="publish with --sonar, then wait for the quality gate")
+    parser.add_argument("--gated", action="store_true", help=f"the job runs after an approval: deploy applies the plan file the preview job saved (also {GATED_ENV}=true)")
+    parser.add_argument("--sonar", action="store_true", help=f"publish with --sonar, then wait for the quality gate (also {SONAR_ENV}=true)")
     parser.add_argument("--parallel", type=_positive, metavar="N", help=f"bundles at a time (default: {PARALLEL_ENV}, else {DEFAULT_PARALLEL})")
 
 
@@ -42,6 +45,13 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
+
+
+def _switch(name: str) -> bool:
+    text = os.environ.get(name, "").strip().lower()
+    if text not in ("", "true", "false"):
+        raise BundleopsError(f"{name}={text!r} is neither true nor false", fix=f"set {name} to true or false, or leave it unset")
+    return text == "true"
 
 
 def _parallel(given: int | None) -> int:
@@ -60,5 +70,5 @@ def run(args: argparse.Namespace) -> int:
 
     if args.job != "unit" and not args.target:
         raise BundleopsError(f"--job {args.job} needs --target", fix=f"add --target {'|'.join(ROLES)}", code=ExitCode.BAD_INPUT)
-    request = JobRequest(args.job, args.target, gated=args.gated, sonar=args.sonar)
+    request = JobRequest(args.job, args.target, gated=args.gated or _switch(GATED_ENV), sonar=args.sonar or _switch(SONAR_ENV))
     return run_selected(request, Path(args.project_root), _parallel(args.parallel))

@@ -19,6 +19,8 @@ from typing import Callable
 from bundleops.plan.planner import Plan
 
 JOBS = ("unit", "target", "preview")
+# The target job's steps in their order; `destroy` is a closed pull request's whole plan.
+TARGET_STEPS = ("validate", "preview", "deploy", "test", "destroy")
 PLAN_FILE = "bundle-plan.json"
 
 # Runs `bundleops <args>` for the bundle; its exit code.
@@ -64,7 +66,7 @@ def run_job(request: JobRequest, plan: Plan, project_root: Path, report_dir: Pat
     reviewed = request.gated and "preview" in plan.steps
     steps = [
         [step, *targeted, *(plan_file if reviewed and step == "deploy" else [])]
-        for step in ("validate", "preview", "deploy", "test")
+        for step in TARGET_STEPS
         if step in plan.steps and not (reviewed and step in ("validate", "preview"))
     ]
     return _red_path(steps, _publish(request, plan, root), run_step)
@@ -74,7 +76,7 @@ def _nothing_to_run(request: JobRequest, plan: Plan) -> str | None:
     if request.job == "unit":
         return None if "unit" in plan.steps else "no unit tests planned"
     if plan.target != request.target:
-        return f"the plan targets {plan.target or 'nothing'}, not {request.target}: nothing to run here"
+        return f"the plan targets '{plan.target or 'none'}', not {request.target}: nothing to run here"
     if request.job == "preview" and "preview" not in plan.steps:
         return f"no preview planned for {request.target}"
     return None
