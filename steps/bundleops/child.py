@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO, Any, Mapping, Sequence
 
 from bundleops.output import current, redact
 
@@ -38,7 +38,7 @@ def run_redacted(args: Sequence[str], *, cwd: Path, env: Mapping[str, str], time
         try:
             code = child.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _stop_group(child)
+            stop_group(child)
             copier.join(STOP_GRACE_SECONDS)
             raise
         copier.join()
@@ -52,8 +52,9 @@ def _copy_redacted(stream: IO[str]) -> None:
     sys.stdout.flush()
 
 
-def _stop_group(child: subprocess.Popen[str]) -> None:
-    """SIGTERM to the child's process group, SIGKILL to whatever is left after the grace period."""
+def stop_group(child: subprocess.Popen[Any]) -> None:
+    """SIGTERM to the child's process group, SIGKILL to whatever is left after the grace period:
+    what a CI runner does to a cancelled job's processes."""
     try:
         os.killpg(child.pid, signal.SIGTERM)
         child.wait(timeout=STOP_GRACE_SECONDS)

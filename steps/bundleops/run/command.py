@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bundleops.config import ROLES
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.run.jobs import JOBS
 from bundleops.step import add_project_argument
 
 NAME = "run"
@@ -34,7 +35,7 @@ SONAR_ENV = "BUNDLEOPS_SONAR"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_project_argument(parser)
-    parser.add_argument("--job", default="target", choices=("unit", "target", "preview"), help="which job's steps to run (default: target)")
+    parser.add_argument("--job", default="target", choices=JOBS, help="which job's steps to run (default: target)")
     parser.add_argument("-t", "--target", metavar="ROLE", choices=ROLES, help=f"the job's target ({', '.join(ROLES)}); needed by --job target and preview")
     parser.add_argument("--gated", action="store_true", help=f"the job runs after an approval: deploy applies the plan file the preview job saved (also {GATED_ENV}=true)")
     parser.add_argument("--sonar", action="store_true", help=f"publish with --sonar, then wait for the quality gate (also {SONAR_ENV}=true)")

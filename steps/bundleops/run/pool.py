@@ -3,9 +3,10 @@
 One bundle's output streams live, as a template's step would show it. Several bundles' outputs
 would interleave line by line, so each bundle's steps write to a buffer that is printed as one
 block, in the CI's log group, when the bundle is done (as `parallel --group` does). A cancelled
-job (SIGTERM or SIGINT to bundleops) stops every running step the way the CI would have: SIGTERM,
-so each step cleans up after itself (a deploy releases its lock, a test cancels its run), and no
-further step starts.
+job (SIGTERM or SIGINT to bundleops) stops every running step the way the CI would have: SIGTERM
+to the step's process group, so each step cleans up after itself (a deploy releases its lock, a
+test cancels its run) and what it started ends with it, SIGKILL to what is left after the grace
+period, and no further step starts.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence, TypeVar
 
-from bundleops.supervise import stop
+from bundleops.child import stop_group
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -39,7 +39,11 @@ class StepProcesses:
         with self._lock:
             if self.cancelled_by:
                 return 130
-            process = subprocess.Popen([sys.executable, "-m", "bundleops", *args], env=dict(env), stdout=output, stderr=subprocess.STDOUT if output else None)
+            # Its own process group, so a cancel reaches the step and what it started (pytest, the CLI).
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bundleops", *args], env=dict(env), stdout=output, stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,
+            )
             self._running.add(process)
         try:
             return process.wait()
@@ -51,10 +55,8 @@ class StepProcesses:
         with self._lock:
             self.cancelled_by = self.cancelled_by or signal_name
             running = list(self._running)
-        for process in running:
-            process.terminate()
-        for process in running:
-            stop(process)  # SIGKILL after the grace period, should a step not end
+        with ThreadPoolExecutor(max_workers=max(1, len(running))) as stopping:  # one grace period for all
+            list(stopping.map(stop_group, running))
 
     @contextmanager
     def stopped_on_cancel(self) -> Iterator[None]:
