@@ -111,8 +111,10 @@ def test_steps_pin_the_release_gate_prod_and_use_deployments_with_oidc() -> None
     names = [item["step"]["name"] for item in pipelines["bundleops-branch"]]
     assert names.index("bundleops prod preview") == names.index("bundleops prod") - 1, "the plan is shown right before the gate"
     script = "\n".join(pipelines["bundleops-branch"][-1]["step"]["script"])
-    assert "BUNDLEOPS_GATED=true" in script and '${reviewed:+--plan-file "$reviewed"}' in script
-    assert script.index("bundleops validate") < script.index("bundleops preview") < script.index("bundleops deploy")
+    # The steps' order and the gated deploy are bundleops run's (tests/run/test_jobs.py).
+    assert "BUNDLEOPS_GATED=true" in script and script.endswith('bundleops run --job target --target "$BUNDLEOPS_JOB_TARGET" --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}"')
+    preview = "\n".join(pipelines["bundleops-branch"][-2]["step"]["script"])
+    assert preview.endswith('bundleops run --job preview --target prod --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}"')
     (sweep,) = [item["step"] for item in pipelines["bundleops-sweep"]]
     assert sweep["script"][-1] == 'bundleops sweep --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}" --target staging --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:-7d}"'
 

@@ -72,8 +72,9 @@ def test_expanded_pipeline_matches_the_gitlab_ci_schema(project: Path, tmp_path:
         assert job["environment"]["name"] == environment
         assert job["resource_group"] == f"bundleops-{environment}"
         assert job["variables"]["BUNDLEOPS_JOB_TARGET"] == target
-        assert job["artifacts"]["reports"]["junit"] == "test-results/junit.xml"
-        assert job["artifacts"]["reports"]["coverage_report"] == {"coverage_format": "cobertura", "path": "test-results/coverage.xml"}
+        # A root bundle's reports, and each bundle's of a repository of bundles (test-results/<key>/).
+        assert job["artifacts"]["reports"]["junit"] == ["test-results/junit.xml", "test-results/*/junit.xml"]
+        assert job["artifacts"]["reports"]["coverage_report"] == {"coverage_format": "cobertura", "path": "test-results/**/coverage.xml"}
         assert job["id_tokens"] == {"DATABRICKS_OIDC_TOKEN": {"aud": "databricks"}}
     assert jobs["bundleops-plan"]["artifacts"]["reports"]["dotenv"] == "test-results/bundleops.env"
 
@@ -145,9 +146,8 @@ def test_merge_requests_deploy_in_parallel_and_their_environment_stops_with_a_de
     assert (own["variables"]["BUNDLEOPS_JOB_DEPLOYMENT"], jobs["bundleops-staging"]["variables"]["BUNDLEOPS_JOB_DEPLOYMENT"]) == ("own", "")
     assert stop["environment"] == {"name": own["environment"]["name"], "action": "stop"} and stop["needs"] == []
     assert stop["script"] == [
-        'bundleops plan --outputs --project-root "$BUNDLEOPS_PROJECT_ROOT"',
-        """if grep -qx 'run_destroy=true' test-results/bundleops.env; then bundleops destroy --project-root "$BUNDLEOPS_PROJECT_ROOT" --target staging; fi""",
-    ], "the stop runs what bundleops plans for a closed merge request"
+        'bundleops run --job target --target staging --project-root "$BUNDLEOPS_PROJECT_ROOT"',
+    ], "the stop runs what bundleops plans for a closed merge request (its destroy)"
     for shared in ("bundleops-staging", "bundleops-prod"):
         assert jobs[shared]["interruptible"] is False and jobs[shared]["resource_group"].startswith("bundleops-")
     sweep = jobs["bundleops-sweep"]
@@ -157,9 +157,9 @@ def test_merge_requests_deploy_in_parallel_and_their_environment_stops_with_a_de
 
 def test_the_preview_runs_before_deploy_and_prod_applies_the_plan_shown_before_its_gate(project: Path) -> None:
     jobs = yaml.safe_load(gitlab_ci_local(project, "--preview"))
-    script = "\n".join(jobs["bundleops-staging"]["script"])
-    assert script.index("bundleops validate") < script.index("bundleops preview") < script.index("bundleops deploy")
-    assert '${reviewed:+--plan-file "$reviewed"}' in script
+    # The steps' order and the gated deploy are bundleops run's (tests/run/test_jobs.py).
+    assert jobs["bundleops-staging"]["script"] == ['bundleops run --job target --target "$BUNDLEOPS_JOB_TARGET" --project-root "$BUNDLEOPS_PROJECT_ROOT"']
+    assert jobs["bundleops-prod-preview"]["script"] == ['bundleops run --job preview --target prod --project-root "$BUNDLEOPS_PROJECT_ROOT"']
     gate, prod = jobs["bundleops-prod-preview"], jobs["bundleops-prod"]
     assert gate["environment"] == {"name": "production", "action": "prepare"} and gate["artifacts"]["paths"] == ["test-results/"]
     assert "when" not in gate["rules"][-1], "the preview runs at once, before the manual gate"

@@ -56,12 +56,13 @@ def run_selected(request: JobRequest, root: Path, parallel: int) -> int:
         return run_job(request, job.bundle.plan, job.project_root, job.report_dir, lambda args: processes.run(args, env, output))
 
     def show(job: BundleJob, outcome: Outcome, text: bytes) -> None:
-        if not fanned_out:
-            if outcome.skipped:
-                out.info(f"bundleops: {outcome.skipped}")
-            return
-        with out.group(f"bundle {job.bundle.project_root}: {outcome.describe()}"):
-            write_block(text)
+        """A bundle's block of output; one bundle alone streamed its output live, and its result
+        line (in a repository of bundles, the table at the end) is all that is left to say."""
+        if text:
+            with out.group(f"bundle {job.bundle.project_root}: {outcome.describe()}"):
+                write_block(text)
+        elif outcome.skipped and not fanned_out:
+            out.info(f"bundleops: {outcome.skipped}")
 
     with processes.stopped_on_cancel():
         outcomes = run_all(jobs, work, show, parallel)
