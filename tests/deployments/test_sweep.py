@@ -30,10 +30,14 @@ def stamp(days: float) -> str:
 
 
 def plant(sdk, name: str, document: dict | str | None) -> None:  # noqa: ANN001 - WorkspaceClient
+    plant_under(sdk, PR_FOLDER, name, document)
+
+
+def plant_under(sdk, folder: str, name: str, document: dict | str | None) -> None:  # noqa: ANN001 - WorkspaceClient
     """A deployment folder as a deploy leaves it: files, and (unless None) bundleops/deployment.json."""
-    upload(sdk, f"{PR_FOLDER}/{name}/files/src/shop.py", "BRANCH = 'x'\n")
+    upload(sdk, f"{folder}/{name}/files/src/shop.py", "BRANCH = 'x'\n")
     if document is not None:
-        upload(sdk, f"{PR_FOLDER}/{name}/bundleops/deployment.json", document if isinstance(document, str) else json.dumps(document))
+        upload(sdk, f"{folder}/{name}/bundleops/deployment.json", document if isinstance(document, str) else json.dumps(document))
 
 
 def ours(name: str, number: int, days: float) -> dict:
@@ -41,7 +45,11 @@ def ours(name: str, number: int, days: float) -> dict:
 
 
 def folders(sdk) -> set[str]:  # noqa: ANN001 - WorkspaceClient
-    return {str(entry.path).rsplit("/", 1)[-1] for entry in sdk.workspace.list(PR_FOLDER)}
+    return folders_under(sdk, PR_FOLDER)
+
+
+def folders_under(sdk, folder: str) -> set[str]:  # noqa: ANN001 - WorkspaceClient
+    return {str(entry.path).rsplit("/", 1)[-1] for entry in sdk.workspace.list(folder)}
 
 
 def test_the_sweep_removes_exactly_the_expired_and_the_replaced(tmp_path: Path, env: dict[str, str], sdk) -> None:  # noqa: ANN001

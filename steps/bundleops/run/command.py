@@ -55,7 +55,8 @@ def _switch(name: str) -> bool:
     return text == "true"
 
 
-def _parallel(given: int | None) -> int:
+def parallel(given: int | None = None) -> int:
+    """Bundles at a time: --parallel, else BUNDLEOPS_PARALLEL, else 10."""
     if given is not None:
         return given
     text = os.environ.get(PARALLEL_ENV, "").strip()
@@ -72,4 +73,4 @@ def run(args: argparse.Namespace) -> int:
     if args.job != "unit" and not args.target:
         raise BundleopsError(f"--job {args.job} needs --target", fix=f"add --target {'|'.join(ROLES)}", code=ExitCode.BAD_INPUT)
     request = JobRequest(args.job, args.target, gated=args.gated or _switch(GATED_ENV), sonar=args.sonar or _switch(SONAR_ENV))
-    return run_selected(request, Path(args.project_root), _parallel(args.parallel))
+    return run_selected(request, Path(args.project_root), parallel(args.parallel))

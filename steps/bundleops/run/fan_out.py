@@ -20,12 +20,13 @@ from bundleops.output import current
 from bundleops.output import markdown as md
 from bundleops.output.redact import register_environment
 from bundleops.output.writers import REPORT_DIR_ENV, report_dir
+from bundleops.plan.discovery import discover
 from bundleops.plan.guard import BREAK_GLASS_ENV, check_target
 from bundleops.plan.repository import BundlePlan, RepositoryPlan, plan_repository
 from bundleops.run.jobs import JobRequest, Outcome, run_job
 from bundleops.run.pool import StepProcesses, run_all, write_block
 
-__all__ = ["JobRequest", "run_selected"]
+__all__ = ["JobRequest", "holds_bundles_below", "run_selected"]
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,14 @@ class BundleJob:
     report_dir: Path
 
 
-def run_selected(request: JobRequest, root: Path, parallel: int) -> int:
+def run_selected(request: JobRequest, root: Path, parallel: int, *, select_all: bool = False) -> int:
     config = project_config.load(root)
     register_environment(extra=tuple(config.secret_variables))
     observed = observe(cwd=root)
     if request.target:
         # Refused before any step starts (each step would refuse it again): prod from a pull request.
         check_target(request.target, with_project_defaults(observed, config), config, os.environ.get(BREAK_GLASS_ENV), read_only=request.job == "preview")
-    repository = plan_repository(root, config, observed)
+    repository = plan_repository(root, config, observed, select_all=select_all)
     out = current()
     if not repository.bundles:
         out.info(f"bundleops run: no bundle under {root} is selected for this run: nothing to run ({_since(repository)})")
@@ -70,6 +71,12 @@ def run_selected(request: JobRequest, root: Path, parallel: int) -> int:
         _report(request, jobs, outcomes, processes.cancelled_by)
     failed = [outcome.code for outcome in outcomes if outcome.code != 0]
     return failed[0] if failed else 0
+
+
+def holds_bundles_below(root: Path) -> bool:
+    """`root` is a repository of bundles, not a bundle (steps that act on one bundle take each)."""
+    config = project_config.load(root)
+    return discover(root, config) not in ([], ["."])
 
 
 def _bundle_job(bundle: BundlePlan, root: Path) -> BundleJob:

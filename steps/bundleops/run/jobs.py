@@ -33,6 +33,8 @@ class JobRequest:
     target: str | None = None
     gated: bool = False
     sonar: bool = False
+    # `sweep` (the scheduled sweep, for each bundle of a repository): the sweep's own options.
+    sweep_options: tuple[str, ...] = ()
 
 
 @dataclass
@@ -52,10 +54,12 @@ class Outcome:
 
 def run_job(request: JobRequest, plan: Plan, project_root: Path, report_dir: Path, run_step: StepRunner) -> Outcome:
     """The job's steps for this bundle, each through `run_step`, with the red path."""
+    root = ["--project-root", str(project_root)]
+    if request.job == "sweep":  # not a planned step: a schedule sweeps every bundle
+        return _red_path([["sweep", *root, "--target", request.target or "", *request.sweep_options]], [], run_step)
     why_not = _nothing_to_run(request, plan)
     if why_not:
         return Outcome(skipped=why_not)
-    root = ["--project-root", str(project_root)]
     if request.job == "unit":
         return _red_path([["unit", *root]], _publish(request, plan, root), run_step, publish_only_after_failure=True)
     targeted = [*root, "--target", plan.target or ""]

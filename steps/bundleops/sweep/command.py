@@ -26,7 +26,8 @@ DESCRIPTION = (
     "destroyed with `databricks bundle destroy`, one after the other. A folder without a record of ours is\n"
     "left alone, and the shared deployment is never a candidate. --dry-run reports without destroying.\n"
     "Runs from a scheduled pipeline (docs/pull-request-deployments.md has one per CI system); it covers\n"
-    "pull requests whose CI gives no close event, and close jobs that failed.\n"
+    "pull requests whose CI gives no close event, and close jobs that failed. --project-root a repository of\n"
+    "bundles (docs/monorepo.md) sweeps every bundle of it, each as its own `bundleops sweep`.\n"
     "Exit codes: 0 swept, 2 bad input or configuration, 3 a destroy or a workspace call failed (the others still ran)."
 )
 EXAMPLE = "bundleops sweep --target staging --older-than 7d --dry-run"
@@ -41,8 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bundleops import bundle_cli
     from bundleops.deployments import age
+    from bundleops.run.command import parallel
+    from bundleops.run.fan_out import JobRequest, holds_bundles_below, run_selected
 
     older_than = age.parse_duration(args.older_than)
+    if holds_bundles_below(args.project_root):
+        # A repository of bundles: each bundle's pull-request deployments live under its own root.
+        options = ("--older-than", args.older_than, *(("--dry-run",) if args.dry_run else ()))
+        request = JobRequest("sweep", args.target or "staging", sweep_options=options)
+        return run_selected(request, args.project_root, parallel(), select_all=True)
     with step.begin(NAME, args) as run:
         naming.require_role(run.target, run.target_label, NAME)
         root = run.project_root.resolve()
