@@ -210,6 +210,10 @@ class RunCache:
     """Each (vendor, event) pipeline run once per test run, on first use: the conformance
     comparison and the per-vendor checks read the same runs instead of repeating them.
 
+    A pull request's branch name and title are an attacker's (INJECTION_BRANCH, INJECTION_TITLE):
+    every check on these runs holds for hostile text, and the check that nothing executed it
+    reads the same runs.
+
     Under pytest-xdist the runs live in a folder every worker shares (tests/support/once.py): the
     first worker to ask runs the pipeline against its own local workspace and records it; another
     worker asking for the same run waits on its lock and reads the record and the files it left.
@@ -219,6 +223,10 @@ class RunCache:
         self._workspace = workspace
         self._folder = folder
         self.runs: dict[tuple[str, str], VendorRun] = {}
+
+    def workdir(self, vendor: str, event: str) -> Path:
+        """The folder the run was made in: the project, the runner's files, the trace."""
+        return self._folder / f"{vendor}-{event}"
 
     def get(self, vendor: str, event: str) -> VendorRun:
         if (vendor, event) not in self.runs:
@@ -230,7 +238,8 @@ class RunCache:
                 else:
                     workdir = self._folder / name
                     workdir.mkdir()
-                    run = run_vendor(vendor, event, self._workspace, workdir)
+                    hostile = {"branch": INJECTION_BRANCH, "title": INJECTION_TITLE} if event == "pull_request" else {}
+                    run = run_vendor(vendor, event, self._workspace, workdir, **hostile)
                     record.write_text(run.to_json(), encoding="utf-8")
             self.runs[(vendor, event)] = run
         return self.runs[(vendor, event)]

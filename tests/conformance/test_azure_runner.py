@@ -67,7 +67,7 @@ def test_only_the_target_job_sees_credentials(conformance_runs: harness.RunCache
 def test_pull_request_variables_reach_bundleops(conformance_runs: harness.RunCache) -> None:
     """The predefined variables of a pull-request build give bundleops its context (context/azure.py)."""
     run = conformance_runs.get("azure", "pull_request")
-    assert f"event=pull_request branch={harness.FEATURE_BRANCH} target_branch=main" in run.log
+    assert f"event=pull_request branch={harness.INJECTION_BRANCH} target_branch=main" in run.log
     assert f"pr_number={harness.PR_NUMBER}" in run.log
 
 

@@ -39,10 +39,11 @@ def test_every_ci_system_runs_the_planned_steps(event: str, conformance_runs: Ru
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
-def test_attacker_controlled_branch_and_title_are_never_executed(vendor: str, conformance_workspace: Workspace, tmp_path: Path) -> None:
-    """A pull request whose branch name and title are shell code: nothing runs it, bundleops sees it verbatim."""
-    run = run_vendor(vendor, "pull_request", conformance_workspace, tmp_path, branch=INJECTION_BRANCH, title=INJECTION_TITLE)
-    planted = sorted(str(path) for path in tmp_path.rglob("pwned"))
+def test_attacker_controlled_branch_and_title_are_never_executed(vendor: str, conformance_runs: RunCache) -> None:
+    """A pull request whose branch name and title are shell code (the cached pull-request run's):
+    nothing runs it, bundleops sees it verbatim."""
+    run = conformance_runs.get(vendor, "pull_request")
+    planted = sorted(str(path) for path in conformance_runs.workdir(vendor, "pull_request").rglob("pwned"))
     assert planted == [], f"{vendor} executed text from the branch name or pull-request title: {planted}"
     assert_ran_the_plan(run)
     assert f"branch={INJECTION_BRANCH} " in run.log, "bundleops must see the branch name verbatim"

@@ -61,7 +61,7 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
 def test_a_pull_request_needs_no_approval(conformance_runs: harness.RunCache) -> None:
     calls = calls_of(conformance_runs.get("jenkins", "pull_request"))
     assert steps_named(calls, "input") == []
-    assert harness.PR_TITLE not in str(steps_named(calls, "sh")), "the title reaches steps only as CHANGE_TITLE"
+    assert harness.INJECTION_TITLE not in str(steps_named(calls, "sh")), "the title reaches steps only as CHANGE_TITLE"
 
 
 def test_prod_waits_for_approval_outside_any_node_and_lock(conformance_runs: harness.RunCache) -> None:

@@ -86,7 +86,7 @@ def test_github_summary_annotations_and_outputs(project: Path, tmp_path: Path) -
     result = run_bundleops(["publish", "--target", "staging"], env=env, cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     _merged_files_are_right(project)
-    assert [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()] == [{"step": "publish", "target": "staging", "vendor": "github"}]
+    assert [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()] == [{"step": "publish", "target": "staging", "vendor": "github", "bundle": "."}]
 
     assert f"::error file=tests/unit/test_ops.py,line=9,title=unit test failed::{UNIT_FAILURE_ANNOTATION}" in result.stdout.splitlines()
     summary = (tmp_path / "summary.md").read_text()
