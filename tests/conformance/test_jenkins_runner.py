@@ -50,8 +50,10 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     stashed = [call["name"] for call in steps_named(calls, "stash")]
     assert [call["name"] for call in steps_named(calls, "unstash")] == stashed
     assert stashed == ["bundleops-unit-reports", *(["bundleops-reviewed-plan"] if gated else [])]
+    # The repository's one bundle is one branch of `parallel` (two for prod: the preview, then the target).
+    assert [(call["branches"], call["failFast"]) for call in steps_named(calls, "parallel")] == [(["."], False)] * (2 if gated else 1)
     junit = steps_named(calls, "junit")
-    assert [(call["stage"], call["testResults"]) for call in junit] == [(f"bundleops {target}", "test-results/junit.xml")]
+    assert [(call["stage"], call["branch"], call["testResults"]) for call in junit] == [(f"bundleops {target}", ".", "test-results/junit.xml")]
     coverage = steps_named(calls, "recordCoverage")
     assert [tool["parser"] for call in coverage for tool in call["tools"]] == ["COBERTURA"]
     harness.assert_published_unit_tests(Path(junit[0]["cwd"]) / "test-results")
@@ -62,6 +64,7 @@ def test_a_pull_request_needs_no_approval(conformance_runs: harness.RunCache) ->
     calls = calls_of(conformance_runs.get("jenkins", "pull_request"))
     assert steps_named(calls, "input") == []
     assert harness.PR_TITLE not in str(steps_named(calls, "sh")), "the title reaches steps only as CHANGE_TITLE"
+    assert not [call for call in steps_named(calls, "sh") if "BUNDLEOPS_GATED" in call["envNames"]], "no approval, no reviewed plan to apply"
 
 
 def test_prod_waits_for_approval_outside_any_node_and_lock(conformance_runs: harness.RunCache) -> None:
@@ -88,7 +91,7 @@ def test_credentials_are_bound_only_around_the_target_steps(event: str, conforma
     bindings = steps_named(calls, "withCredentials")
     expected = [{"kind": "usernamePassword", "credentialsId": f"databricks-{target}", "usernameVariable": "DATABRICKS_CLIENT_ID", "passwordVariable": "DATABRICKS_CLIENT_SECRET"}]
     assert bindings and all(binding["bindings"] == expected for binding in bindings)
-    needing = {"validate", "preview", "deploy", "test", "publish"}
+    needing = {"preview", "target"}  # `bundleops run --job preview|target`: validate, preview, deploy, test, publish
     for call in steps_named(calls, "sh"):
         command = call["script"].removeprefix("bash .bundleops/ci/bundleops.sh ")
         assert command != call["script"], call["script"]
@@ -97,14 +100,17 @@ def test_credentials_are_bound_only_around_the_target_steps(event: str, conforma
 
 
 def test_prod_shows_the_plan_before_the_approval_and_applies_it_after(conformance_runs: harness.RunCache) -> None:
-    calls = calls_of(conformance_runs.get("jenkins", "push"))
+    run = conformance_runs.get("jenkins", "push")
+    calls = calls_of(run)
     scripts = [(call["index"], call["script"].split()[-1], call["envNames"]) for call in steps_named(calls, "sh")]
     (approval,) = steps_named(calls, "input")
     (preview,) = [item for item in scripts if item[1] == "preview"]
-    (deploy,) = [item for item in scripts if item[1] == "deploy"]
-    assert preview[0] < approval["index"] < deploy[0], "the approver sees the plan; the deploy comes after"
-    assert "BUNDLEOPS_PLAN_FILE" in preview[2] and "BUNDLEOPS_PLAN_FILE" in deploy[2], "the deploy applies the plan the preview kept"
-    assert [item[1] for item in scripts].count("validate") == 1, "validated once, before the approval"
+    (target,) = [item for item in scripts if item[1] == "target"]
+    assert preview[0] < approval["index"] < target[0], "the approver sees the plan; the deploy comes after"
+    assert "BUNDLEOPS_GATED" in target[2], "the deploy applies the plan the preview kept (bundleops run --gated)"
+    (stash,) = [call for call in steps_named(calls, "stash") if call["name"] == "bundleops-reviewed-plan"]
+    assert stash["files"] == ["test-results/bundle-plan.json"] and stash["index"] < approval["index"]
+    assert [step for step, _ in harness.comparable(run.steps)].count("validate") == 1, "validated once, before the approval"
 
 
 def test_a_plan_without_a_target_records_the_unit_reports_and_binds_nothing(tmp_path: Path) -> None:
