@@ -24,21 +24,18 @@ def call(Map config = [:]) {
     }
     Settings settings = Settings.from(config)
     List<Plan> bundles = planAndUnitTests(settings)
-    List<String> targets = []
+    int stages = 0
     for (String target : Settings.TARGETS) {
-        if (Plan.onTarget(bundles, target)) {
-            targets.add(target)
+        List<Plan> targeting = Plan.onTarget(bundles, target)
+        if (targeting) {
+            stage('bundleops ' + target) {
+                runTarget(settings, target, targeting, 2 * stages)
+            }
+            stages += 1
         }
     }
-    if (!targets) {
+    if (!stages) {
         echo('bundleops: the plan has no target steps (' + Plan.describeAll(bundles) + '): nothing more to run')
-        return
-    }
-    for (int i = 0; i < targets.size(); i++) {
-        String target = targets[i]
-        stage('bundleops ' + target) {
-            runTarget(settings, target, Plan.onTarget(bundles, target), 2 * i)
-        }
     }
 }
 
@@ -57,13 +54,9 @@ def sweep(Map config = [:]) {
     }
     Settings settings = Settings.from(config)
     stage('bundleops sweep') {
-        onAgent(settings) {
-            Map scmVars = prepareWorkspace()
-            withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment('staging') + ['BUNDLEOPS_SWEEP_OLDER_THAN=' + settings.sweepOlderThan]) {
-                installBundleops(settings)
-                withCredentials(databricksCredentials(settings, 'staging')) {
-                    sh 'bash .bundleops/ci/bundleops.sh sweep'
-                }
+        onPreparedAgent(settings, settings.environment() + settings.targetEnvironment('staging') + ['BUNDLEOPS_SWEEP_OLDER_THAN=' + settings.sweepOlderThan]) {
+            withCredentials(databricksCredentials(settings, 'staging')) {
+                sh 'bash .bundleops/ci/bundleops.sh sweep'
             }
         }
     }
@@ -221,15 +214,11 @@ private void inParallel(Settings settings, List<Plan> bundles, Closure leg) {
  * applies. Holds no lock: it only reads the workspace; the deploy stops if the workspace changed since.
  */
 private void previewBeforeApproval(Settings settings, String target, Plan bundle) {
-    onAgent(settings) {
-        Map scmVars = prepareWorkspace()
-        withEnv(settings.bundleEnvironment(bundle) + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(target)) {
-            installBundleops(settings)
-            withCredentials(databricksCredentials(settings, target)) {
-                sh 'bash .bundleops/ci/bundleops.sh preview'
-            }
-            stash(name: bundle.own(Settings.REVIEWED_PLAN_STASH), includes: bundle.reportDir() + '/' + Settings.REVIEWED_PLAN)
+    onPreparedAgent(settings, settings.bundleEnvironment(bundle) + settings.targetEnvironment(target)) {
+        withCredentials(databricksCredentials(settings, target)) {
+            sh 'bash .bundleops/ci/bundleops.sh preview'
         }
+        stash(name: bundle.own(Settings.REVIEWED_PLAN_STASH), includes: bundle.reportDir() + '/' + Settings.REVIEWED_PLAN)
     }
 }
 
@@ -254,25 +243,21 @@ private void approve(Settings settings, String target) {
  * `--gated`: the deploy applies the reviewed plan), then the bundle's reports.
  */
 private void runBundle(Settings settings, String target, Plan bundle, boolean gated) {
-    onAgent(settings) {
-        Map scmVars = prepareWorkspace()
-        withEnv(settings.bundleEnvironment(bundle) + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(target) + (gated ? ['BUNDLEOPS_GATED=true'] : [])) {
-            installBundleops(settings)
-            if (bundle.runs('unit') && bundle.publishesUnitReports()) {
-                dir(settings.projectRoot) {
-                    unstash(Settings.UNIT_STASH)
-                }
+    onPreparedAgent(settings, settings.bundleEnvironment(bundle) + settings.targetEnvironment(target) + (gated ? ['BUNDLEOPS_GATED=true'] : [])) {
+        if (bundle.runs('unit') && bundle.publishesUnitReports()) {
+            dir(settings.projectRoot) {
+                unstash(Settings.UNIT_STASH)
             }
-            if (gated && bundle.runs('preview')) {
-                unstash(bundle.own(Settings.REVIEWED_PLAN_STASH))
+        }
+        if (gated && bundle.runs('preview')) {
+            unstash(bundle.own(Settings.REVIEWED_PLAN_STASH))
+        }
+        try {
+            withCredentials(databricksCredentials(settings, target) + sonarCredentials(settings)) {
+                sh 'bash .bundleops/ci/bundleops.sh target'
             }
-            try {
-                withCredentials(databricksCredentials(settings, target) + sonarCredentials(settings)) {
-                    sh 'bash .bundleops/ci/bundleops.sh target'
-                }
-            } finally {
-                recordReports(bundle)
-            }
+        } finally {
+            recordReports(bundle)
         }
     }
 }
@@ -332,6 +317,17 @@ private Map prepareWorkspace() {
     Map scmVars = checkout(scm)
     writeFile(file: Settings.SCRIPT_FILE, text: libraryResource(Settings.SCRIPT_RESOURCE))
     return scmVars
+}
+
+/** An agent with this build's checkout and bundleops installed; `environment` and the checkout's commit set around `body`. */
+private void onPreparedAgent(Settings settings, List<String> environment, Closure body) {
+    onAgent(settings) {
+        Map scmVars = prepareWorkspace()
+        withEnv(environment + Settings.scmEnvironment(scmVars)) {
+            installBundleops(settings)
+            body()
+        }
+    }
 }
 
 /** An executor on an agent with the configured label, or on any agent. */

@@ -14,6 +14,7 @@ import pytest
 
 from bundleops import __version__
 from tests.conformance import harness
+from tests.conformance.monorepo import run_pull_request
 from tests.conformance.runners import jenkins as runner
 
 pytestmark = pytest.mark.vendor_runner
@@ -132,6 +133,56 @@ def test_a_plan_without_a_target_records_the_unit_reports_and_binds_nothing(tmp_
     assert "the plan has no target steps (target none, steps unit" in run.log
 
 
+def test_many_bundles_run_as_parallel_branches_at_most_parallel_at_a_time_each_with_its_own_reports(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """A repository of bundles with `parallel: 1`: the two bundles the pull request changed run one
+    `parallel` step each (the limit), each branch on its own agent with its bundle's folder; their
+    unit tests ran once on the plan's agent and reach each branch by the one stash, and each
+    branch records its bundle's merged reports from test-results/<key>/ under its own names."""
+
+    def unit_and_publish_one_at_a_time(repository: Path) -> None:
+        consumer = repository / runner.CONSUMER_FILE
+        consumer.write_text(consumer.read_text(encoding="utf-8").replace("bundleopsPipeline(projectRoot: '.')", "bundleopsPipeline(projectRoot: '.', parallel: 1)"), encoding="utf-8")
+        for name in ("billing", "orders"):
+            config = repository / "bundles" / name / "bundleops.yml"
+            config.write_text(config.read_text(encoding="utf-8").replace("steps: [validate]", "steps: [unit, validate, publish]"), encoding="utf-8")
+
+    result = run_pull_request("jenkins", conformance_workspace, tmp_path, [], edit=unit_and_publish_one_at_a_time)
+    assert result.run.returncode == 0, result.run.log[-6000:]
+    assert sorted({(bundle, step) for bundle, step, _ in result.trace}) == [(bundle, step) for bundle in ("bundles/billing", "bundles/orders") for step in ("publish", "unit", "validate")]
+    calls = runner.recorded_calls(tmp_path / "runner")
+    (unit,) = [call for call in steps_named(calls, "sh") if call["script"].endswith(" unit")]
+    assert unit["branch"] is None and "BUNDLEOPS_PARALLEL" in unit["envNames"], "the unit tests of every bundle on the plan's agent"
+    (stash,) = steps_named(calls, "stash")
+    assert stash["includes"] == "bundles/billing/.bundleops/reports/unit/**,bundles/orders/.bundleops/reports/unit/**"
+    assert [(call["stage"], call["branches"], call["failFast"]) for call in steps_named(calls, "parallel")] == [
+        ("bundleops staging", ["bundles/billing"], False),
+        ("bundleops staging", ["bundles/orders"], False),
+    ], "parallel: 1 starts one bundle at a time"
+    agents = [call["agent"] for call in steps_named(calls, "node") if call["branch"]]
+    assert len(set(agents)) == 2, "each bundle's branch runs on an agent of its own"
+    junit = [(call["branch"], call["testResults"], call["tests"] > 0) for call in steps_named(calls, "junit")]
+    assert junit == [("bundles/billing", "test-results/bundles-billing/junit.xml", True), ("bundles/orders", "test-results/bundles-orders/junit.xml", True)]
+    coverage = [(call["branch"], call["id"], call["name"]) for call in steps_named(calls, "recordCoverage")]
+    assert coverage == [("bundles/billing", "bundleops-bundles-billing", "bundleops coverage (bundles/billing)"), ("bundles/orders", "bundleops-bundles-orders", "bundleops coverage (bundles/orders)")]
+    assert [call["artifacts"] for call in steps_named(calls, "archiveArtifacts")] == ["test-results/bundles-billing/**", "test-results/bundles-orders/**"]
+
+
+def test_the_harness_parallel_runs_every_branch_then_fails_with_the_failed_one(tmp_path: Path) -> None:
+    """failFast off, as workflow-cps documents it: a failing branch does not stop the others; the step fails after them."""
+
+    def prepend(project: Path) -> None:
+        consumer = project / runner.CONSUMER_FILE
+        head, library, rest = consumer.read_text(encoding="utf-8").partition(f"@Library('bundleops@v{__version__}') _\n")
+        consumer.write_text(head + library + "node { parallel(first: { sh 'exit 4' }, second: { echo 'the second branch ran' }, failFast: false) }\n" + rest, encoding="utf-8")
+
+    run = harness.run_vendor("jenkins", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=prepend)
+    assert run.returncode == 1, run.log[-3000:]
+    assert "Failed in branch first" in run.log and "the second branch ran" in run.log and "ERROR: script returned exit code 4" in run.log
+    calls = runner.recorded_calls(tmp_path / "runner")
+    assert [(call["step"], call["branch"]) for call in calls if call["step"] in ("sh", "echo")] == [("sh", "first"), ("echo", "second")]
+    assert steps_named(calls, "stage") == [], "bundleopsPipeline never started"
+
+
 def test_a_failing_plan_stops_the_pipeline(tmp_path: Path) -> None:
     run = harness.run_with_failing_plan("jenkins", tmp_path)
     calls = runner.recorded_calls(tmp_path / "runner")
@@ -169,6 +220,7 @@ REFUSED = {
     "a workspace step outside node": ("sh 'true'\n", "step 'sh' outside node"),
     "an unknown step parameter": ("node { sh(script: 'true', returnStdOut: true) }\n", "unknown parameter(s) [returnStdOut]"),
     "an unmapped library": ("@Library('other-library@v1') _\n", "library 'other-library' is not mapped"),
+    "parallel with failFast": ("parallel(a: { echo 'a' }, failFast: true)\n", "parallel: failFast: true (aborting the running branches) is not modelled"),
 }
 
 
