@@ -241,7 +241,8 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
     result = evaluate(
         tmp_path,
         r"""
-        def bundle = { Map fields -> [project_root: '.', key: 'root', target: 'prod', steps: ['unit', 'validate', 'deploy', 'publish'], requires_approval: false, deployment: null] + fields }
+        def bundle = { Map fields -> [project_root: '.', key: 'root', target: 'prod', steps: ['unit', 'validate', 'deploy', 'publish'], requires_approval: false, deployment: null,
+                                      reason: "rule 'main': branch=main", why: 'changed bundles/a/x.py'] + fields }
         def json = { List bundles -> JsonOutput.toJson([target: 'prod', bundles: bundles]) }
         def plan = { Map fields -> String text = json([bundle(fields)]); Plan.problem(text) ?: Plan.selected(text)[0].describe() }
         def full = Plan.selected(json([bundle([:])]))[0]
@@ -282,5 +283,5 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
     assert result["deployment"] == ["pr-7", ""], "bundles of different deployments take the target's shared lock"
     assert result["batches"] == [["bundles-a", "bundles-b"], ["bundles-c"]]
     assert result["names"] == ["test-results", "test-results/bundles-a", ".bundleops/reports/unit", "bundles/a/.bundleops/reports/unit", "bundleops", "bundleops-bundles-a", "bundleops coverage (bundles/a)"]
-    assert result["log"][0] == "target prod, steps unit validate deploy publish, approval required"
-    assert result["log"][1] == "1 bundle(s) selected\n  bundles/a: target staging (deployment pr-7), steps unit validate deploy publish, approval not required"
+    assert result["log"][0] == "target prod, steps unit validate deploy publish, approval required\n  rule 'main': branch=main"
+    assert result["log"][1] == "1 bundle(s) selected\n  bundles/a: target staging (deployment pr-7), steps unit validate deploy publish, approval not required\n    changed bundles/a/x.py; rule 'main': branch=main"

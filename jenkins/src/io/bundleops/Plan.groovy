@@ -29,6 +29,9 @@ class Plan implements Serializable {
     boolean requiresApproval = false
     /** The pull request's own deployment of the target (e.g. pr-7); '' for the shared target. */
     String deployment = ''
+    /** Why this target and these steps (the rule and the context bundleops saw), and why this bundle was selected. */
+    String reason = ''
+    String why = ''
 
     /**
      * Why the plan JSON cannot be used, or null. A step the library does not know means bundleops
@@ -60,6 +63,8 @@ class Plan implements Serializable {
             plan.steps = new ArrayList<String>((List<String>) values.steps)
             plan.requiresApproval = values.requires_approval == true
             plan.deployment = values.deployment ?: ''
+            plan.reason = values.reason ?: ''
+            plan.why = values.why ?: ''
             plans.add(plan)
         }
         return plans
@@ -120,14 +125,15 @@ class Plan implements Serializable {
         return found
     }
 
-    /** The log line of a build's plan: the one bundle's plan, or one line per selected bundle. */
+    /** The build's plan for the log: the one bundle's plan and its reason, or each selected bundle's with why it was selected. */
     static String describeAll(List<Plan> plans) {
         if (plans.size() == 1 && plans[0].key == 'root') {
-            return plans[0].describe()
+            return plans[0].describe() + '\n  ' + plans[0].reason
         }
         List<String> lines = [plans.size() + ' bundle(s) selected']
         for (Plan plan : plans) {
             lines.add('  ' + plan.projectRoot + ': ' + plan.describe())
+            lines.add('    ' + plan.why + '; ' + plan.reason)
         }
         return lines.join('\n')
     }
