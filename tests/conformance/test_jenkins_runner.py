@@ -167,6 +167,32 @@ def test_many_bundles_run_as_parallel_branches_at_most_parallel_at_a_time_each_w
     assert [call["artifacts"] for call in steps_named(calls, "archiveArtifacts")] == ["test-results/bundles-billing/**", "test-results/bundles-orders/**"]
 
 
+def test_an_approval_waits_once_for_all_the_bundles_of_a_target_outside_any_node_and_lock(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """Two bundles whose rule asks for an approval: each previews in a branch of its own before the
+    one `input` (outside any node and lock), each keeps its reviewed plan under its own stash, and
+    after the approval each branch gets its own plan back and runs gated."""
+
+    def gate(repository: Path) -> None:
+        for name in ("billing", "orders"):
+            config = repository / "bundles" / name / "bundleops.yml"
+            config.write_text(config.read_text(encoding="utf-8").replace("steps: [validate]", "requires_approval: true\n    steps: [validate, preview]"), encoding="utf-8")
+
+    result = run_pull_request("jenkins", conformance_workspace, tmp_path, [], edit=gate)
+    assert result.run.returncode == 0, result.run.log[-6000:]
+    assert result.trace == [(bundle, step, "staging") for bundle in ("bundles/billing", "bundles/orders") for step in ("preview", "validate")], "validated and previewed once, before the approval"
+    calls = runner.recorded_calls(tmp_path / "runner")
+    (approval,) = steps_named(calls, "input")
+    assert approval["inNode"] is False and approval["locks"] == [] and approval["branch"] is None
+    previews, targets = steps_named(calls, "parallel")
+    assert previews["branches"] == targets["branches"] == ["bundles/billing", "bundles/orders"]
+    assert previews["index"] < approval["index"] < index_of(calls, "lock") < targets["index"]
+    stashes = [(call["branch"], call["name"], call["files"]) for call in steps_named(calls, "stash")]
+    assert stashes == [(f"bundles/{name}", f"bundleops-reviewed-plan-bundles-{name}", [f"test-results/bundles-{name}/bundle-plan.json"]) for name in ("billing", "orders")]
+    assert [(call["branch"], call["name"]) for call in steps_named(calls, "unstash")] == [(f"bundles/{name}", f"bundleops-reviewed-plan-bundles-{name}") for name in ("billing", "orders")]
+    gated = [call["branch"] for call in steps_named(calls, "sh") if call["script"].endswith(" target") and "BUNDLEOPS_GATED" in call["envNames"]]
+    assert gated == ["bundles/billing", "bundles/orders"]
+
+
 def test_the_harness_parallel_runs_every_branch_then_fails_with_the_failed_one(tmp_path: Path) -> None:
     """failFast off, as workflow-cps documents it: a failing branch does not stop the others; the step fails after them."""
 
