@@ -1,12 +1,14 @@
-// bundleopsPipeline: plan, unit tests, then the planned steps for the planned target.
+// bundleopsPipeline: plan, unit tests, then the planned steps of each selected bundle on its target.
 //
 // A project's whole Jenkinsfile (see docs/jenkins.md and bundleopsPipeline.txt):
 //
 //   @Library('bundleops@v0.1.0') _
 //   bundleopsPipeline(projectRoot: '.')
 //
-// Wiring only: `bundleops plan` decides the target and the steps; this script runs exactly what
-// the plan lists. Rules kept throughout:
+// Wiring only: `bundleops plan` decides the bundles, their targets and steps, and `bundleops run`
+// runs one job's steps with the red path; this script runs exactly what the plan lists, one
+// `parallel` branch per bundle of a target (a repository whose root is its bundle has one).
+// Rules kept throughout:
 // - every `sh` is a single-quoted literal; values reach the shell through withEnv and
 //   withCredentials, never through Groovy string interpolation into shell text;
 // - the approval (`input`) waits outside any node and outside the lock, so a build waiting for a
@@ -21,13 +23,19 @@ def call(Map config = [:]) {
         error('bundleopsPipeline: ' + problems.join('; '))
     }
     Settings settings = Settings.from(config)
-    Plan plan = planAndUnitTests(settings)
-    if (!plan.hasTarget() || !plan.hasTargetSteps()) {
-        echo('bundleops: the plan has no target steps (' + plan.describe() + '): nothing more to run')
-        return
+    List<Plan> bundles = planAndUnitTests(settings)
+    int stages = 0
+    for (String target : Settings.TARGETS) {
+        List<Plan> targeting = Plan.onTarget(bundles, target)
+        if (targeting) {
+            stage('bundleops ' + target) {
+                runTarget(settings, target, targeting, 2 * stages)
+            }
+            stages += 1
+        }
     }
-    stage('bundleops ' + plan.target) {
-        runTarget(settings, plan)
+    if (!stages) {
+        echo('bundleops: the plan has no target steps (' + Plan.describeAll(bundles) + '): nothing more to run')
     }
 }
 
@@ -46,21 +54,17 @@ def sweep(Map config = [:]) {
     }
     Settings settings = Settings.from(config)
     stage('bundleops sweep') {
-        onAgent(settings) {
-            Map scmVars = prepareWorkspace()
-            withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment('staging') + ['BUNDLEOPS_SWEEP_OLDER_THAN=' + settings.sweepOlderThan]) {
-                installBundleops(settings)
-                withCredentials(databricksCredentials(settings, 'staging')) {
-                    sh 'bash .bundleops/ci/bundleops.sh sweep'
-                }
+        onPreparedAgent(settings, settings.environment() + settings.targetEnvironment('staging') + ['BUNDLEOPS_SWEEP_OLDER_THAN=' + settings.sweepOlderThan]) {
+            withCredentials(databricksCredentials(settings, 'staging')) {
+                sh 'bash .bundleops/ci/bundleops.sh sweep'
             }
         }
     }
 }
 
 /** Stages "bundleops plan" and "bundleops unit", on one agent: the unit tests need no workspace credentials. */
-private Plan planAndUnitTests(Settings settings) {
-    Plan plan = null
+private List<Plan> planAndUnitTests(Settings settings) {
+    List<Plan> bundles = null
     onAgent(settings) {
         stage('bundleops plan') {
             Map scmVars = prepareWorkspace()
@@ -68,130 +72,153 @@ private Plan planAndUnitTests(Settings settings) {
                 installBundleops(settings)
                 sh 'bash .bundleops/ci/bundleops.sh plan'
             }
-            String dotenv = readFile(file: Settings.PLAN_FILE)
-            String problem = Plan.problem(dotenv)
+            String json = readFile(file: Settings.PLAN_JSON)
+            String problem = Plan.problem(json)
             if (problem) {
                 error('bundleops: ' + problem)
             }
-            plan = Plan.parse(dotenv)
-            echo('bundleops plan: ' + plan.describe())
+            bundles = Plan.selected(json)
+            echo('bundleops plan: ' + Plan.describeAll(bundles))
         }
         stage('bundleops unit') {
-            if (!plan.runs('unit')) {
+            List<Plan> testing = Plan.running(bundles, 'unit')
+            if (!testing) {
                 echo('bundleops: unit tests are not planned')
                 return
             }
             try {
+                // Every bundle's unit tests, settings.parallel at a time (`bundleops run --job unit`).
                 withEnv(settings.environment()) {
                     sh 'bash .bundleops/ci/bundleops.sh unit'
                 }
             } catch (Exception failure) {
-                reportFailedUnitTests(settings, plan)
+                reportFailedUnitTests(settings, testing)
                 throw failure
             }
-            recordUnitReports(settings, plan)
+            keepUnitReports(settings, testing)
         }
     }
-    return plan
+    return bundles
 }
 
 /**
- * Failed unit tests end the build in the unit stage (the target stage never runs): publish, when
- * planned, runs there, so the build's test report and summary show the failed tests; otherwise
- * the unit reports are recorded as they are.
+ * Failed unit tests end the build in the unit stage (no target stage runs). Where publish is
+ * planned, `bundleops run --job unit` ran it (without SonarQube: the analysis follows a green unit
+ * stage), so the build's test report shows the failed tests; elsewhere the unit reports as they are.
  */
-private void reportFailedUnitTests(Settings settings, Plan plan) {
-    if (!plan.runs('publish')) {
-        recordUnitReports(settings, plan)
-        return
+private void reportFailedUnitTests(Settings settings, List<Plan> testing) {
+    for (Plan bundle : testing) {
+        if (!recordReports(bundle)) {
+            recordUnitReports(settings, bundle)
+        }
     }
-    // No SonarQube analysis of a build whose unit tests failed: it follows a green unit stage.
-    withEnv(settings.environment() + ['BUNDLEOPS_SONAR=false']) {
-        sh 'bash .bundleops/ci/bundleops.sh publish'
-    }
-    recordTargetReports(plan)
 }
 
 /**
- * The unit reports: carried to the target stage when publish will merge them there (each test is
- * counted once), otherwise recorded here so every build shows its tests.
+ * The unit reports: carried to the target stage when the bundle's publish will merge them there
+ * (each test is counted once), otherwise recorded here so every build shows its tests.
  */
-private void recordUnitReports(Settings settings, Plan plan) {
+private void keepUnitReports(Settings settings, List<Plan> testing) {
+    List<String> carried = []
+    for (Plan bundle : testing) {
+        if (bundle.publishesUnitReports()) {
+            carried.add(bundle.unitReportDir() + '/**')
+        } else {
+            recordUnitReports(settings, bundle)
+        }
+    }
+    if (carried) {
+        dir(settings.projectRoot) {
+            stash(name: Settings.UNIT_STASH, includes: carried.join(','), allowEmpty: true)
+        }
+    }
+}
+
+/** One bundle's unit reports as `bundleops unit` wrote them. */
+private void recordUnitReports(Settings settings, Plan bundle) {
     dir(settings.projectRoot) {
-        if (plan.hasTarget() && plan.runs('publish')) {
-            stash(name: Settings.UNIT_STASH, includes: Settings.UNIT_REPORTS, allowEmpty: true)
-        } else if (fileExists(Settings.UNIT_JUNIT_REPORT)) {
-            junit(testResults: Settings.UNIT_JUNIT_REPORT)
-            if (fileExists(Settings.UNIT_COVERAGE_REPORT)) {
-                recordCoverage(tools: [[parser: 'COBERTURA', pattern: Settings.UNIT_COVERAGE_REPORT]], id: 'bundleops-unit', name: 'bundleops unit coverage')
+        String reports = bundle.unitReportDir()
+        if (fileExists(reports + '/junit.xml')) {
+            junit(testResults: reports + '/junit.xml')
+            if (fileExists(reports + '/coverage.xml')) {
+                recordCoverage(tools: [[parser: 'COBERTURA', pattern: reports + '/coverage.xml']], id: bundle.own('bundleops-unit'), name: bundle.title('bundleops unit coverage'))
             }
         }
     }
 }
 
 /**
- * The preview before the approval (when planned), the approval (if any), then the target's lock,
- * then an agent with the target's credentials.
+ * One target for its bundles: the previews before the approval (when planned), the approval (if
+ * any), then the target's lock, then one parallel branch per bundle, each on an agent with the
+ * target's credentials. `milestones`: the ordinals this build's earlier targets used.
  */
-private void runTarget(Settings settings, Plan plan) {
-    String target = plan.target
-    if (plan.previewsBeforeApproval()) {
-        previewBeforeApproval(settings, plan)
-    }
-    if (plan.needsApproval()) {
+private void runTarget(Settings settings, String target, List<Plan> bundles, int milestones) {
+    boolean gated = Plan.needApproval(bundles)
+    if (gated) {
+        List<Plan> previewing = Plan.running(bundles, 'preview')
+        if (previewing) {
+            inParallel(settings, previewing) { Plan bundle -> previewBeforeApproval(settings, target, bundle) }
+        }
         approve(settings, target)
     }
     // A newer build that got this far first makes this one give up (pipeline-milestone-step).
-    milestone(ordinal: 1, label: 'bundleops: approved for ' + target)
-    lock(resource: settings.lockName(target, env.JOB_NAME, env.BRANCH_NAME != null, plan.deployment), inversePrecedence: true) {
+    milestone(ordinal: milestones + 1, label: 'bundleops: approved for ' + target)
+    lock(resource: settings.lockName(target, env.JOB_NAME, env.BRANCH_NAME != null, Plan.sharedDeployment(bundles)), inversePrecedence: true) {
         // The newest waiting build gets the lock first; this milestone then aborts older ones, so
         // an older commit is never deployed over a newer one.
-        milestone(ordinal: 2, label: 'bundleops: deploying to ' + target)
-        onAgent(settings) {
-            Map scmVars = prepareWorkspace()
-            withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(target)) {
-                installBundleops(settings)
-                if (plan.runs('publish')) {
-                    dir(settings.projectRoot) {
-                        unstash(Settings.UNIT_STASH)
-                    }
-                }
-                boolean reviewed = plan.previewsBeforeApproval()
-                if (reviewed) {
-                    unstash(Settings.REVIEWED_PLAN_STASH)
-                }
-                try {
-                    withCredentials(databricksCredentials(settings, target)) {
-                        withEnv(reviewed ? ['BUNDLEOPS_PLAN_FILE=' + Settings.REVIEWED_PLAN] : []) {
-                            runTargetSteps(settings, plan, reviewed)
-                        }
-                    }
-                } finally {
-                    recordTargetReports(plan)
-                }
-            }
-        }
+        milestone(ordinal: milestones + 2, label: 'bundleops: deploying to ' + target)
+        inParallel(settings, bundles) { Plan bundle -> runBundle(settings, target, bundle, gated) }
     }
 }
 
 /**
- * Validate and `bundleops preview` on an agent before the approval: the approver reads the plan in
- * this build's log and summary, and the stashed plan file is what the approved deploy applies.
- * Holds no lock: it only reads the workspace; the deploy stops if the workspace changed since.
+ * One `parallel` branch per bundle, named by its folder. Jenkins' `parallel` has no limit of its
+ * own, so the bundles run in batches of settings.parallel, one `parallel` step after the other.
+ * failFast is off: a failing bundle ends only its own branch, the others and the later batches
+ * still run, then the stage fails, naming the failed bundles. An abort stops at once.
  */
-private void previewBeforeApproval(Settings settings, Plan plan) {
-    onAgent(settings) {
-        Map scmVars = prepareWorkspace()
-        withEnv(settings.environment() + Settings.scmEnvironment(scmVars) + settings.targetEnvironment(plan.target) + ['BUNDLEOPS_PLAN_FILE=' + Settings.REVIEWED_PLAN]) {
-            installBundleops(settings)
-            withCredentials(databricksCredentials(settings, plan.target)) {
-                if (plan.runs('validate')) {
-                    sh 'bash .bundleops/ci/bundleops.sh validate'
+private void inParallel(Settings settings, List<Plan> bundles, Closure leg) {
+    List<String> failed = []
+    Exception first = null
+    for (List<Plan> batch : Plan.batches(bundles, settings.parallel)) {
+        Map branches = [failFast: false]
+        for (Plan bundle : batch) {
+            Plan each = bundle
+            branches[each.projectRoot] = {
+                try {
+                    leg(each)
+                } catch (Exception failure) {
+                    failed.add(each.projectRoot)
+                    throw failure
                 }
-                sh 'bash .bundleops/ci/bundleops.sh preview'
             }
-            stash(name: Settings.REVIEWED_PLAN_STASH, includes: Settings.REVIEWED_PLAN)
         }
+        try {
+            parallel(branches)
+        } catch (Exception failure) {
+            if (failure instanceof InterruptedException) {
+                throw failure
+            }
+            first = first ?: failure
+        }
+    }
+    if (first != null) {
+        echo('bundleops: ' + failed.size() + ' of ' + bundles.size() + ' bundle(s) failed: ' + failed.join(', '))
+        throw first
+    }
+}
+
+/**
+ * Validate and the preview of one bundle on an agent before the approval: the approver reads the
+ * plan in this build's log and summary, and the stashed plan file is what the approved deploy
+ * applies. Holds no lock: it only reads the workspace; the deploy stops if the workspace changed since.
+ */
+private void previewBeforeApproval(Settings settings, String target, Plan bundle) {
+    onPreparedAgent(settings, settings.bundleEnvironment(bundle) + settings.targetEnvironment(target)) {
+        withCredentials(databricksCredentials(settings, target)) {
+            sh 'bash .bundleops/ci/bundleops.sh preview'
+        }
+        stash(name: bundle.own(Settings.REVIEWED_PLAN_STASH), includes: bundle.reportDir() + '/' + Settings.REVIEWED_PLAN)
     }
 }
 
@@ -210,59 +237,52 @@ private void approve(Settings settings, String target) {
     }
 }
 
-/** The planned steps in order; validate and preview are skipped when they ran before the approval (`reviewed`). */
 /**
- * The planned steps in order. The red path: the first failing step stops the steps after it, but
- * publish still runs (the build's test report shows the failed tests), then that step's failure
- * fails the build, as it would have without publish.
+ * One bundle's branch: on an agent with the target's credentials, `bundleops run --job target`
+ * (validate, preview, deploy, test, publish as planned, with the red path; after an approval,
+ * `--gated`: the deploy applies the reviewed plan), then the bundle's reports.
  */
-private void runTargetSteps(Settings settings, Plan plan, boolean reviewed) {
-    Exception failure = null
-    try {
-        if (plan.runs('validate') && !reviewed) {
-            sh 'bash .bundleops/ci/bundleops.sh validate'
+private void runBundle(Settings settings, String target, Plan bundle, boolean gated) {
+    onPreparedAgent(settings, settings.bundleEnvironment(bundle) + settings.targetEnvironment(target) + (gated ? ['BUNDLEOPS_GATED=true'] : [])) {
+        if (bundle.runs('unit') && bundle.publishesUnitReports()) {
+            dir(settings.projectRoot) {
+                unstash(Settings.UNIT_STASH)
+            }
         }
-        if (plan.runs('preview') && !reviewed) {
-            sh 'bash .bundleops/ci/bundleops.sh preview'
+        if (gated && bundle.runs('preview')) {
+            unstash(bundle.own(Settings.REVIEWED_PLAN_STASH))
         }
-        if (plan.runs('deploy')) {
-            sh 'bash .bundleops/ci/bundleops.sh deploy'
+        try {
+            withCredentials(databricksCredentials(settings, target) + sonarCredentials(settings)) {
+                sh 'bash .bundleops/ci/bundleops.sh target'
+            }
+        } finally {
+            recordReports(bundle)
         }
-        if (plan.runs('test')) {
-            sh 'bash .bundleops/ci/bundleops.sh test'
-        }
-    } catch (Exception error) {
-        failure = error
-    }
-    if (plan.runs('publish')) {
-        publishReports(settings)
-    }
-    if (failure != null) {
-        throw failure
     }
 }
 
-/** `bundleops publish` (and the SonarQube analysis and quality gate when configured). */
-private void publishReports(Settings settings) {
-    if (settings.sonar) {
-        withCredentials([string(credentialsId: settings.sonarCredentialsId, variable: 'SONAR_TOKEN')]) {
-            sh 'bash .bundleops/ci/bundleops.sh publish'
-        }
-    } else {
-        sh 'bash .bundleops/ci/bundleops.sh publish'
+/**
+ * The merged reports `bundleops publish` wrote in the bundle's report folder (JUnit, Cobertura
+ * coverage under an id of its own, the folder archived); false when publish was not planned or
+ * did not get that far.
+ */
+private boolean recordReports(Plan bundle) {
+    String reports = bundle.reportDir()
+    if (!bundle.runs('publish') || !fileExists(reports + '/junit.xml')) {
+        return false
     }
+    junit(testResults: reports + '/junit.xml')
+    if (fileExists(reports + '/coverage.xml')) {
+        recordCoverage(tools: [[parser: 'COBERTURA', pattern: reports + '/coverage.xml']], id: bundle.own('bundleops'), name: bundle.title('bundleops coverage'))
+    }
+    archiveArtifacts(artifacts: reports + '/**', allowEmptyArchive: true)
+    return true
 }
 
-/** The merged reports `bundleops publish` wrote; nothing when publish was not planned or did not get that far. */
-private void recordTargetReports(Plan plan) {
-    if (!plan.runs('publish') || !fileExists(Settings.JUNIT_REPORT)) {
-        return
-    }
-    junit(testResults: Settings.JUNIT_REPORT)
-    if (fileExists(Settings.COVERAGE_REPORT)) {
-        recordCoverage(tools: [[parser: 'COBERTURA', pattern: Settings.COVERAGE_REPORT]], id: 'bundleops', name: 'bundleops coverage')
-    }
-    archiveArtifacts(artifacts: 'test-results/**', allowEmptyArchive: true)
+/** SONAR_TOKEN for `bundleops run --sonar` (publish's analysis and the quality gate), when configured. */
+private List sonarCredentials(Settings settings) {
+    return settings.sonar ? [string(credentialsId: settings.sonarCredentialsId, variable: 'SONAR_TOKEN')] : []
 }
 
 /** One credential per target (its id is configurable): the Databricks secret as the SDK reads it. */
@@ -297,6 +317,17 @@ private Map prepareWorkspace() {
     Map scmVars = checkout(scm)
     writeFile(file: Settings.SCRIPT_FILE, text: libraryResource(Settings.SCRIPT_RESOURCE))
     return scmVars
+}
+
+/** An agent with this build's checkout and bundleops installed; `environment` and the checkout's commit set around `body`. */
+private void onPreparedAgent(Settings settings, List<String> environment, Closure body) {
+    onAgent(settings) {
+        Map scmVars = prepareWorkspace()
+        withEnv(environment + Settings.scmEnvironment(scmVars)) {
+            installBundleops(settings)
+            body()
+        }
+    }
 }
 
 /** An executor on an agent with the configured label, or on any agent. */

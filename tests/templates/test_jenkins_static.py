@@ -32,7 +32,7 @@ CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.CONSUMER_FIL
 SINGLE_QUOTED_SH = re.compile(r"sh\s*\(?\s*(?:script\s*:\s*)?'")
 # Variables the shell resource may read: its own inputs and locals. Anything a pull request's author
 # controls (CHANGE_*, BRANCH_NAME, GIT_*) is read by bundleops, never by shell text.
-SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "BUNDLEOPS_PLAN_FILE", "BUNDLEOPS_SWEEP_OLDER_THAN", "command", "root", "1"}
+SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "BUNDLEOPS_GATED", "BUNDLEOPS_SWEEP_OLDER_THAN", "command", "root", "1"}
 
 
 def groovy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -116,7 +116,7 @@ def test_the_shell_resource_reads_only_the_library_variables_and_knows_every_com
     assert read <= SCRIPT_VARIABLES, f"the script reads {sorted(read - SCRIPT_VARIABLES)}"
     library = (LIBRARY / "vars" / "bundleopsPipeline.groovy").read_text(encoding="utf-8")
     commands = set(re.findall(r"sh 'bash \.bundleops/ci/bundleops\.sh (\w+)'", library))
-    assert commands == {"setup", "plan", "unit", "validate", "preview", "deploy", "test", "publish", "sweep"}
+    assert commands == {"setup", "plan", "unit", "preview", "target", "sweep"}, "the jobs' steps and red path are `bundleops run`'s"
     handled = set(re.findall(r"^\s+([\w |]+)\)$", text, re.MULTILINE))
     assert commands <= {word.strip() for group in handled for word in group.split("|")}
 
@@ -189,6 +189,7 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
             target: problems([targets: [qa: [:]]]),
             targetKey: problems([targets: [prod: [credentialId: 'x']]]),
             hours: problems([approvalTimeoutHours: 0]),
+            parallel: [problems([parallel: 0]), problems([parallel: '4']), Settings.from([:]).parallel, Settings.from([parallel: 4]).parallel],
             index: problems([pipIndexCredentialsId: 42]),
             indexId: [Settings.from([:]).pipIndexCredentialsId, Settings.from([pipIndexCredentialsId: ' nexus-pypi ']).pipIndexCredentialsId],
             valid: problems([projectRoot: 'bundles/orders', sonar: true, pipIndexCredentialsId: 'nexus-pypi', targets: [dev: [host: 'https://dev.example.com']]]),
@@ -208,6 +209,7 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
     assert "authType 'azure-cli'" in result["authType"]
     assert "unknown target 'qa'" in result["target"] and "unknown key 'credentialId'" in result["targetKey"]
     assert "approvalTimeoutHours" in result["hours"]
+    assert result["parallel"] == ["parallel must be a whole number of bundles >= 1"] * 2 + [10, 4]
     assert result["index"] == "pipIndexCredentialsId must be a string"
     assert result["indexId"] == ["", "nexus-pypi"], "no private index unless configured"
     assert result["valid"] == ""
@@ -228,6 +230,7 @@ def test_settings_refuse_what_they_cannot_use_and_derive_the_rest(tmp_path: Path
         f"BUNDLEOPS_SOURCE=bundleops[local]=={__version__}",
         "BUNDLEOPS_PYTHON=python3",
         "BUNDLEOPS_SONAR=false",
+        "BUNDLEOPS_PARALLEL=10",
         "DATABRICKS_AUTH_TYPE=oauth-m2m",
         "BUNDLEOPS_TARGET=prod",
         "DATABRICKS_HOST=https://prod.example.com",
@@ -238,30 +241,47 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
     result = evaluate(
         tmp_path,
         r"""
-        def plan = { String text -> Plan.problem(text) ?: Plan.parse(text).describe() }
-        def full = 'target=prod\nsteps=unit validate deploy publish\nrequires_approval=false\nrun_unit=true\n'
+        def bundle = { Map fields -> [project_root: '.', key: 'root', target: 'prod', steps: ['unit', 'validate', 'deploy', 'publish'], requires_approval: false, deployment: null,
+                                      reason: "rule 'main': branch=main", why: 'changed bundles/a/x.py'] + fields }
+        def json = { List bundles -> JsonOutput.toJson([target: 'prod', bundles: bundles]) }
+        def plan = { Map fields -> String text = json([bundle(fields)]); Plan.problem(text) ?: Plan.selected(text)[0].describe() }
+        def full = Plan.selected(json([bundle([:])]))[0]
+        def three = Plan.selected(json([bundle(project_root: 'bundles/a', key: 'bundles-a', target: 'staging', deployment: 'pr-7'),
+                                        bundle(project_root: 'bundles/b', key: 'bundles-b', target: 'staging', steps: ['unit'], deployment: 'pr-7'),
+                                        bundle(project_root: 'bundles/c', key: 'bundles-c', target: 'staging', steps: ['validate', 'preview'], requires_approval: true, deployment: 'pr-7')]))
+        def staging = Plan.onTarget(three, 'staging')
         println JsonOutput.toJson([
-            prod: plan(full),
-            staging: plan('target=staging\nsteps=unit validate deploy test publish\nrequires_approval=false\n'),
-            none: plan('target=\nsteps=unit\nrequires_approval=false\n'),
-            missing: plan('target=dev\nsteps=unit\n'),
-            newStep: plan('target=dev\nsteps=unit lint\nrequires_approval=false\n'),
-            badTarget: plan('target=qa\nsteps=unit\nrequires_approval=false\n'),
-            targetSteps: [Plan.parse(full).hasTargetSteps(), Plan.parse('target=dev\nsteps=unit\nrequires_approval=false').hasTargetSteps()],
-            pullRequest: plan('target=staging\nsteps=unit validate preview deploy test publish\nrequires_approval=false\ndeployment=pr-7\n'),
-            gated: [Plan.parse('target=prod\nsteps=unit validate preview deploy publish\nrequires_approval=true\ndeployment=\n').previewsBeforeApproval(),
-                    Plan.parse('target=staging\nsteps=unit validate preview deploy\nrequires_approval=false\ndeployment=pr-7\n').previewsBeforeApproval(),
-                    Plan.parse(full).previewsBeforeApproval()],
+            prod: plan([:]),
+            staging: plan(target: 'staging', steps: ['unit', 'validate', 'deploy', 'test', 'publish']),
+            none: plan(target: null, steps: ['unit']),
+            missing: plan(requires_approval: null).toString() + ' / ' + Plan.problem(json([[project_root: '.', key: 'root', target: 'dev', steps: ['unit']]])),
+            notJson: [Plan.problem('target=dev'), Plan.problem('{"target": "dev"}')],
+            newStep: plan(target: 'dev', steps: ['unit', 'lint']),
+            badTarget: plan(target: 'qa'),
+            targetSteps: [full.hasTargetSteps(), Plan.selected(json([bundle(target: 'dev', steps: ['unit'])]))[0].hasTargetSteps()],
+            pullRequest: plan(target: 'staging', steps: ['unit', 'validate', 'preview', 'deploy', 'test', 'publish'], deployment: 'pr-7'),
+            onTarget: staging.collect { it.projectRoot },
+            approval: [Plan.needApproval(staging), Plan.needApproval(staging.subList(0, 1)), Plan.needApproval([full])],
+            deployment: [Plan.sharedDeployment(staging), Plan.sharedDeployment(three.subList(0, 1) + [full])],
+            batches: Plan.batches(three, 2).collect { batch -> batch.collect { it.key } },
+            names: [full.reportDir(), three[0].reportDir(), full.unitReportDir(), three[0].unitReportDir(), full.own('bundleops'), three[0].own('bundleops'), three[0].title('bundleops coverage')],
+            log: [Plan.describeAll([full]), Plan.describeAll(three.subList(0, 1))],
         ])
         """,
     )
     assert result["prod"] == "target prod, steps unit validate deploy publish, approval required", "prod always waits for a person"
     assert result["staging"] == "target staging, steps unit validate deploy test publish, approval not required"
     assert result["none"] == "target none, steps unit, approval not required"
-    assert "has no 'requires_approval'" in result["missing"]
+    assert "requires_approval of . is 'null'" in result["missing"] and "has no 'requires_approval'" in result["missing"]
+    assert all("has no 'bundles' list" in problem for problem in result["notJson"]), "a dotenv or an old plan is refused by name"
     assert "the step 'lint', which this library cannot run" in result["newStep"]
     assert "target 'qa'" in result["badTarget"]
     assert result["targetSteps"] == [True, False]
     assert result["pullRequest"] == "target staging (deployment pr-7), steps unit validate preview deploy test publish, approval not required"
-    assert result["gated"] == [True, False, False], "only a gated target previews before its approval"
-
+    assert result["onTarget"] == ["bundles/a", "bundles/c"], "a bundle with only unit tests has nothing to run on its target"
+    assert result["approval"] == [True, False, True], "one approval per target, asked when one of its bundles needs it"
+    assert result["deployment"] == ["pr-7", ""], "bundles of different deployments take the target's shared lock"
+    assert result["batches"] == [["bundles-a", "bundles-b"], ["bundles-c"]]
+    assert result["names"] == ["test-results", "test-results/bundles-a", ".bundleops/reports/unit", "bundles/a/.bundleops/reports/unit", "bundleops", "bundleops-bundles-a", "bundleops coverage (bundles/a)"]
+    assert result["log"][0] == "target prod, steps unit validate deploy publish, approval required\n  rule 'main': branch=main"
+    assert result["log"][1] == "1 bundle(s) selected\n  bundles/a: target staging (deployment pr-7), steps unit validate deploy publish, approval not required\n    changed bundles/a/x.py; rule 'main': branch=main"

@@ -22,11 +22,16 @@
  *   node only through stash/unstash, never by accident.
  * - What the harness does not model fails loudly (exit 3, "HARNESS REFUSED"): an unknown step or
  *   global variable, an unknown step parameter, a GString as a shell script, a step that needs a
- *   workspace outside `node`, `parallel`, input parameters, lock labels. Jenkins itself would
- *   accept some of these; the harness would rather say it cannot judge them than pass.
+ *   workspace outside `node`, `parallel` with failFast: true, input parameters, lock labels. Jenkins
+ *   itself would accept some of these; the harness would rather say it cannot judge them than pass.
+ * - `parallel` (workflow-cps: a map of branch names to closures, optional failFast) runs its
+ *   branches one after another in the map's order; each runs to its end whatever the others do,
+ *   then the step fails with the first failed branch's error, as Jenkins does without failFast.
+ *   Jenkins interleaves the branches (on one CPS thread, each on its own `node`); the harness
+ *   checks what each branch does, not their timing.
  * - Not modelled: CPS serialization and the script-security sandbox (a global library is trusted),
  *   concurrent builds (locks and milestones never wait), real timeouts.
- * Every step call is recorded (stage, node or not, locks held, working folder), printed at the end
+ * Every step call is recorded (stage, parallel branch, node or not, locks held, working folder), printed at the end
  * and written to <workdir>/calls.json. Exit 0: SUCCESS; 1: FAILURE/UNSTABLE/ABORTED; 3: refused.
  *
  * `lint` compiles every vars/ and src/ file without running it (src/ on the class path) and prints
@@ -221,6 +226,7 @@ class PipelineRun {
         writeFile: ['file', 'text', 'encoding'],
         readFile: ['file', 'encoding'],
         fileExists: ['file'],
+        parallel: ['failFast'],
     ]
     /** The parameter a lone positional argument fills (`sh 'x'` is `sh(script: 'x')`). */
     static final Map<String, String> DEFAULT_PARAM = [
@@ -249,6 +255,7 @@ class PipelineRun {
     private final List<List<String>> secretStack = []
     private final List<File> cwdStack = []
     private final List<String> stageStack = []
+    private final List<String> branchStack = []
     private final List<String> locksHeld = []
     private int nodeDepth = 0
     private int agentCount = 0
@@ -283,6 +290,9 @@ class PipelineRun {
         Object variable = globals[name]
         if (variable instanceof PipelineScript) {
             return variable.invokeMethod('call', args)
+        }
+        if (name == 'parallel') {
+            return parallel(args)
         }
         if (!PARAMS.containsKey(name)) {
             throw new HarnessRefusal("unknown step '${name}': the harness stubs only ${(PARAMS.keySet() - SYMBOLS).sort()} " +
@@ -329,7 +339,7 @@ class PipelineRun {
 
     // -- record ---------------------------------------------------------------------------------
     Map record(String step, Map details) {
-        Map call = [index: calls.size() + 1, step: step, stage: stageStack ? stageStack[-1] : null,
+        Map call = [index: calls.size() + 1, step: step, stage: stageStack ? stageStack[-1] : null, branch: branchStack ? branchStack.join('/') : null,
                     inNode: nodeDepth > 0, locks: new ArrayList<>(locksHeld),
                     cwd: cwdStack ? cwdStack[-1].path : null] + details
         calls.add(call)
@@ -522,6 +532,48 @@ class PipelineRun {
         }
         record('timeout', [time: p.time, unit: String.valueOf(p.unit ?: 'MINUTES'), summary: "Timeout set to expire in ${p.time} ${p.unit ?: 'MINUTES'}"])
         return body.call()
+    }
+
+    /**
+     * `parallel(name: { ... }, ..., failFast: false)`: workflow-cps' "map from branch names to closures
+     * and an optional argument failFast which will terminate all branches upon a failure in any other
+     * branch". Without failFast every branch runs to its end, then the step fails with a failed
+     * branch's error (the first, here). Branches run in the map's order (see the header);
+     * failFast: true, which aborts the running branches, is refused: the harness cannot interleave.
+     */
+    Object parallel(Object[] args) {
+        if (args.length != 1 || !(args[0] instanceof Map)) {
+            throw new HarnessRefusal('parallel: the harness models only parallel(<map of branch name to closure>[, failFast: ...])')
+        }
+        Map given = (Map) args[0]
+        if (given.failFast) {
+            throw new HarnessRefusal('parallel: failFast: true (aborting the running branches) is not modelled by the harness')
+        }
+        Map<String, Object> branches = given.findAll { it.key != 'failFast' }
+        if (!branches.values().every { it instanceof Closure }) {
+            throw new HarnessRefusal("parallel: every branch must be a closure, got ${branches.collectEntries { [it.key, it.value?.getClass()?.simpleName] }}")
+        }
+        record('parallel', [branches: branches.keySet().collect { it as String }, failFast: given.failFast ?: false, summary: branches.keySet().join(', ')])
+        Throwable first = null
+        branches.each { Object name, Object body ->
+            branchStack.add(name as String)
+            log("[Pipeline] { (Branch: ${name})")
+            try {
+                ((Closure) body).call()
+            } catch (HarnessRefusal refused) {
+                throw refused
+            } catch (Throwable failure) {
+                first = first ?: failure
+                log("Failed in branch ${name}")
+            } finally {
+                branchStack.remove(branchStack.size() - 1)
+                log('[Pipeline] } // parallel branch')
+            }
+        }
+        if (first != null) {
+            throw first
+        }
+        return null
     }
 
     Object step_milestone(Map p, Closure body) {

@@ -6,6 +6,11 @@ How a Jenkins multibranch build is simulated, and where it differs from Jenkins:
   Jenkins ships) with stubbed steps; `sh` runs for real. It refuses (exit 3) any step, parameter
   or form it does not model, so a library change it cannot judge never passes. Not modelled: CPS
   serialization, the sandbox, concurrent builds (locks and milestones never wait), timeouts.
+- `parallel` follows workflow-cps' documented step ("Takes a map from branch names to closures and
+  an optional argument failFast which will terminate all branches upon a failure in any other
+  branch", jenkins.io/doc/pipeline/steps/workflow-cps): every branch runs to its end, then the step
+  fails with a failed branch's error. The harness runs the branches one after another and records
+  each step with its branch; failFast: true is refused (it cannot abort a branch midway).
 - Source override: `@Library('bundleops@v<version>') _` names the library and its release; the
   harness maps the name `bundleops` to the working tree's jenkins/ folder (vars/, src/,
   resources/), so the consumer file runs unchanged against the code under test. Any other
@@ -15,6 +20,10 @@ How a Jenkins multibranch build is simulated, and where it differs from Jenkins:
   CHANGE_TITLE, CHANGE_AUTHOR, CHANGE_URL); a push is the job `main` (BRANCH_NAME=main,
   BRANCH_IS_PRIMARY). GIT_COMMIT is not a build variable: a scripted pipeline gets it only from
   `checkout scm` (JENKINS-26100), which the harness answers with the project's HEAD.
+- `checkout scm` is a full clone of the project, with its history and its branches as `origin/*`
+  (the pull request's target `origin/main` among them): the Git plugin clones the whole history
+  unless the branch source's clone options ask for a shallow one, and bundleops' selection of the
+  changed bundles needs the merge base.
 - Credentials: DATABRICKS_CLIENT_ID/SECRET are not build variables either. They are the
   "Username with password" credentials `databricks-<target>` of the credentials store, and only
   withCredentials binds them, so a step outside it cannot reach them.

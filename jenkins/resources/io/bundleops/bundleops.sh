@@ -2,16 +2,17 @@
 # bundleops for Jenkins: the only shell the shared library runs. bundleopsPipeline writes it into
 # each workspace (libraryResource + writeFile) and calls it with a fixed command word:
 #
-#   bash .bundleops/ci/bundleops.sh setup|plan|unit|validate|preview|deploy|test|publish|sweep
+#   bash .bundleops/ci/bundleops.sh setup|plan|unit|preview|target|sweep
 #
 # Every value comes from the environment (withEnv, withCredentials), never from the command line
-# or from text pasted into a script: BUNDLEOPS_PYTHON, BUNDLEOPS_SOURCE, BUNDLEOPS_PROJECT_ROOT,
-# BUNDLEOPS_TARGET, BUNDLEOPS_SONAR, BUNDLEOPS_PLAN_FILE (the reviewed plan deploy applies),
-# BUNDLEOPS_SWEEP_OLDER_THAN. Branch names and pull-request titles are read by bundleops
-# itself (CHANGE_*, BRANCH_NAME), not here.
+# or from text pasted into a script: BUNDLEOPS_PYTHON, BUNDLEOPS_SOURCE, BUNDLEOPS_PROJECT_ROOT (the
+# planned folder, or one bundle's in a parallel leg), BUNDLEOPS_TARGET, BUNDLEOPS_SONAR,
+# BUNDLEOPS_GATED (the leg after the approval), BUNDLEOPS_SWEEP_OLDER_THAN. bundleops itself reads
+# BUNDLEOPS_PARALLEL and BUNDLEOPS_REPORT_DIR, branch names and pull-request titles (CHANGE_*,
+# BRANCH_NAME). The jobs' steps and their red path are `bundleops run`'s (docs/monorepo.md).
 set -euo pipefail
 
-command=${1:?usage: bundleops.sh setup|plan|unit|validate|preview|deploy|test|publish|sweep}
+command=${1:?usage: bundleops.sh setup|plan|unit|preview|target|sweep}
 root=${BUNDLEOPS_PROJECT_ROOT:-.}
 
 bundleops() {
@@ -22,36 +23,33 @@ bundleops() {
 case "$command" in
     setup)
         # Jenkins reuses workspaces and `checkout scm` keeps untracked files: reports of an
-        # earlier build must not be published as this build's.
-        rm -rf test-results "$root/.bundleops/reports"
+        # earlier build (each bundle's unit reports too) must not be published as this build's.
+        rm -rf test-results
+        find "$root" -path '*/.bundleops/reports' -prune -exec rm -rf {} +
         "$BUNDLEOPS_PYTHON" -m pip install --quiet --disable-pip-version-check "$BUNDLEOPS_SOURCE"
         ;;
     plan)
-        bundleops plan --outputs --project-root "$root"
+        # The plan of every selected bundle, as JSON for the library (which logs each bundle's
+        # plan); a warning (a shallow clone plans every bundle) goes to the log on stderr.
+        mkdir -p test-results
+        bundleops plan --format json --project-root "$root" > test-results/bundleops-plan.json
         ;;
     unit)
-        bundleops unit --project-root "$root"
+        bundleops run --job unit --project-root "$root"
         ;;
-    validate | test)
-        bundleops "$command" --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}"
+    preview)
+        bundleops run --job preview --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" --project-root "$root"
         ;;
-    preview | deploy)
-        # BUNDLEOPS_PLAN_FILE: where the preview keeps the plan before the approval, and what deploy applies after it.
-        bundleops "$command" --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" ${BUNDLEOPS_PLAN_FILE:+--plan-file "$BUNDLEOPS_PLAN_FILE"}
+    target)
+        if [ "${BUNDLEOPS_SONAR:-false}" = true ]; then set -- --sonar; else set --; fi
+        if [ "${BUNDLEOPS_GATED:-false}" = true ]; then set -- "$@" --gated; fi
+        bundleops run --job target --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" --project-root "$root" "$@"
         ;;
     sweep)
-        bundleops sweep --project-root "$root" --target "${BUNDLEOPS_TARGET:?bundleopsSweep sets BUNDLEOPS_TARGET}" --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:?bundleopsSweep sets BUNDLEOPS_SWEEP_OLDER_THAN}"
-        ;;
-    publish)
-        if [ "${BUNDLEOPS_SONAR:-false}" = true ]; then
-            bundleops publish --project-root "$root" --sonar
-            bundleops quality-gate --project-root "$root"
-        else
-            bundleops publish --project-root "$root"
-        fi
+        bundleops sweep --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:?bundleopsSweep sets BUNDLEOPS_SWEEP_OLDER_THAN}"
         ;;
     *)
-        echo "bundleops.sh: unknown command '$command' (setup, plan, unit, validate, preview, deploy, test, publish, sweep)" >&2
+        echo "bundleops.sh: unknown command '$command' (setup, plan, unit, preview, target, sweep)" >&2
         exit 2
         ;;
 esac

@@ -21,27 +21,26 @@ class Settings implements Serializable {
     /** Every key bundleopsPipeline accepts; anything else is refused (a typo must not be ignored). */
     static final List<String> KEYS = [
         'projectRoot', 'bundleopsSource', 'pipIndexCredentialsId', 'python', 'agentLabel', 'authType',
-        'sonar', 'sonarCredentialsId', 'sonarHostUrl', 'approvalTimeoutHours', 'sweepOlderThan', 'targets',
+        'sonar', 'sonarCredentialsId', 'sonarHostUrl', 'approvalTimeoutHours', 'sweepOlderThan', 'parallel', 'targets',
     ]
     /** Keys of one entry of `targets:`. */
     static final List<String> TARGET_KEYS = ['credentialsId', 'host', 'clientId', 'submitter', 'lock']
 
-    /** Written by `bundleops plan --outputs` (BUNDLEOPS_REPORT_DIR is left at its default). */
-    static final String PLAN_FILE = 'test-results/bundleops.env'
+    /** The folder of bundleops' reports (BUNDLEOPS_REPORT_DIR's default); each bundle of a repository reports in <folder>/<key>/. */
+    static final String REPORT_DIR = 'test-results'
+    /** Written by `bundleops plan --format json` (the plan stage). */
+    static final String PLAN_JSON = 'test-results/bundleops-plan.json'
     /** Where the library's shell script is written in each workspace (libraryResource -> writeFile). */
     static final String SCRIPT_FILE = '.bundleops/ci/bundleops.sh'
     static final String SCRIPT_RESOURCE = 'io/bundleops/bundleops.sh'
-    /** Reports `bundleops publish` writes (relative to the workspace root). */
-    static final String JUNIT_REPORT = 'test-results/junit.xml'
-    static final String COVERAGE_REPORT = 'test-results/coverage.xml'
-    /** Reports `bundleops unit` writes (relative to the project root). */
-    static final String UNIT_REPORTS = '.bundleops/reports/unit/**'
-    static final String UNIT_JUNIT_REPORT = '.bundleops/reports/unit/junit.xml'
-    static final String UNIT_COVERAGE_REPORT = '.bundleops/reports/unit/coverage.xml'
+    /** Reports `bundleops unit` writes (relative to the bundle's folder). */
+    static final String UNIT_REPORT_DIR = '.bundleops/reports/unit'
     static final String UNIT_STASH = 'bundleops-unit-reports'
-    /** The plan `bundleops preview` saves; shown before the approval, applied after it (`deploy --plan-file`). */
-    static final String REVIEWED_PLAN = 'test-results/bundle-plan.json'
+    /** The plan `bundleops run --job preview` saves in the bundle's report folder; shown before the approval, applied after it (`--gated`). */
+    static final String REVIEWED_PLAN = 'bundle-plan.json'
     static final String REVIEWED_PLAN_STASH = 'bundleops-reviewed-plan'
+    /** Bundles at a time (`parallel` setting): the branches of one `parallel` step, and `bundleops run --parallel` for the unit tests. */
+    static final int DEFAULT_PARALLEL = 10
 
     String projectRoot = '.'
     String bundleopsSource = DEFAULT_SOURCE
@@ -56,6 +55,7 @@ class Settings implements Serializable {
     int approvalTimeoutHours = 72
     /** bundleopsPipeline.sweep: pull-request deployments older than this are destroyed (bundleops checks the value). */
     String sweepOlderThan = '7d'
+    int parallel = DEFAULT_PARALLEL
     Map<String, Map<String, String>> targets = [:]
 
     /** What is wrong with a Jenkinsfile's settings, one message per problem; empty when they are usable. */
@@ -96,6 +96,9 @@ class Settings implements Serializable {
             if (!(hours instanceof Integer) || ((Integer) hours) < 1) {
                 found.add('approvalTimeoutHours must be a whole number of hours >= 1')
             }
+        }
+        if (config.containsKey('parallel') && (!(config.parallel instanceof Integer) || ((Integer) config.parallel) < 1)) {
+            found.add('parallel must be a whole number of bundles >= 1')
         }
         if (config.containsKey('targets')) {
             found.addAll(targetProblems(config.targets))
@@ -142,6 +145,9 @@ class Settings implements Serializable {
         if (config.containsKey('approvalTimeoutHours')) {
             settings.approvalTimeoutHours = (Integer) config.approvalTimeoutHours
         }
+        if (config.containsKey('parallel')) {
+            settings.parallel = (Integer) config.parallel
+        }
         if (config.targets != null) {
             Map given = (Map) config.targets
             for (Object name : given.keySet()) {
@@ -158,13 +164,17 @@ class Settings implements Serializable {
         return settings
     }
 
-    /** Environment of every bundleops script: settings reach the shell as data, never as shell text. */
-    List<String> environment() {
+    /**
+     * Environment of every bundleops script: settings reach the shell as data, never as shell text.
+     * `root` is the folder the script works on: the planned folder, or one bundle's (bundleRoot).
+     */
+    List<String> environment(String root = projectRoot) {
         List<String> entries = [
-            'BUNDLEOPS_PROJECT_ROOT=' + projectRoot,
+            'BUNDLEOPS_PROJECT_ROOT=' + root,
             'BUNDLEOPS_SOURCE=' + bundleopsSource,
             'BUNDLEOPS_PYTHON=' + python,
             'BUNDLEOPS_SONAR=' + sonar,
+            'BUNDLEOPS_PARALLEL=' + parallel,
             'DATABRICKS_AUTH_TYPE=' + authType,
         ]
         if (sonarHostUrl) {
@@ -188,6 +198,19 @@ class Settings implements Serializable {
             }
         }
         return entries
+    }
+
+    /** The environment of one bundle's leg: its folder, and its own report folder (BUNDLEOPS_REPORT_DIR). */
+    List<String> bundleEnvironment(Plan bundle) {
+        return environment(bundleRoot(bundle)) + ['BUNDLEOPS_REPORT_DIR=' + bundle.reportDir()]
+    }
+
+    /** A bundle's folder relative to the workspace: its project root under the planned folder. */
+    String bundleRoot(Plan bundle) {
+        if (bundle.projectRoot == '.') {
+            return projectRoot
+        }
+        return projectRoot == '.' ? bundle.projectRoot : projectRoot + '/' + bundle.projectRoot
     }
 
     /** Environment of the target stage: the plan's target and that target's workspace settings. */
