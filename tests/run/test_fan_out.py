@@ -29,6 +29,7 @@ def test_meets_the_other_bundles():
         assert time.monotonic() < deadline, f"{name} waited alone for " + str(expected)
         time.sleep(0.05)
     assert "{name}" != os.environ.get("BUNDLEOPS_TEST_FAILING")
+    assert "SONAR_TOKEN" not in os.environ, "only publish and quality-gate see SonarQube's token"
 '''
 
 
@@ -51,12 +52,12 @@ def environment(tmp_path: Path, expected: str, wait: float, failing: str = "") -
 
 def test_each_bundle_runs_at_once_with_its_own_reports_and_a_failing_one_fails_the_job(tmp_path: Path) -> None:
     repo = repository(tmp_path, ("billing", "orders"))
-    env = environment(tmp_path, "billing orders", 60, failing="billing")
+    env = {**environment(tmp_path, "billing orders", 60, failing="billing"), "SONAR_TOKEN": "squ_" + "5" * 40}
     result = run_bundleops(["run", "--job", "unit", "--project-root", "."], env=env, cwd=repo, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "bundleops run --job unit: 1 of 2 bundles passed" in result.stdout
     assert "  bundles/billing: failed: unit (exit 1), publish" in result.stdout
-    assert "  bundles/orders: passed: unit" in result.stdout
+    assert "  bundles/orders: passed: unit" in result.stdout, "orders' test found no SONAR_TOKEN"
     assert "1 of 2 bundles failed: bundles/billing" in result.stdout + result.stderr
     # Each bundle's log is one block in its own group: billing's failing assertion is in billing's.
     blocks = {block.split(":", 1)[0]: block for block in result.stdout.split("\n== bundle bundles/")[1:]}

@@ -29,6 +29,10 @@ from bundleops.run.pool import StepProcesses, run_all, write_block
 __all__ = ["JobRequest", "holds_bundles_below", "run_selected"]
 
 
+SONAR_TOKEN = "SONAR_TOKEN"
+SONAR_STEPS = ("publish", "quality-gate")
+
+
 @dataclass(frozen=True)
 class BundleJob:
     bundle: BundlePlan
@@ -54,7 +58,7 @@ def run_selected(request: JobRequest, root: Path, parallel: int, *, select_all: 
 
     def work(job: BundleJob, output: int | None) -> Outcome:
         env = {**os.environ, REPORT_DIR_ENV: str(job.report_dir)}
-        return run_job(request, job.bundle.plan, job.project_root, job.report_dir, lambda args: processes.run(args, env, output))
+        return run_job(request, job.bundle.plan, job.project_root, job.report_dir, lambda args: processes.run(args, _step_env(args[0], env), output))
 
     def show(job: BundleJob, outcome: Outcome, text: bytes) -> None:
         """A bundle's block of output; one bundle alone streamed its output live, and its result
@@ -71,6 +75,11 @@ def run_selected(request: JobRequest, root: Path, parallel: int, *, select_all: 
         _report(request, jobs, outcomes, processes.cancelled_by)
     failed = [outcome.code for outcome in outcomes if outcome.code != 0]
     return failed[0] if failed else 0
+
+
+def _step_env(step: str, env: dict[str, str]) -> dict[str, str]:
+    """Only the steps that talk to SonarQube see its token, though the CI binds it for the whole job."""
+    return env if step in SONAR_STEPS else {name: value for name, value in env.items() if name != SONAR_TOKEN}
 
 
 def holds_bundles_below(root: Path) -> bool:
