@@ -18,6 +18,9 @@ from tests.conformance.runners import github as runner
 
 pytestmark = pytest.mark.vendor_runner
 
+# The single bundle at the repository root, as the plan lists it (project_root, key).
+ROOT, KEY = ".", "root"
+
 
 def job_started(log: str, job: str) -> bool:
     """act prefixes each line of a job with `[<workflow>/<job name>]` (padded); a job skipped by `if:` runs no step."""
@@ -29,14 +32,15 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     run = conformance_runs.get("github", event)
     harness.assert_ran_the_plan(run)
     _, target = harness.planned_steps("github", event, run.project)
-    assert job_started(run.log, "plan and unit tests") and job_started(run.log, target)
+    # The repository is its one bundle: one leg per matrix job, named after the bundle's folder.
+    assert job_started(run.log, "plan") and job_started(run.log, f"unit tests {ROOT}") and job_started(run.log, f"{target} {ROOT}")
     others = [name for name in ("dev", "staging", "prod") if name != target]
-    assert not any(job_started(run.log, name) for name in others), f"only the {target} job may run:\n{run.log[-4000:]}"
-    # Each job has its own workspace: the unit reports reach the target job only as an artifact,
-    # and the target job's test results are uploaded.
+    assert not any(job_started(run.log, f"{name} {ROOT}") for name in others), f"only the {target} leg may run:\n{run.log[-4000:]}"
+    # Each job has its own workspace: the unit reports reach the target leg only as the bundle's
+    # artifact, and the target leg's test results are uploaded as the bundle's.
     artifacts = runner.artifacts_dir(run.project.parent / "runner")
-    assert (artifacts / "bundleops-unit-reports" / "junit.xml").is_file()
-    harness.assert_published_unit_tests(artifacts / f"bundleops-{target}-test-results")
+    assert (artifacts / f"bundleops-unit-reports-{KEY}" / "junit.xml").is_file()
+    harness.assert_published_unit_tests(artifacts / f"bundleops-{target}-test-results-{KEY}")
 
 
 def test_secrets_variables_and_environment_reach_act_only_in_private_files(conformance_runs: harness.RunCache) -> None:
@@ -52,7 +56,7 @@ def test_secrets_variables_and_environment_reach_act_only_in_private_files(confo
 
 def test_a_failing_plan_stops_the_run(tmp_path: Path) -> None:
     run = harness.run_with_failing_plan("github", tmp_path)
-    assert not any(job_started(run.log, name) for name in ("dev", "staging", "prod"))
+    assert not any(job_started(run.log, f"{name} {ROOT}") for name in ("unit tests", "dev", "staging", "prod", "prod preview"))
 
 
 def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> None:
@@ -74,9 +78,21 @@ def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> N
         ("actions/cache", "0" * 40, [{}], "no local stand-in"),
         ("actions/upload-artifact", "0" * 40, [{"name": "x", "path": "y", "retention-days": 1}], "retention-days"),
         (runner.LIBRARY, "v0.0.1", [{}], "not this release's tag"),
+        ("actions/checkout", "0" * 40, [{"fetch-depth": 0}, {"fetch-depth": 1}], "is not simulated"),
     ],
 )
 def test_the_runner_refuses_what_it_cannot_simulate(repository: str, ref: str, uses: list[dict], refused: str, tmp_path: Path) -> None:
     """A new third-party action or input in the templates fails loudly here instead of silently doing nothing."""
     with pytest.raises(ValueError, match=refused):
         runner.map_reference(repository, ref, uses, tmp_path / "library", tmp_path)
+
+
+def test_the_runner_hands_act_the_max_parallel_github_would_evaluate() -> None:
+    """act reads `max-parallel` as a number only; the runner resolves `${{ inputs.X }}` as GitHub does."""
+    inputs = {"max_parallel": {"type": "number", "default": 10}}
+    assert runner.resolve_max_parallel("4", inputs, {}) == "4"
+    assert runner.resolve_max_parallel("${{ inputs.max_parallel }}", inputs, {}) == "10"
+    assert runner.resolve_max_parallel("${{ inputs.max_parallel }}", inputs, {"max_parallel": 3}) == "3"
+    for value, caller in (("${{ vars.MAX }}", {}), ("${{ inputs.other }}", {}), ("${{ inputs.max_parallel }}", {"max_parallel": "${{ vars.MAX }}"})):
+        with pytest.raises(ValueError, match="max-parallel"):
+            runner.resolve_max_parallel(value, inputs, caller)
