@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conformance import harness
+from tests.conformance.monorepo import run_pull_request
 from tests.conformance.runners import github as runner
 
 pytestmark = pytest.mark.vendor_runner
@@ -96,3 +97,30 @@ def test_the_runner_hands_act_the_max_parallel_github_would_evaluate() -> None:
     for value, caller in (("${{ vars.MAX }}", {}), ("${{ inputs.other }}", {}), ("${{ inputs.max_parallel }}", {"max_parallel": "${{ vars.MAX }}"})):
         with pytest.raises(ValueError, match="max-parallel"):
             runner.resolve_max_parallel(value, inputs, caller)
+
+
+def plan_unit_tests_too(repository: Path) -> None:
+    """billing's and orders' pull-request rule plans `unit` before `validate`: unit reports to hand
+    on (reports is left alone: a change to it would select it)."""
+    for config in (repository / "bundles" / name / "bundleops.yml" for name in ("billing", "orders")):
+        config.write_text(config.read_text(encoding="utf-8").replace("steps: [validate]", "steps: [unit, validate]"), encoding="utf-8")
+
+
+def test_each_selected_bundle_runs_in_its_own_legs_with_its_own_artifacts(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """A shared change in the three-bundle repository: billing and orders each get a unit-test leg
+    and a staging leg named after the bundle, the unit reports travel under the bundle's key to
+    that bundle's staging leg only, and reports gets no leg."""
+    result = run_pull_request("github", conformance_workspace, tmp_path, ["shared/helpers.py"], edit=plan_unit_tests_too)
+    log = result.run.log
+    assert result.run.returncode == 0, log[-6000:]
+    assert [entry for entry in result.trace if entry[1] == "unit"] == [("bundles/billing", "unit", None), ("bundles/orders", "unit", None)], result.trace
+    for bundle in ("bundles/billing", "bundles/orders"):
+        for job in ("unit tests", "staging"):  # act numbers the legs of a matrix job: `<job name>-<n>`
+            assert any(job_started(log, f"{job} {bundle}-{n}") for n in (1, 2)), f"no {job} leg for {bundle}"
+        key = bundle.replace("/", "-")
+        download = re.search(rf"^\[bundleops/bundleops/staging {re.escape(bundle)}-\d *\] *\| download-artifact stand-in: '([^']+)' to (\S+)", log, re.MULTILINE)
+        assert download and download.group(1) == f"bundleops-unit-reports-{key}" and download.group(2).endswith(f"/{bundle}/.bundleops/reports/unit"), f"{bundle}'s leg took another bundle's reports"
+    assert not re.search(r"^\[bundleops/bundleops/[\w ]* bundles/reports", log, re.MULTILINE), "a leg for the unchanged bundle"
+    artifacts = runner.artifacts_dir(tmp_path / "runner")
+    assert sorted(path.name for path in artifacts.iterdir()) == ["bundleops-unit-reports-bundles-billing", "bundleops-unit-reports-bundles-orders"]
+    assert (artifacts / "bundleops-unit-reports-bundles-orders" / "junit.xml").is_file()
