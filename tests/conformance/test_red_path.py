@@ -70,7 +70,7 @@ def _jenkins(run: harness.VendorRun, job: str) -> Path:
 
 
 def _github(run: harness.VendorRun, job: str) -> Path:
-    artifact = "bundleops-unit-test-results" if job == "plan" else "bundleops-staging-test-results"
+    artifact = "bundleops-unit-test-results-root" if job == "plan" else "bundleops-staging-test-results-root"
     return github.artifacts_dir(run.project.parent / "runner") / artifact / "junit.xml"
 
 

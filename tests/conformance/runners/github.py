@@ -15,7 +15,19 @@ How a GitHub Actions run is simulated, and where it differs from github.com:
   So the workflow keeps its real checkout step, and neither a test-only input ("already checked
   out") in the product nor a copying stand-in is needed: act's copy is what GitHub's checkout
   gives a job. Its stand-in fails the job, should act ever stop skipping it (an empty workspace
-  must not pass).
+  must not pass). act's copy includes `.git`, the whole history with the local branches: what
+  actions/checkout gives with `fetch-depth: 0` ("0 indicates all history for all branches and
+  tags", its README), which the plan job asks for because selecting the changed bundles compares
+  against the merge base. Any other fetch-depth is refused (a shallow clone is not simulated); a
+  checkout without one gets more history than GitHub's depth 1, which only the plan job reads.
+- Matrix legs: act 0.2.89 expands `strategy.matrix.include: ${{ fromJSON(needs...) }}`, runs each
+  leg in its own workspace and honours `fail-fast: false`, but reads `max-parallel` with
+  strconv.Atoi on the raw text (pkg/model/workflow.go, GetMaxParallel), so an expression there
+  logs "Failed to parse 'max-parallel'" and runs the legs one at a time. GitHub evaluates it
+  (docs: contexts, `jobs.<job_id>.strategy` may use github, needs, vars and inputs). The runner
+  resolves `max-parallel: ${{ inputs.<name> }}` in its copy of the reusable workflow to the
+  caller's literal `with:` value or the input's default, as GitHub would; any other expression
+  there is refused.
 - Other remote actions cannot be fetched (no network; `--action-offline-mode`), so each one the
   templates use is mapped with `--local-repository` to a small composite stand-in written into
   the runner's folder: setup-python and setup-cli do nothing (the virtualenv's python3 and the CLI
@@ -43,6 +55,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -69,12 +82,17 @@ HOST_VARIABLES = ("PATH", "HOME")
 ARTIFACTS = "artifacts"
 # The remote actions the templates use (besides bundleops' own), and the inputs each stand-in implements.
 STAND_INS: dict[str, frozenset[str]] = {
-    "actions/checkout": frozenset({"persist-credentials"}),
+    "actions/checkout": frozenset({"persist-credentials", "fetch-depth"}),
     "actions/setup-python": frozenset({"python-version"}),
     "databricks/setup-cli": frozenset({"version"}),
     "actions/upload-artifact": frozenset({"name", "path", "if-no-files-found", "include-hidden-files"}),
     "actions/download-artifact": frozenset({"name", "path"}),
 }
+# Inputs whose value the simulation fixes: act's copy of the repository is its whole history.
+FIXED_INPUTS: dict[str, dict[str, str]] = {"actions/checkout": {"fetch-depth": "0"}}
+REUSABLE_WORKFLOW = Path(".github") / "workflows" / "bundleops.yml"
+MAX_PARALLEL = re.compile(r"^(?P<key>\s*max-parallel:\s*)(?P<value>.*?)\s*$", re.MULTILINE)
+INPUT_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
 
 
 # ------------------------------------------------------------------ the event
@@ -165,11 +183,29 @@ def remote_references(files: list[Path]) -> dict[tuple[str, str], list[dict[str,
     return found
 
 
-def snapshot_library(destination: Path) -> Path:
-    """The working tree's GitHub templates, as a release of bundleops serves them."""
+def snapshot_library(destination: Path, caller_with: dict[str, Any]) -> Path:
+    """The working tree's GitHub templates, as a release of bundleops serves them, with
+    `max-parallel` resolved as GitHub evaluates it (act does not: see the module docstring)."""
     for folder in LIBRARY_PATHS:
         shutil.copytree(harness.REPO_ROOT / folder, destination / folder)
+    workflow = destination / REUSABLE_WORKFLOW
+    text = workflow.read_text(encoding="utf-8")
+    inputs = yaml.safe_load(text)[True]["workflow_call"].get("inputs") or {}  # PyYAML reads the key `on` as True
+    workflow.write_text(MAX_PARALLEL.sub(lambda match: match["key"] + resolve_max_parallel(match["value"], inputs, caller_with), text), encoding="utf-8")
     return destination
+
+
+def resolve_max_parallel(value: str, inputs: dict[str, Any], caller_with: dict[str, Any]) -> str:
+    """A literal stays; `${{ inputs.NAME }}` becomes the caller's literal value or the input's default."""
+    if "${{" not in value:
+        return value
+    match = INPUT_EXPRESSION.fullmatch(value.strip("'\""))
+    if match is None or match["name"] not in inputs:
+        raise ValueError(f"github runner: act cannot evaluate `max-parallel: {value}`, and the runner resolves only `${{{{ inputs.<declared input> }}}}`")
+    given = caller_with.get(match["name"], inputs[match["name"]].get("default"))
+    if not isinstance(given, int) or isinstance(given, bool) or given < 1:
+        raise ValueError(f"github runner: max-parallel from inputs.{match['name']} is {given!r}, not a whole number of at least 1 the runner can hand to act")
+    return str(given)
 
 
 def stand_in_action(name: str, artifacts: Path) -> str:
@@ -203,15 +239,19 @@ def map_reference(repository: str, ref: str, uses: list[dict[str, Any]], library
     unsupported = sorted({key for with_ in uses for key in with_} - STAND_INS[repository])
     if unsupported:
         raise ValueError(f"github runner: the stand-in for {repository} does not implement the input(s) {unsupported}")
+    for key, value in FIXED_INPUTS.get(repository, {}).items():
+        others = sorted({str(with_[key]) for with_ in uses if key in with_} - {value})
+        if others:
+            raise ValueError(f"github runner: {repository} with {key} {others} is not simulated (act's copy gives {key}: {value})")
     folder = workdir / "stand-ins" / repository.replace("/", "+")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "action.yml").write_text(stand_in_action(repository, workdir / ARTIFACTS), encoding="utf-8")
     return f"{repository}@{ref}={folder}"
 
 
-def local_repositories(workdir: Path) -> list[str]:
+def local_repositories(workdir: Path, caller_with: dict[str, Any]) -> list[str]:
     """`--local-repository` values for every remote `uses:` of the working tree's GitHub templates."""
-    library = snapshot_library(workdir / "library")
+    library = snapshot_library(workdir / "library", caller_with)
     references = remote_references(library_files(library))
     return [map_reference(repository, ref, uses, library, workdir) for (repository, ref), uses in sorted(references.items())]
 
@@ -223,13 +263,16 @@ def release_tag() -> str:
     return f"v{__version__}"
 
 
-def consumer_calls_the_library(project: Path) -> None:
-    """The consumer file's only job calls this release's reusable workflow; anything else is refused."""
+def consumer_calls_the_library(project: Path) -> dict[str, Any]:
+    """The consumer file's only job calls this release's reusable workflow (anything else is
+    refused); its `with:`."""
     consumer = yaml.safe_load((project / CONSUMER_FILE).read_text(encoding="utf-8"))
     expected = f"{LIBRARY}/.github/workflows/bundleops.yml@{release_tag()}"
-    calls = [job.get("uses") for job in consumer.get("jobs", {}).values()]
+    jobs = list(consumer.get("jobs", {}).values())
+    calls = [job.get("uses") for job in jobs]
     if calls != [expected]:
         raise ValueError(f"github runner maps only `uses: {expected}` to the working tree, got {calls}")
+    return jobs[0].get("with") or {}
 
 
 # ------------------------------------------------------------------ artifact stand-ins (run inside a job)
@@ -289,7 +332,7 @@ def download_artifact(environ: dict[str, str]) -> int:
 
 def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess:
     workdir.mkdir(parents=True, exist_ok=True)
-    consumer_calls_the_library(project)
+    caller_with = consumer_calls_the_library(project)
     harness.git(project, "remote", "add", "origin", REMOTE)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event_payload(event, project, env), indent=2), encoding="utf-8")
@@ -314,7 +357,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
         "--var-file", str(workdir / "act.vars"),
         "--env-file", str(workdir / "act.env"),
     ]
-    for mapping in local_repositories(workdir):
+    for mapping in local_repositories(workdir, caller_with):
         command += ["--local-repository", mapping]
     home = workdir / "home"
     home.mkdir(exist_ok=True)
