@@ -47,17 +47,23 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     (deployment,) = [job for job in record["jobs"] if job["kind"] == "deployment"]
     # A pull request's own deployment goes through the environment without the exclusive lock.
     assert deployment["environment"] == {"dev": "dev", "staging": "staging-pull-requests", "prod": "production"}[target]
+    # The repository's root is its one bundle: one leg of the target's matrix, named by its key.
+    (leg,) = [job for job in record["jobs"] if job["stage"] == target and job["kind"] == "job"]
+    assert leg["name"] == "bundle root" and leg["variables"]["project_root"] == "."
     # The reports reach Azure's Tests and Code Coverage tabs, holding the unit tests of the plan stage.
     published = {step["kind"]: step["files"] for step in record["steps"] if step["stage"] == target and step["kind"].startswith("task:Publish")}
     assert published["task:PublishTestResults@2"] and published["task:PublishCodeCoverageResults@2"]
-    harness.assert_published_unit_tests(Path(deployment["workspace"]) / "test-results")
+    harness.assert_published_unit_tests(Path(leg["workspace"]) / "test-results")
 
 
 def test_only_the_target_job_sees_credentials(conformance_runs: harness.RunCache) -> None:
-    """Credentials live in the targets' variable groups, which only the deployment jobs reference;
-    the client secret is a secret variable: in no job's plain variables and masked in the log."""
+    """Credentials live in the targets' variable groups, which only the target legs reference (not
+    the plan job, nor the deployment job holding the environment); the client secret is a secret
+    variable: in no job's plain variables and masked in the log."""
     run = conformance_runs.get("azure", "pull_request")
-    jobs = {job["stage"]: job for job in recorded(run)["jobs"]}
+    jobs = {job["stage"]: job for job in recorded(run)["jobs"] if job["kind"] == "job"}
+    (environment,) = [job for job in recorded(run)["jobs"] if job["kind"] == "deployment"]
+    assert "DATABRICKS_HOST" not in environment["variables"]
     assert jobs["plan"]["outputs"]["plan.target"] == "staging"
     assert not {"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_AUTH_TYPE"} & set(jobs["plan"]["variables"])
     assert jobs["staging"]["variables"]["DATABRICKS_AUTH_TYPE"] == "oauth-m2m", "the variable group's auth type wins over the template default"
