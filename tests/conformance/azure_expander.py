@@ -765,7 +765,7 @@ class Simulator:
             # Deployment jobs' outputs are named <hook>_<job>.<step>.<var> on Azure: not simulated, so not readable.
             outputs[name] = state.outputs if kind == "job" else {}
             return state.status
-        # Matrix legs' outputs are named <job>_<leg> on Azure: not simulated, so not readable.
+        # A leg's output variables are named after the leg on Azure: not simulated, so not readable.
         outputs[name] = {}
         statuses = [self._run_instance(job, kind, f"{name} {leg}", stage, stage_variables, runtime, fields).status for leg, fields in legs.items()]
         return FAILED if FAILED in statuses else SUCCEEDED
