@@ -122,6 +122,28 @@ def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> N
     assert "No matching distribution found for bundleops==99.0.0" in run.log
 
 
+def test_a_bundle_in_a_folder_named_by_project_root_runs_there(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """`projectRoot: orders` with the bundle in orders/: the plan names it `.` relative to that
+    folder, and its leg runs the bundle's steps in orders/ (the trace names the bundle's folder)."""
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, tmp_path / "rendered")
+    rendered = tmp_path / "rendered" / "orders_pipeline"
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    consumer = (rendered / runner.CONSUMER_FILE).read_text(encoding="utf-8")
+    (rendered / runner.CONSUMER_FILE).unlink()
+    (repository / runner.CONSUMER_FILE).write_text(consumer + "  parameters:\n    projectRoot: orders\n", encoding="utf-8")
+    rendered.rename(repository / "orders")
+    validate_only(repository / "orders")
+    harness.make_repository(repository, harness.FEATURE_BRANCH)
+    trace = tmp_path / "trace.jsonl"
+    env = {**harness.pipeline_env(conformance_workspace, trace), "BUNDLEOPS_TEST_BRANCH": harness.FEATURE_BRANCH}
+    result = runner.simulate("pull_request", repository, env, tmp_path / "runner")
+    assert result.returncode == 0, result.log[-6000:]
+    assert [(entry["bundle"], entry["step"]) for entry in harness.read_trace(trace)] == [("orders", "unit"), ("orders", "validate")]
+    assert result.job("staging", "bundle root").variables["project_root"] == "."
+    assert "bundles passed" not in result.log, "the leg runs its bundle, not every bundle of the repository again"
+
+
 def test_the_consumer_extends_the_release_of_this_repository(tmp_path: Path) -> None:
     render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, tmp_path)
     compiled = compile_pipeline(tmp_path / "orders_pipeline" / runner.CONSUMER_FILE, {runner.LIBRARY_REPOSITORY: harness.REPO_ROOT})

@@ -294,7 +294,7 @@ def test_each_target_stage_fans_out_over_the_plans_bundles_of_its_target(reason:
         assert {"group": f"bundleops-{target}"} in legs["variables"]
         (run,) = [step for step in legs["steps"] if "bash" in step and "bundleops run" in step["bash"]]
         assert 'bundleops run --job target --target "$BUNDLEOPS_TARGET" --project-root "$BUNDLEOPS_PROJECT_ROOT" "$@"' in run["bash"]
-        assert run["env"]["BUNDLEOPS_TARGET"] == target and run["env"]["BUNDLEOPS_PROJECT_ROOT"] == "$(project_root)"
+        assert run["env"]["BUNDLEOPS_TARGET"] == target and run["env"]["BUNDLEOPS_PROJECT_ROOT"] == "./$(project_root)", "the plan names bundles relative to projectRoot"
         assert run["env"].get("BUNDLEOPS_GATED") == ("true" if target == "prod" else None), "only prod deploys the plan the approver saw"
         for step in legs["steps"]:
             if step.get("task", "").startswith("Publish"):
