@@ -81,7 +81,7 @@ from tests.conformance.azure_expressions import (
     to_string,
 )
 
-__all__ = ["UnsupportedConstruct", "ExpressionError", "PipelineError", "Library", "PipelineRun", "compile_pipeline", "run_pipeline"]
+__all__ = ["UnsupportedConstruct", "ExpressionError", "PipelineError", "Library", "PipelineRun", "compile_pipeline", "expand", "run_pipeline"]
 
 
 class PipelineError(Exception):
@@ -115,6 +115,11 @@ _Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:t
 
 def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def expand(node: Any, values: Mapping[str, Any], where: str) -> Any:
+    """A YAML tree with its template expressions evaluated against `values` (parameters, variables)."""
+    return _expand(node, Context(where, values), where)
 
 
 def _expand(node: Any, context: Context, where: str) -> Any:
@@ -345,7 +350,7 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path], predefine
     _check_keys(template, TEMPLATE_KEYS, twhere)
     parameters = resolve_parameters(template.get("parameters") or [], extends.get("parameters") or {}, twhere)
     variables = {name: value for name, value in (predefined or {}).items() if name in TEMPLATE_VARIABLES}
-    stages = _expand(template.get("stages") or [], Context(twhere, {"parameters": parameters, "variables": variables}), f"{twhere}.stages")
+    stages = expand(template.get("stages") or [], {"parameters": parameters, "variables": variables}, f"{twhere}.stages")
     return CompiledPipeline(consumer, template_file, repositories, parameters, stages)
 
 

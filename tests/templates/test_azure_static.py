@@ -32,8 +32,7 @@ import pytest
 import yaml
 
 from bundleops import __version__
-from tests.conformance.azure_expander import _expand, compile_pipeline, load_yaml, resolve_parameters
-from tests.conformance.azure_expressions import Context
+from tests.conformance.azure_expander import compile_pipeline, expand, load_yaml, resolve_parameters
 from tests.conformance.harness import REPO_ROOT
 from tests.conformance.runners import azure as runner
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
@@ -81,7 +80,7 @@ def template_expressions_expanded(document: Document) -> None:
     the parameters' defaults, a number as the text Azure pastes (the schema types those fields as strings)."""
     typed = resolve_parameters(document["parameters"], {}, "bundleops.yml")
     parameters = {name: str(value) if type(value) in (int, float) else value for name, value in typed.items()}
-    document["stages"] = _expand(document["stages"], Context("bundleops.yml", {"parameters": parameters, "variables": {"Build.Reason": "IndividualCI"}}), "stages")
+    document["stages"] = expand(document["stages"], {"parameters": parameters, "variables": {"Build.Reason": "IndividualCI"}}, "stages")
 
 
 def fetch_depth_as_a_string(document: Document) -> None:
