@@ -9,13 +9,26 @@ compile (Azure docs: "Template expressions", "Templates: extends", "Runtime para
 - the template's typed `parameters:` (string, boolean, number, object; `values:`; defaults; a
   parameter the template does not declare is an error, as on Azure);
 - `${{ <expr> }}` in values (a whole-value expression keeps its type, an embedded one becomes a
-  string), and `${{ if }}` / `${{ elseif }}` / `${{ else }}` keys in mappings and sequences.
+  string), and `${{ if }}` / `${{ elseif }}` / `${{ else }}` keys in mappings and sequences;
+  `${{ each <name> in <expression> }}` as a sequence item ("Template expressions", "Iterative
+  insertion"): its items once per element of the array (or key/value pair of the object, as
+  `<name>.key` / `<name>.value`), with `<name>` readable in their expressions (in a mapping: refused).
 
 run (Azure docs: "Stages", "Jobs", "Deployment jobs", "Conditions", "Set variables in scripts",
 "Define variables", "Variable groups", "Logging commands")
 - stages in order with `dependsOn` (default: the previous stage) and `condition` (default
   `succeeded()`), reading `dependencies.<stage>.outputs['<job>.<step>.<var>']`;
 - jobs (`job`, and `deployment` with `environment` and `strategy: runOnce: deploy: steps`);
+  a job's `strategy: matrix:` ("Jobs": "Multi-job configuration"), a mapping or a runtime
+  expression `$[ ... ]` evaluated after the jobs it depends on ran, whose value is a stringified
+  JSON object (how a matrix comes from an output variable): one leg per key (a name of letters,
+  digits and `_`, starting with a letter, at most 100 characters, as Azure requires), each leg a job
+  of its own with the key's fields as variables; an empty matrix (`{}`, empty, null) still runs
+  the job once, without matrix variables (MicrosoftDocs/azure-devops-docs#5259: "job is still
+  running but variables are empty"), so a template guards it with a condition. `maxParallel` is
+  checked and recorded (legs run one after another here); the legs' output variables are not
+  published; `strategy: parallel` and matrices on deployment jobs (Azure: "Unexpected value
+  'matrix'") are refused;
   environment checks (approvals, exclusive lock) are a callback, asked once per stage before it
   starts, as Azure evaluates checks when a stage starts;
 - variables: predefined < pipeline (UI) variables < stage < job, groups from a given library;
@@ -24,7 +37,10 @@ run (Azure docs: "Stages", "Jobs", "Deployment jobs", "Conditions", "Set variabl
   scripts as environment variables (`a.b` -> `A_B`), secrets only through `env:`, and every
   secret value is masked as *** in the log;
 - steps: `checkout: self` (a fresh clone per job; regular jobs get an implicit one, deployment
-  jobs none), `bash`/`script` run for real with `bash --noprofile --norc` (no `-e`, as Azure),
+  jobs none) with `fetchDepth` ("Pipeline options for Git repositories", "Shallow fetch": pipelines
+  created since sprint 209 fetch with depth 1 unless told otherwise, `fetchDepth: 0` fetches the
+  whole history with every branch as origin/<branch>; a depth N clones only the checked-out
+  branch, N commits deep), `bash`/`script` run for real with `bash --noprofile --norc` (no `-e`, as Azure),
   `##vso[task.setvariable]` (isOutput, isSecret), `##vso[task.setsecret]`, `publish`/`download`
   of pipeline artifacts (a runOnce deploy without a download step downloads every artifact), and
   the tasks UsePythonVersion@0, PublishTestResults@2, PublishCodeCoverageResults@2 (recorded; the
@@ -65,7 +81,7 @@ from tests.conformance.azure_expressions import (
     to_string,
 )
 
-__all__ = ["UnsupportedConstruct", "ExpressionError", "PipelineError", "Library", "PipelineRun", "compile_pipeline", "run_pipeline"]
+__all__ = ["UnsupportedConstruct", "ExpressionError", "PipelineError", "Library", "PipelineRun", "compile_pipeline", "expand", "run_pipeline"]
 
 
 class PipelineError(Exception):
@@ -77,6 +93,7 @@ class PipelineError(Exception):
 _WHOLE_EXPRESSION = re.compile(r"^\s*\$\{\{(.*)\}\}\s*$", re.DOTALL)
 _EMBEDDED_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
+_EACH = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
 PARAMETER_TYPES = ("string", "boolean", "number", "object")
 CONSUMER_KEYS = {"trigger", "pr", "schedules", "resources", "extends"}
 # Predefined variables Azure knows when it compiles the templates ("Use predefined variables":
@@ -98,6 +115,11 @@ _Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:t
 
 def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def expand(node: Any, values: Mapping[str, Any], where: str) -> Any:
+    """A YAML tree with its template expressions evaluated against `values` (parameters, variables)."""
+    return _expand(node, Context(where, values), where)
 
 
 def _expand(node: Any, context: Context, where: str) -> Any:
@@ -122,7 +144,7 @@ def _directive(key: Any, where: str) -> tuple[str, str] | None:
     if match is None:
         raise UnsupportedConstruct(f"{where}: the template expression key {key!r} (only ${{{{ if }}}}, ${{{{ elseif }}}}, ${{{{ else }}}} keys are supported)")
     kind, condition = match.group(1), match.group(2).strip()
-    if kind in ("each", "insert"):
+    if kind == "insert":
         raise UnsupportedConstruct(f"{where}: ${{{{ {kind} }}}}")
     if kind == "else" and condition:
         raise ExpressionError(f"{where}: ${{{{ else }}}} takes no condition")
@@ -159,6 +181,8 @@ def _expand_mapping(node: dict, context: Context, where: str) -> dict:
             chain.open = False
             result[key] = _expand(value, context, f"{where}.{key}")
             continue
+        if directive[0] == "each":
+            raise UnsupportedConstruct(f"{where}: ${{{{ each }}}} inside a mapping (only as a sequence item)")
         if chain.choose(*directive, context, where):
             if not isinstance(value, dict):
                 raise UnsupportedConstruct(f"{where}: a ${{{{ {directive[0]} }}}} key inside a mapping whose value is not a mapping")
@@ -176,10 +200,34 @@ def _expand_sequence(node: list, context: Context, where: str) -> list:
             result.append(_expand(item, context, f"{where}[{index}]"))
             continue
         (value,) = item.values()
+        if directive[0] == "each":
+            chain.open = False
+            result.extend(_expand_each(directive[1], value, context, f"{where}[{index}]"))
+            continue
         if chain.choose(*directive, context, f"{where}[{index}]"):
             if not isinstance(value, list):
                 raise UnsupportedConstruct(f"{where}[{index}]: a ${{{{ {directive[0]} }}}} item inside a sequence whose value is not a sequence")
             result.extend(_expand_sequence(value, context, f"{where}[{index}]"))
+    return result
+
+
+def _expand_each(header: str, body: Any, context: Context, where: str) -> list:
+    """`${{ each name in collection }}`: the body's items once per element, `name` bound to it."""
+    match = _EACH.match(header)
+    if match is None:
+        raise ExpressionError(f"{where}: ${{{{ each {header} }}}} is not of the form `each <name> in <expression>`")
+    if not isinstance(body, list):
+        raise UnsupportedConstruct(f"{where}: a ${{{{ each }}}} item inside a sequence whose value is not a sequence")
+    name, collection = match.group(1), evaluate_text(match.group(2), Context(where, context.values))
+    if isinstance(collection, Mapping):
+        elements: list = [{"key": key, "value": value} for key, value in collection.items()]
+    elif isinstance(collection, list):
+        elements = collection
+    else:
+        raise ExpressionError(f"{where}: ${{{{ each }}}} over {collection!r}, which is neither an array nor an object")
+    result: list = []
+    for position, element in enumerate(elements):
+        result.extend(_expand_sequence(body, Context(where, {**context.values, name: element}), f"{where}[{name}={position}]"))
     return result
 
 
@@ -302,7 +350,7 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path], predefine
     _check_keys(template, TEMPLATE_KEYS, twhere)
     parameters = resolve_parameters(template.get("parameters") or [], extends.get("parameters") or {}, twhere)
     variables = {name: value for name, value in (predefined or {}).items() if name in TEMPLATE_VARIABLES}
-    stages = _expand(template.get("stages") or [], Context(twhere, {"parameters": parameters, "variables": variables}), f"{twhere}.stages")
+    stages = expand(template.get("stages") or [], {"parameters": parameters, "variables": variables}, f"{twhere}.stages")
     return CompiledPipeline(consumer, template_file, repositories, parameters, stages)
 
 
@@ -352,7 +400,13 @@ def triggered(consumer: dict, reason: str, branch: str | None, tag: str | None, 
 # ============================================================================= run: data
 
 STAGE_KEYS = {"stage", "displayName", "dependsOn", "condition", "variables", "jobs", "lockBehavior"}
-JOB_KEYS = {"job", "displayName", "pool", "steps", "variables", "dependsOn", "condition", "timeoutInMinutes"}
+JOB_KEYS = {"job", "displayName", "pool", "steps", "variables", "dependsOn", "condition", "timeoutInMinutes", "strategy"}
+MATRIX_KEYS = {"matrix", "maxParallel"}
+# "Matrix configuration names ... must contain only basic Latin alphabet letters (A-Z, a-z), numbers,
+# and underscores (_). They must start with a letter. Also, they must be 100 characters or less."
+_LEG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+# Shallow fetch is on with depth 1 for pipelines created since the September 2022 sprint 209 update.
+DEFAULT_FETCH_DEPTH = 1
 DEPLOYMENT_KEYS = {"deployment", "displayName", "pool", "environment", "strategy", "variables", "dependsOn", "condition", "timeoutInMinutes"}
 SCRIPT_KEYS = {"bash", "script", "displayName", "name", "condition", "env"}
 TASK_INPUTS = {
@@ -708,22 +762,76 @@ class Simulator:
             self.log.write(f"Job {stage}.{name} skipped: condition {condition!r} is false")
             self.jobs.append(JobRecord(stage, name, kind, SKIPPED, None, None))
             return SKIPPED
-        environment = self._environment(job, stage) if kind == "deployment" else None
-        workspace = Path(tempfile.mkdtemp(prefix=f"{stage}.{name}.", dir=self._agent_dir()))
-        variables = self._job_variables(stage, name, workspace, environment, stage_variables)
-        variables = self._variable_list(job.get("variables"), where, variables, runtime)
-        state = _JobState(stage, name, variables, workspace)
-        steps = self._job_steps(job, kind, where)
         if "timeoutInMinutes" in job and not isinstance(job["timeoutInMinutes"], (int, float)):
             raise PipelineError(f"{where}: timeoutInMinutes {job['timeoutInMinutes']!r} is not a number")
-        for index, step in enumerate(steps):
+        legs = self._matrix(job, kind, where, runtime, stage_variables)
+        if legs is None:
+            state = self._run_instance(job, kind, name, stage, stage_variables, runtime, {})
+            # Deployment jobs' outputs are named <hook>_<job>.<step>.<var> on Azure: not simulated, so not readable.
+            outputs[name] = state.outputs if kind == "job" else {}
+            return state.status
+        # A leg's output variables are named after the leg on Azure: not simulated, so not readable.
+        outputs[name] = {}
+        statuses = [self._run_instance(job, kind, f"{name} {leg}", stage, stage_variables, runtime, fields).status for leg, fields in legs.items()]
+        return FAILED if FAILED in statuses else SUCCEEDED
+
+    def _matrix(self, job: dict, kind: str, where: str, runtime: Mapping[str, Any], stage_variables: dict[str, Variable]) -> dict[str, dict[str, str]] | None:
+        """The legs of a job's `strategy: matrix:` (leg name -> its variables); None for a job without
+        a matrix or whose matrix is empty (Azure then runs the job once, without matrix variables)."""
+        strategy = job.get("strategy")
+        if kind != "job" or strategy is None:
+            return None
+        if not isinstance(strategy, dict):
+            raise UnsupportedConstruct(f"{where}: strategy {strategy!r}")
+        _check_keys(strategy, MATRIX_KEYS, f"{where}.strategy")
+        limit = strategy.get("maxParallel", 0)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise PipelineError(f"{where}: maxParallel {limit!r} is not a whole number")
+        matrix = strategy.get("matrix")
+        if isinstance(matrix, str):
+            runtime_expression = _RUNTIME.match(matrix)
+            if runtime_expression is None:
+                raise PipelineError(f"{where}: matrix {matrix!r} is neither a mapping nor a runtime expression $[ ... ]")
+            context = Context(f"{where}: strategy.matrix", {**runtime, "variables": self._plain(stage_variables)})
+            text = to_string(evaluate_text(runtime_expression.group(1), context)).strip()
+            try:
+                matrix = json.loads(text) if text else {}
+            except json.JSONDecodeError as error:
+                raise PipelineError(f"{where}: the matrix {text[:200]!r} is not a JSON object ({error}); the simulator reads strict JSON") from error
+        if not matrix:
+            self.log.write(f"##[warning]{where}: the matrix is empty: Azure runs the job once, without matrix variables")
+            return None
+        if not isinstance(matrix, dict):
+            raise PipelineError(f"{where}: the matrix {matrix!r} is not a mapping of leg names to variables")
+        legs: dict[str, dict[str, str]] = {}
+        for leg, fields in matrix.items():
+            if not _LEG_NAME.match(str(leg)):
+                raise PipelineError(f"{where}: the matrix configuration name {leg!r} must contain only letters A-Z, a-z, digits and _, start with a letter and be 100 characters or less")
+            if not isinstance(fields, dict) or any(isinstance(value, (dict, list)) for value in fields.values()):
+                raise UnsupportedConstruct(f"{where}: the matrix leg {leg} is not a mapping of variable names to scalar values")
+            legs[str(leg)] = {str(variable): to_string(value) for variable, value in fields.items()}
+        self.log.write(f"Matrix of {where}: {len(legs)} legs ({', '.join(legs)}), maxParallel {limit or 'unlimited'}")
+        return legs
+
+    def _run_instance(
+        self, job: dict, kind: str, name: str, stage: str, stage_variables: dict[str, Variable], runtime: Mapping[str, Any], matrix: dict[str, str],
+    ) -> _JobState:
+        """One run of a job on the agent: the job itself, or one leg of its matrix (`matrix`: the leg's variables)."""
+        where = f"stage {stage} {kind} {name}"
+        environment = self._environment(job, stage) if kind == "deployment" else None
+        workspace = Path(tempfile.mkdtemp(prefix=f"{stage}.{name.replace(' ', '.')}.", dir=self._agent_dir()))
+        variables = self._job_variables(stage, name, workspace, environment, stage_variables)
+        variables = self._variable_list(job.get("variables"), where, variables, runtime)
+        variables.update({variable: Variable(value) for variable, value in matrix.items()})
+        state = _JobState(stage, name, variables, workspace)
+        if matrix:
+            self.log.write(f"##[section]Job {stage}.{name}: matrix leg")
+        for index, step in enumerate(self._job_steps(job, kind, where)):
             self._run_step(step, index, state)
-        # Deployment jobs' outputs are named <hook>_<job>.<step>.<var> on Azure: not simulated, so not readable.
-        outputs[name] = state.outputs if kind == "job" else {}
         record = JobRecord(stage, name, kind, state.status, environment, workspace / "s", {k: v.value for k, v in variables.items() if not v.secret}, dict(state.outputs))
         self.jobs.append(record)
         self.log.write(f"##[section]Job {stage}.{name}: {state.status}")
-        return state.status
+        return state
 
     def _agent_dir(self) -> Path:
         path = self.workdir / "agent"
@@ -766,6 +874,8 @@ class Simulator:
                 steps.insert(0, {"checkout": "self"})  # a regular job checks out its repository unless told not to
             return steps
         strategy = job.get("strategy")
+        if isinstance(strategy, dict) and "matrix" in strategy:
+            raise PipelineError(f"{where}: Unexpected value 'matrix' (a deployment job's strategy is runOnce, rolling or canary; microsoft/azure-pipelines-yaml#364)")
         if not isinstance(strategy, dict) or set(strategy) != {"runOnce"}:
             raise UnsupportedConstruct(f"{where}: strategy {strategy!r} (only runOnce)")
         hooks = strategy["runOnce"]
@@ -819,14 +929,20 @@ class Simulator:
         return StepRecord(state.stage, state.name, step.get("name"), display, kind, SUCCEEDED if ok else FAILED, **extra)
 
     def _checkout(self, step: dict, state: _JobState, where: str, display: str) -> StepRecord:
-        _check_keys(step, {"checkout", "displayName", "condition"}, where)
+        _check_keys(step, {"checkout", "displayName", "condition", "fetchDepth"}, where)
         if step["checkout"] == "none":
             return self._record(state, step, display, "checkout", True)
         if step["checkout"] != "self":
             raise UnsupportedConstruct(f"{where}: checkout of {step['checkout']!r} (only self and none)")
+        depth = step.get("fetchDepth", DEFAULT_FETCH_DEPTH)
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+            raise PipelineError(f"{where}: fetchDepth {depth!r} is not a whole number (0: the whole history)")
         sources = Path(state.variables["Build.SourcesDirectory"].value)
         shutil.rmtree(sources)
-        result = subprocess.run(["git", "clone", "--quiet", str(self.project), str(sources)], capture_output=True, text=True, env=self._git_env())
+        # A depth needs a file:// URL (a local path clone ignores --depth), and fetches the checked-out branch only.
+        origin = ["--depth", str(depth), self.project.resolve().as_uri()] if depth else [str(self.project)]
+        result = subprocess.run(["git", "clone", "--quiet", *origin, str(sources)], capture_output=True, text=True, env=self._git_env())
+        self.log.write(f"Checked out {'the whole history' if not depth else f'{depth} commit(s) of the branch (shallow fetch)'}")
         for line in (result.stdout + result.stderr).splitlines():
             self.log.write(line)
         return self._record(state, step, display, "checkout", result.returncode == 0)

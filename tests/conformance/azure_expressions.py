@@ -8,8 +8,9 @@ One parser serves the three places expressions appear (Azure docs, "Expressions"
   functions `succeeded()`, `failed()`, `always()`, `succeededOrFailed()`, `canceled()`).
 
 Supported: string literals ('...' with '' for a quote), numbers, true/false/null, property access
-(`a.b`, `a['b']`, case-insensitive like Azure), and the functions eq, ne, and, or, not plus the
-status functions. Anything else (another function, an operator, a context the caller did not
+(`a.b`, `a['b']`, `a[<expression>]`, case-insensitive like Azure), and the functions eq, ne, and,
+or, not, iif, format ('{0}' placeholders, '{{' and '}}' for braces) and split (a string and its
+delimiter: an array) plus the status functions. Anything else (another function, an operator, a context the caller did not
 provide) raises UnsupportedConstruct naming it, so the template cannot use syntax this
 simulation would evaluate wrongly.
 
@@ -277,6 +278,14 @@ def _call(node: Call, context: Context) -> Any:
     if name == "iif":  # the chosen branch only, as Azure evaluates it
         _arity(node, 3, context)
         return evaluate(arguments[1] if to_bool(evaluate(arguments[0], context)) else arguments[2], context)
+    if name == "format":
+        if not arguments:
+            raise ExpressionError(f"{context.where}: format() needs a format string")
+        values = [to_string(evaluate(argument, context)) for argument in arguments[1:]]
+        return _format(to_string(evaluate(arguments[0], context)), values, context.where)
+    if name == "split":
+        _arity(node, 2, context)
+        return to_string(evaluate(arguments[0], context)).split(to_string(evaluate(arguments[1], context)))
     if name == "not":
         _arity(node, 1, context)
         return not to_bool(evaluate(arguments[0], context))
@@ -291,6 +300,20 @@ def _call(node: Call, context: Context) -> Any:
                 return True
         return name == "and"
     raise UnsupportedConstruct(f"{context.where}: the function {node.function}()")
+
+
+def _format(template: str, values: list[str], where: str) -> str:
+    """format('{0}Environment', 'dev'): `{N}` is the N-th argument after the format string."""
+
+    def placeholder(match: re.Match) -> str:
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        index = int(match.group(1))
+        if index >= len(values):
+            raise ExpressionError(f"{where}: format() has no argument {{{index}}} (got {len(values)})")
+        return values[index]
+
+    return re.sub(r"\{\{|\}\}|\{(\d+)\}", placeholder, template)
 
 
 def _arity(node: Call, count: int, context: Context) -> None:

@@ -151,7 +151,8 @@ def test_template_expressions_keep_types_and_choose_branches(tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("template", "named"),
     [
-        ("stages:\n  - ${{ each s in parameters.stages }}:\n    - stage: x\n", "each"),
+        ("stages:\n  - stage: x\n    ${{ each s in split('a,b', ',') }}:\n      displayName: x\n", "each.*inside a mapping"),
+        ("stages:\n  - ${{ insert }}:\n    - stage: x\n", "insert"),
         ("variables:\n  a: b\nstages: []\n", "variables"),
         ("stages:\n  - template: stages.yml\n", "stage needs a name"),
     ],
@@ -160,6 +161,135 @@ def test_template_constructs_outside_the_subset_are_refused_by_name(tmp_path: Pa
     consumer_file, library = pipeline(tmp_path, template)
     with pytest.raises((UnsupportedConstruct, PipelineError), match=named):
         run_pipeline(consumer_file, sources={LIBRARY: library}, workdir=tmp_path / "w", predefined=PUSH)
+
+
+def test_each_repeats_its_items_with_the_element_bound(tmp_path: Path) -> None:
+    """`${{ each }}` over an array (here from split) or an object; format() and a computed index."""
+    consumer_file, library = pipeline(
+        tmp_path,
+        """\
+        parameters:
+          - name: devGroup
+            type: string
+            default: creds-dev
+          - name: prodGroup
+            type: string
+            default: creds-prod
+          - name: extra
+            type: object
+            default: {one: 1}
+        stages:
+          - ${{ each target in split('dev,prod', ',') }}:
+            - ${{ if eq(target, 'prod') }}:
+              - stage: gate
+            - stage: ${{ target }}
+              displayName: ${{ format('{0} uses {1} {{braces}}', target, parameters[format('{0}Group', target)]) }}
+          - ${{ each pair in parameters.extra }}:
+            - stage: ${{ pair.key }}_${{ pair.value }}
+        """,
+    )
+    stages = compile_pipeline(consumer_file, {LIBRARY: library}).stages
+    assert stages == [
+        {"stage": "dev", "displayName": "dev uses creds-dev {braces}"},
+        {"stage": "gate"},
+        {"stage": "prod", "displayName": "prod uses creds-prod {braces}"},
+        {"stage": "one_1"},
+    ]
+
+
+def matrix_pipeline(legs: str, *, max_parallel: str = "maxParallel: 2") -> str:
+    """A plan job whose output variable is the matrix (`legs`, printed as is) of the next job."""
+    return f"""\
+        stages:
+          - stage: plan
+            jobs:
+              - job: plan
+                steps:
+                  - bash: echo '##vso[task.setvariable variable=legs;isOutput=true]{legs}'
+                    name: decide
+          - stage: run
+            jobs:
+              - job: leg
+                strategy:
+                  matrix: $[ stageDependencies.plan.plan.outputs['decide.legs'] ]
+                  {max_parallel}
+                steps:
+                  - bash: |
+                      echo "leg=$(name) fields=$NAME/$ROOT"
+                      test "$NAME" != broken
+        """
+
+
+def test_a_matrix_from_an_output_variable_runs_one_job_per_leg(tmp_path: Path) -> None:
+    """The legs are named by the matrix keys and get their fields as variables, after the job that
+    set the output variable ran; a failing leg fails the pipeline, the other legs still run."""
+    legs = '{"orders":{"name":"orders","root":"bundles/orders"},"broken":{"name":"broken","root":"x"},"billing":{"name":"billing","root":"bundles/billing"}}'
+    run = simulate(tmp_path, matrix_pipeline(legs))
+    assert run.returncode == 1, run.log
+    assert [(job.name, job.result) for job in run.jobs if job.stage == "run"] == [("leg orders", "Succeeded"), ("leg broken", "Failed"), ("leg billing", "Succeeded")]
+    assert "leg=orders fields=orders/bundles/orders" in run.log and "leg=billing fields=billing/bundles/billing" in run.log
+    assert run.job("run", "leg orders").variables["root"] == "bundles/orders"
+    assert "3 legs (orders, broken, billing), maxParallel 2" in run.log
+    assert [(stage.name, stage.result) for stage in run.stages] == [("plan", "Succeeded"), ("run", "Failed")]
+
+
+def test_an_empty_matrix_still_runs_the_job_once_without_matrix_variables(tmp_path: Path) -> None:
+    """As Azure does (MicrosoftDocs/azure-devops-docs#5259): a template guards it with a condition."""
+    run = simulate(tmp_path, matrix_pipeline("{}"))
+    assert [job.name for job in run.jobs if job.stage == "run"] == ["leg"]
+    assert "leg= fields=/" in run.log and "the matrix is empty" in run.log, "no matrix variables: $(name) stays shell text"
+
+
+@pytest.mark.parametrize(
+    ("legs", "max_parallel", "error", "named"),
+    [
+        ('{"bundles-orders":{"a":"b"}}', "maxParallel: 2", PipelineError, "configuration name 'bundles-orders'"),
+        ('{"1st":{"a":"b"}}', "maxParallel: 2", PipelineError, "start with a letter"),
+        ("not json", "maxParallel: 2", PipelineError, "not a JSON object"),
+        ('{"a":{"b":{"c":"d"}}}', "maxParallel: 2", UnsupportedConstruct, "scalar values"),
+        ('{"a":{"b":"c"}}', "maxParallel: many", PipelineError, "maxParallel 'many'"),
+        ('{"a":{"b":"c"}}', "parallel: 2", UnsupportedConstruct, "parallel"),
+    ],
+)
+def test_a_matrix_azure_refuses_or_the_simulator_does_not_model_is_refused_by_name(tmp_path: Path, legs: str, max_parallel: str, error: type, named: str) -> None:
+    with pytest.raises(error, match=named):
+        simulate(tmp_path, matrix_pipeline(legs, max_parallel=max_parallel))
+
+
+def test_a_deployment_job_takes_no_matrix(tmp_path: Path) -> None:
+    template = "stages:\n  - stage: a\n    jobs:\n      - deployment: d\n        environment: e\n        strategy:\n          matrix: {a: {b: c}}\n"
+    with pytest.raises(PipelineError, match="Unexpected value 'matrix'"):
+        simulate(tmp_path, template)
+
+
+@pytest.mark.parametrize(("fetch_depth", "history"), [("", "1 main=missing"), ("fetchDepth: 0", "3 main=present"), ("fetchDepth: 2", "2 main=missing")])
+def test_checkout_fetches_as_deep_as_fetch_depth_says(tmp_path: Path, fetch_depth: str, history: str) -> None:
+    """Shallow fetch of depth 1 unless told otherwise, as pipelines created since sprint 209 do;
+    fetchDepth: 0 brings the whole history and every branch (what a merge base needs)."""
+    consumer_file, library = pipeline(
+        tmp_path,
+        f"""\
+        stages:
+          - stage: a
+            jobs:
+              - job: a
+                steps:
+                  - checkout: self
+                    {fetch_depth}
+                  - bash: |
+                      main=missing; git rev-parse -q --verify origin/main >/dev/null && main=present
+                      echo "history=$(git rev-list --count HEAD) main=$main"
+        """,
+    )
+    project = consumer_file.parent
+    harness.git(project, "checkout", "-q", "-b", "feature")
+    for number in (1, 2):
+        (project / f"change{number}.txt").write_text("x", encoding="utf-8")
+        harness.git(project, "add", "-A")
+        harness.git(project, "commit", "-q", "-m", f"change {number}")
+    run = run_pipeline(consumer_file, sources={LIBRARY: library}, workdir=tmp_path / "work", predefined=PUSH, agent_env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.log
+    assert f"history={history}" in run.log
 
 
 def test_extends_resolves_only_declared_repositories(tmp_path: Path) -> None:

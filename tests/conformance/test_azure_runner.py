@@ -47,17 +47,23 @@ def test_runs_the_planned_steps(event: str, conformance_runs: harness.RunCache) 
     (deployment,) = [job for job in record["jobs"] if job["kind"] == "deployment"]
     # A pull request's own deployment goes through the environment without the exclusive lock.
     assert deployment["environment"] == {"dev": "dev", "staging": "staging-pull-requests", "prod": "production"}[target]
+    # The repository's root is its one bundle: one leg of the target's matrix, named by its key.
+    (leg,) = [job for job in record["jobs"] if job["stage"] == target and job["kind"] == "job"]
+    assert leg["name"] == "bundle root" and leg["variables"]["project_root"] == "."
     # The reports reach Azure's Tests and Code Coverage tabs, holding the unit tests of the plan stage.
     published = {step["kind"]: step["files"] for step in record["steps"] if step["stage"] == target and step["kind"].startswith("task:Publish")}
     assert published["task:PublishTestResults@2"] and published["task:PublishCodeCoverageResults@2"]
-    harness.assert_published_unit_tests(Path(deployment["workspace"]) / "test-results")
+    harness.assert_published_unit_tests(Path(leg["workspace"]) / "test-results")
 
 
 def test_only_the_target_job_sees_credentials(conformance_runs: harness.RunCache) -> None:
-    """Credentials live in the targets' variable groups, which only the deployment jobs reference;
-    the client secret is a secret variable: in no job's plain variables and masked in the log."""
+    """Credentials live in the targets' variable groups, which only the target legs reference (not
+    the plan job, nor the deployment job holding the environment); the client secret is a secret
+    variable: in no job's plain variables and masked in the log."""
     run = conformance_runs.get("azure", "pull_request")
-    jobs = {job["stage"]: job for job in recorded(run)["jobs"]}
+    jobs = {job["stage"]: job for job in recorded(run)["jobs"] if job["kind"] == "job"}
+    (environment,) = [job for job in recorded(run)["jobs"] if job["kind"] == "deployment"]
+    assert "DATABRICKS_HOST" not in environment["variables"]
     assert jobs["plan"]["outputs"]["plan.target"] == "staging"
     assert not {"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_AUTH_TYPE"} & set(jobs["plan"]["variables"])
     assert jobs["staging"]["variables"]["DATABRICKS_AUTH_TYPE"] == "oauth-m2m", "the variable group's auth type wins over the template default"
@@ -114,6 +120,28 @@ def test_jobs_install_the_pinned_bundleops_and_nothing_else(tmp_path: Path) -> N
     run = harness.run_vendor("azure", "push", harness.unreachable_workspace(tmp_path), tmp_path, edit=ask_for_another_version)
     assert run.returncode != 0 and run.steps == []
     assert "No matching distribution found for bundleops==99.0.0" in run.log
+
+
+def test_a_bundle_in_a_folder_named_by_project_root_runs_there(conformance_workspace: harness.Workspace, tmp_path: Path) -> None:
+    """`projectRoot: orders` with the bundle in orders/: the plan names it `.` relative to that
+    folder, and its leg runs the bundle's steps in orders/ (the trace names the bundle's folder)."""
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": "azure"}, tmp_path / "rendered")
+    rendered = tmp_path / "rendered" / "orders_pipeline"
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    consumer = (rendered / runner.CONSUMER_FILE).read_text(encoding="utf-8")
+    (rendered / runner.CONSUMER_FILE).unlink()
+    (repository / runner.CONSUMER_FILE).write_text(consumer + "  parameters:\n    projectRoot: orders\n", encoding="utf-8")
+    rendered.rename(repository / "orders")
+    validate_only(repository / "orders")
+    harness.make_repository(repository, harness.FEATURE_BRANCH)
+    trace = tmp_path / "trace.jsonl"
+    env = {**harness.pipeline_env(conformance_workspace, trace), "BUNDLEOPS_TEST_BRANCH": harness.FEATURE_BRANCH}
+    result = runner.simulate("pull_request", repository, env, tmp_path / "runner")
+    assert result.returncode == 0, result.log[-6000:]
+    assert [(entry["bundle"], entry["step"]) for entry in harness.read_trace(trace)] == [("orders", "unit"), ("orders", "validate")]
+    assert result.job("staging", "bundle root").variables["project_root"] == "."
+    assert "bundles passed" not in result.log, "the leg runs its bundle, not every bundle of the repository again"
 
 
 def test_the_consumer_extends_the_release_of_this_repository(tmp_path: Path) -> None:

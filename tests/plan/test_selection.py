@@ -15,7 +15,7 @@ from bundleops.config import ProjectConfig, load
 from bundleops.context.model import CIContext
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.plan.discovery import discover
-from bundleops.plan.repository import RepositoryPlan, plan_repository
+from bundleops.plan.repository import RepositoryPlan, bundle_key, matrix_leg, plan_repository
 
 from tests.context import snapshots
 from tests.plan.gitrepo import bundle_file, commit, git, init, write
@@ -231,3 +231,25 @@ def test_the_text_plan_lists_each_bundle_with_why(repo: Path) -> None:
     ]
     assert "  + bundles/billing: staging [unit validate preview deploy test publish]: changed shared/util.py, which its depends_on 'shared' names" in lines
     assert any(line.startswith("  - bundles/reports: none of the 1 files changed") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("project_root", "leg"),
+    [(".", "root"), ("bundles/orders", "bundles_orders"), ("team-a/ingest.v2", "team_a_ingest_v2"), ("2024/jobs", "b_2024_jobs")],
+)
+def test_an_azure_matrix_leg_is_the_key_in_the_characters_azure_allows(project_root: str, leg: str) -> None:
+    """Azure Pipelines: matrix configuration names hold letters, digits and _ only, start with a
+    letter and have at most 100 characters (the `<role>_matrix` output's keys)."""
+    assert matrix_leg(bundle_key(project_root)) == leg
+
+
+def test_a_long_project_root_keeps_a_distinct_leg_of_at_most_100_characters() -> None:
+    first, second = (matrix_leg(bundle_key(f"{'deep/' * 30}{name}")) for name in ("orders", "billing"))
+    assert len(first) == len(second) == 100 and first != second
+
+
+def test_two_bundles_whose_matrix_legs_would_collide_stop_the_plan(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    init(root, {"x/a-b/databricks.yml": bundle_file("one"), "x/a_b/databricks.yml": bundle_file("two")})
+    with pytest.raises(BundleopsError, match="x/a-b and x/a_b would share the CI name 'x_a_b'"):
+        plan(root, PUSH)

@@ -13,8 +13,8 @@ Neither expands `extends:` or template expressions; tests/conformance/azure_expa
 (test_azure_expander.py, test_azure_runner.py).
 
 Then the template's own rules: every script line is static, only `env:` carries values, the three
-target stages differ in nothing but their target, and docs/azure.md shows the consumer file the
-conformance suite runs.
+target stages are one definition (`${{ each }}`) fanning out over the plan's bundles, and
+docs/azure.md shows the consumer file the conformance suite runs.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pytest
 import yaml
 
 from bundleops import __version__
-from tests.conformance.azure_expander import load_yaml
+from tests.conformance.azure_expander import compile_pipeline, expand, load_yaml, resolve_parameters
 from tests.conformance.harness import REPO_ROOT
 from tests.conformance.runners import azure as runner
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
@@ -57,13 +57,38 @@ MACRO = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_.\-]*\)")
 Document = dict[str, Any]
 
 
-def _steps(document: Document) -> list[list[dict]]:
-    """Every steps list of the template (regular jobs and runOnce deploy hooks)."""
-    found = []
-    for stage in document.get("stages", []):
-        for job in stage.get("jobs", []):
-            found.append(job["steps"] if "steps" in job else job["strategy"]["runOnce"]["deploy"]["steps"])
+def _steps(node: Any) -> list[list[dict]]:
+    """Every steps list of the template (regular jobs and runOnce deploy hooks), also inside
+    `${{ each }}` and `${{ if }}` (a conditional group of steps is a list of its own)."""
+    found: list[list[dict]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "steps" and isinstance(value, list):
+                found.append(value)
+                found.extend(group for item in value if isinstance(item, dict) and len(item) == 1 and "${{" in next(iter(item)) for group in item.values())
+            else:
+                found.extend(_steps(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_steps(item))
     return found
+
+
+def template_expressions_expanded(document: Document) -> None:
+    """The schema rejects template expressions as keys where Azure expands them (`${{ each }}` in
+    `stages`, `${{ if }}` in a stage or a job): the stages as Azure compiles them for a push, with
+    the parameters' defaults, a number as the text Azure pastes (the schema types those fields as strings)."""
+    typed = resolve_parameters(document["parameters"], {}, "bundleops.yml")
+    parameters = {name: str(value) if type(value) in (int, float) else value for name, value in typed.items()}
+    document["stages"] = expand(document["stages"], {"parameters": parameters, "variables": {"Build.Reason": "IndividualCI"}}, "stages")
+
+
+def fetch_depth_as_a_string(document: Document) -> None:
+    """The schema types `fetchDepth` as a string; Azure's docs write `fetchDepth: 0` (a number)."""
+    for steps in _steps(document):
+        for step in steps:
+            if isinstance(step.get("fetchDepth"), int):
+                step["fetchDepth"] = str(step["fetchDepth"])
 
 
 def typed_defaults_as_strings(document: Document) -> None:
@@ -86,6 +111,8 @@ def coverage_task_v2_dropped(document: Document) -> None:
 
 
 ALLOW_LIST: dict[str, Callable[[Document], None]] = {
+    "template expressions as keys": template_expressions_expanded,
+    "fetchDepth as a number": fetch_depth_as_a_string,
     "typed parameter defaults": typed_defaults_as_strings,
     "PublishCodeCoverageResults@2": coverage_task_v2_dropped,
 }
@@ -158,7 +185,8 @@ def test_the_azure_pipelines_language_service_reports_no_errors(consumer: Path) 
     assert [d for d in diagnostics if d["severity"] == 1] == []
     unexpected = [d for d in diagnostics if not allowed_warning(lines, d)]
     assert unexpected == [], unexpected
-    assert len(diagnostics) == 2 * len(TARGETS), "one false positive pair per PublishCodeCoverageResults@2 step"
+    coverage_steps = [step for steps in _steps(template()) for step in steps if step.get("task") == "PublishCodeCoverageResults@2"]
+    assert len(diagnostics) == 2 * len(coverage_steps) == 2, "one false positive pair for the one PublishCodeCoverageResults@2 step"
 
 
 def test_the_language_service_is_not_vacuous(tmp_path: Path) -> None:
@@ -175,7 +203,27 @@ def template() -> Document:
 
 
 def scripts(document: Document) -> list[tuple[str, dict]]:
-    return [(f"{stage['stage']}: {step.get('displayName')}", step) for stage in document["stages"] for steps in _steps({"stages": [stage]}) for step in steps if "bash" in step or "script" in step]
+    """Every script step of the template as written (expressions not expanded), named by its stage."""
+    found = []
+    for stage in _stages(document["stages"]):
+        for steps in _steps(stage["jobs"]):
+            found += [(f"{stage['stage']}: {step.get('displayName')}", step) for step in steps if "bash" in step or "script" in step]
+    return found
+
+
+def _stages(node: Any) -> list[dict]:
+    """The stages as written, also those inside `${{ each }}` and `${{ if }}` items."""
+    if isinstance(node, list):
+        return [stage for item in node for stage in _stages(item)]
+    if isinstance(node, dict) and "stage" in node:
+        return [node]
+    return [stage for value in node.values() for stage in _stages(value)] if isinstance(node, dict) else []
+
+
+def compiled(consumer: Path, reason: str) -> dict[str, dict]:
+    """The template's stages as Azure compiles them for a build of this reason, by name."""
+    stages = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT}, {"Build.Reason": reason}).stages
+    return {stage["stage"]: stage for stage in stages}
 
 
 def test_parameters_are_typed_described_and_pinned_to_the_release() -> None:
@@ -218,67 +266,55 @@ def test_the_access_token_and_secrets_reach_only_the_target_jobs() -> None:
     assert "variables" not in plan_job, "the plan job references no variable group (no credentials)"
 
 
-STAGING_ENVIRONMENT = "${{ iif(eq(variables['Build.Reason'], 'PullRequest'), parameters.pullRequestEnvironment, parameters.stagingEnvironment) }}"
+def test_the_plan_job_reads_the_history_that_selection_compares() -> None:
+    """A shallow fetch (Azure's default for new pipelines: depth 1) has no merge base: the plan
+    would fall back to every bundle (docs/monorepo.md, "Shallow clones")."""
+    (checkout, *_) = template()["stages"][0]["jobs"][0]["steps"]
+    assert checkout == {"checkout": "self", "fetchDepth": 0}
 
 
-def test_target_stages_differ_only_in_their_target() -> None:
-    """Differing on purpose: a pull request's staging deployment uses an environment without the
-    exclusive lock, and prod waits for prod_preview (the plan shown before its approval)."""
-    document = template()
-    stages = {stage["stage"]: stage for stage in document["stages"]}
+@pytest.mark.parametrize("reason", ["PullRequest", "IndividualCI"])
+def test_each_target_stage_fans_out_over_the_plans_bundles_of_its_target(reason: str, consumer: Path) -> None:
+    """One definition for dev, staging and prod: a stage runs when the plan's matrix of its target
+    is not empty; its deployment job holds the environment (its checks run when the stage starts);
+    one leg per bundle runs `bundleops run` with the target's variable group, maxParallel at a time."""
+    stages = compiled(consumer, reason)
     assert list(stages) == ["plan", "dev", "staging", "prod_preview", "prod"]
-
-    def normalised(target: str) -> str:
-        stage = copy.deepcopy(stages[target])
-        (job,) = stage["jobs"]
-        if target == "staging":
-            assert job["environment"] == STAGING_ENVIRONMENT
-            job["environment"] = "${{ parameters.stagingEnvironment }}"
-        if target == "prod":
-            assert stage.pop("dependsOn") == ["plan", "prod_preview"]
-            stage["dependsOn"] = "plan"
-            steps = job["strategy"]["runOnce"]["deploy"]["steps"]
-            (reviewed,) = [step for step in steps if step.get("artifact") == "bundleops-prod-plan"]
-            steps.remove(reviewed)
-            assert reviewed["condition"] == "and(succeeded(), eq(variables.bundleopsRunPreview, 'true'))"
-            stage["condition"] = "and(succeeded(), eq(dependencies.plan.outputs['plan.plan.target'], 'prod'))"
-        text = json.dumps(stage, sort_keys=True).replace("bundleops-prod-plan", "REVIEWED_PLAN")  # the same artifact in every stage
-        text = text.replace(f"parameters.{target}", "parameters.TARGET").replace(TARGETS[target], "TARGETEnvironment")
-        return re.sub(rf"\b{target}\b", "TARGET", text)
-
-    assert normalised("dev") == normalised("staging") == normalised("prod")
-    for target in TARGETS:
+    for target, environment in TARGETS.items():
         stage = stages[target]
-        assert f"eq(dependencies.plan.outputs['plan.plan.target'], '{target}')" in stage["condition"]
-        (job,) = stage["jobs"]
-        assert job["deployment"] == target
-        if target != "staging":
-            assert job["environment"] == f"${{{{ parameters.{TARGETS[target]} }}}}"
+        assert f"ne(dependencies.plan.outputs['plan.plan.{target}_matrix'], '{{}}')" in stage["condition"]
         assert stage["lockBehavior"] == "sequential"
-        tasks = [step["task"] for step in job["strategy"]["runOnce"]["deploy"]["steps"] if "task" in step]
-        assert {"PublishTestResults@2", "PublishCodeCoverageResults@2"} <= set(tasks)
-        for step in job["strategy"]["runOnce"]["deploy"]["steps"]:
+        holder, legs = stage["jobs"]
+        assert holder["deployment"] == target and "group" not in json.dumps(holder), "the environment's job holds no credentials"
+        default = {"dev": "dev", "staging": "staging", "prod": "production"}[target]
+        assert holder["environment"] == ("staging-pull-requests" if target == "staging" and reason == "PullRequest" else default)
+        assert legs["job"] == "bundle"
+        assert legs["strategy"] == {"matrix": f"$[ stageDependencies.plan.plan.outputs['plan.{target}_matrix'] ]", "maxParallel": 10}
+        assert {"group": f"bundleops-{target}"} in legs["variables"]
+        (run,) = [step for step in legs["steps"] if "bash" in step and "bundleops run" in step["bash"]]
+        assert 'bundleops run --job target --target "$BUNDLEOPS_TARGET" --project-root "$BUNDLEOPS_PROJECT_ROOT" "$@"' in run["bash"]
+        assert run["env"]["BUNDLEOPS_TARGET"] == target and run["env"]["BUNDLEOPS_PROJECT_ROOT"] == "./$(project_root)", "the plan names bundles relative to projectRoot"
+        assert run["env"].get("BUNDLEOPS_GATED") == ("true" if target == "prod" else None), "only prod deploys the plan the approver saw"
+        for step in legs["steps"]:
             if step.get("task", "").startswith("Publish"):
                 assert step["condition"] == "always()", f"{target}: reports are published even when a step failed"
     assert "ne(variables['Build.Reason'], 'PullRequest')" in stages["prod"]["condition"], "a pull request never reaches the prod stage"
 
 
-def test_the_preview_runs_before_deploy_and_before_the_prod_approval() -> None:
-    document = template()
-    stages = {stage["stage"]: stage for stage in document["stages"]}
-    for where, step in scripts(document):
-        if "bundleops deploy" in step["bash"]:
-            body = step["bash"]
-            assert body.index("bundleops validate") < body.index("bundleops preview") < body.index("bundleops deploy"), where
-            assert 'SYSTEM_ACCESSTOKEN="$comment_token" bundleops preview' in body, "the comment's token goes to the preview explicitly"
-            assert '${reviewed:+--plan-file "$reviewed"}' in body
-            assert step["env"]["SYSTEM_ACCESSTOKEN"] == "$(System.AccessToken)"
-    gate = stages["prod_preview"]
-    (job,) = gate["jobs"]
+def test_the_preview_runs_before_the_prod_approval_and_its_plan_is_what_prod_applies(consumer: Path) -> None:
+    stages = compiled(consumer, "IndividualCI")
+    (job,) = stages["prod_preview"]["jobs"]
     assert "environment" not in job and "deployment" not in job, "no environment: no approval before the plan is shown"
-    assert "eq(dependencies.plan.outputs['plan.plan.run_preview'], 'true')" in gate["condition"]
+    assert job["strategy"]["matrix"] == "$[ stageDependencies.plan.plan.outputs['plan.prod_matrix'] ]"
+    assert "eq(dependencies.plan.outputs['plan.plan.run_preview'], 'true')" in stages["prod_preview"]["condition"]
+    (preview,) = [step for step in job["steps"] if "bash" in step and "bundleops run" in step["bash"]]
+    assert 'bundleops run --job preview --target prod --project-root "$BUNDLEOPS_PROJECT_ROOT"' in preview["bash"]
     (keep,) = [step for step in job["steps"] if "publish" in step]
-    assert keep == {"publish": "test-results/bundle-plan.json", "artifact": "bundleops-prod-plan", "displayName": "Keep the plan for the approved deploy"}
+    assert keep["publish"] == preview["env"]["BUNDLEOPS_REPORT_DIR"] and keep["artifact"] == "bundleops-prod-plan-$(key)"
+    (_, legs) = stages["prod"]["jobs"]
+    (reviewed,) = [step for step in legs["steps"] if step.get("artifact") == "bundleops-prod-plan-$(key)"]
+    (run,) = [step for step in legs["steps"] if "bash" in step and "bundleops run" in step["bash"]]
+    assert run["env"]["BUNDLEOPS_REVIEWED_PLAN"] == f"$(Pipeline.Workspace)/{reviewed['artifact']}/bundle-plan.json"
     assert "or(eq(dependencies.prod_preview.result, 'Succeeded'), eq(dependencies.prod_preview.result, 'Skipped'))" in stages["prod"]["condition"]
 
 
@@ -290,16 +326,20 @@ def test_docs_show_the_consumer_file_the_conformance_suite_runs(consumer: Path) 
 
 
 @pytest.mark.parametrize(
-    ("secret", "auth_type", "expected"),
+    ("job", "secret", "auth_type", "expected"),
     [
-        ("$(DATABRICKS_CLIENT_SECRET)", "azure-devops-oidc", "secret=unset token=set"),
-        ("dose0123456789", "oauth-m2m", "secret=set token=unset"),
+        ("--job target", "$(DATABRICKS_CLIENT_SECRET)", "azure-devops-oidc", "secret=unset token=set"),
+        ("--job target", "dose0123456789", "oauth-m2m", "secret=set token=set"),
+        ("--job preview", "$(DATABRICKS_CLIENT_SECRET)", "azure-devops-oidc", "secret=unset token=set"),
+        ("--job preview", "dose0123456789", "oauth-m2m", "secret=set token=unset"),
     ],
 )
-def test_the_credential_guards_drop_what_the_auth_type_does_not_use(secret: str, auth_type: str, expected: str) -> None:
-    """Azure leaves `$(DATABRICKS_CLIENT_SECRET)` as text when the group has no such secret; the
-    access token is for azure-devops-oidc only. The template's own guard lines, run in bash."""
-    (_, step), *_ = [(where, step) for where, step in scripts(template()) if where.startswith("staging:") and "bundleops validate" in step["bash"]]
+def test_the_credential_guards_drop_what_the_auth_type_does_not_use(job: str, secret: str, auth_type: str, expected: str) -> None:
+    """Azure leaves `$(DATABRICKS_CLIENT_SECRET)` as text when the group has no such secret. The
+    access token is for azure-devops-oidc and the pull-request comment of the preview: the target
+    job keeps it (its preview comments; `bundleops run` runs every step with one environment), the
+    prod preview (no pull request reaches prod) drops it. The template's own guard lines, in bash."""
+    (step,) = [step for _, step in scripts(template()) if f"bundleops run {job}" in step["bash"]]
     guards = [line for line in step["bash"].splitlines() if "unset" in line]
     probe = 's=unset; t=unset; [ -z "${DATABRICKS_CLIENT_SECRET+x}" ] || s=set; [ -z "${SYSTEM_ACCESSTOKEN+x}" ] || t=set; echo "secret=$s token=$t"'
     env = {"PATH": "/usr/bin:/bin", "DATABRICKS_CLIENT_SECRET": secret, "DATABRICKS_AUTH_TYPE": auth_type, "SYSTEM_ACCESSTOKEN": "token"}
@@ -311,17 +351,13 @@ def test_the_credential_guards_drop_what_the_auth_type_does_not_use(secret: str,
 def test_a_pull_request_deploys_staging_through_an_environment_without_the_exclusive_lock(reason: str, environment: str, consumer: Path) -> None:
     """Build.Reason is known when Azure compiles the template: a pull request's own deployment uses
     the pull-request environment (no Exclusive lock check), the shared staging keeps its own."""
-    from tests.conformance.azure_expander import compile_pipeline
-
-    compiled = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT}, {"Build.Reason": reason, "System.AccessToken": "not-compiled-in"})
-    (job,) = next(stage for stage in compiled.stages if stage["stage"] == "staging")["jobs"]
+    pipeline = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT}, {"Build.Reason": reason, "System.AccessToken": "not-compiled-in"})
+    (job, _) = next(stage for stage in pipeline.stages if stage["stage"] == "staging")["jobs"]
     assert job["environment"] == environment
-    assert "not-compiled-in" not in json.dumps(compiled.stages), "only the variables Azure knows at compile time"
+    assert "not-compiled-in" not in json.dumps(pipeline.stages), "only the variables Azure knows at compile time"
 
 
 def test_the_sweep_template_matches_the_schema_and_runs_only_bundleops_sweep(tmp_path: Path) -> None:
-    from tests.conformance.azure_expander import compile_pipeline
-
     sweep = REPO_ROOT / "azure" / "bundleops-sweep.yml"
     assert check_jsonschema(sweep).returncode == 0
     documented = re.search(r"<!-- sweep-file: azure-pipelines-sweep\.yml -->\n```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)

@@ -71,15 +71,21 @@ def azure(url: str) -> InstallStep:
     """Azure: a secret pipeline variable, mapped by the step's `env:` (`$(PIP_INDEX_URL)` expanded)."""
     document = load_yaml((REPO_ROOT / "azure" / "bundleops.yml").read_text(encoding="utf-8"))
     steps = [step for step in _azure_steps(document) if step.get("displayName") == "Install bundleops"]
-    assert len(steps) == 5 and all(step == steps[0] for step in steps), "one install step per job (plan, three targets, prod_preview), all alike"
+    assert len(steps) == 3 and all(step == steps[0] for step in steps), "one install step per job (plan, prod_preview, the legs of the three targets), all alike"
     assert steps[0]["env"] == {"BUNDLEOPS_SOURCE": "${{ parameters.bundleopsSource }}", "PIP_INDEX_URL": "$(PIP_INDEX_URL)"}
     return InstallStep(steps[0]["bash"], {"BUNDLEOPS_SOURCE": MISSING, "PIP_INDEX_URL": url}, f"##vso[task.setsecret]{url}")
 
 
-def _azure_steps(document: dict) -> Iterator[dict]:
-    for stage in document["stages"]:
-        for job in stage["jobs"]:
-            yield from job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]
+def _azure_steps(node: object) -> Iterator[dict]:
+    """Every step of the template as written, also inside `${{ each }}` and `${{ if }}` items."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _azure_steps(item)
+    elif isinstance(node, dict):
+        if "bash" in node or "task" in node:
+            yield node
+        for value in node.values():
+            yield from _azure_steps(value)
 
 
 def github(url: str) -> InstallStep:

@@ -14,7 +14,7 @@ from bundleops.output import CIWriter, current
 from bundleops.output.redact import register_environment
 from bundleops.output.writers import inert_json
 from bundleops.plan.planner import Plan
-from bundleops.plan.repository import RepositoryPlan, plan_repository
+from bundleops.plan.repository import RepositoryPlan, matrix_leg, plan_repository
 from bundleops.plan.rules import STEP_NAMES
 from bundleops.step import add_project_argument
 
@@ -92,8 +92,8 @@ def publish_fan_out(repository: RepositoryPlan, out: CIWriter) -> None:
     `roles` the roles any selected bundle's plan targets (space-separated) and `bundle_count`;
     where outputs have room for lists (not a GitLab dotenv report), `bundles` all of them and
     `<role>_bundles` those whose plan targets the role (a JSON list of {project_root, key, target},
-    what a GitHub matrix `include:` takes) and `<role>_matrix` the same as a map from key to its
-    fields (what an Azure Pipelines matrix takes)."""
+    what a GitHub matrix `include:` takes) and `<role>_matrix` the same as a map from the key made
+    a valid Azure leg name (`bundles_orders`) to its fields (what an Azure Pipelines matrix takes)."""
     entries = [{"project_root": b.project_root, "key": b.key, "target": b.plan.target or ""} for b in repository.bundles]
     out.set_output("roles", " ".join(role for role in ROLES if any(entry["target"] == role for entry in entries)))
     out.set_output("bundle_count", str(len(entries)))
@@ -103,4 +103,4 @@ def publish_fan_out(repository: RepositoryPlan, out: CIWriter) -> None:
     for role in ROLES:
         chosen = [entry for entry in entries if entry["target"] == role]
         out.set_output(f"{role}_bundles", json.dumps(chosen, separators=(",", ":")))
-        out.set_output(f"{role}_matrix", json.dumps({entry["key"]: entry for entry in chosen}, separators=(",", ":")))
+        out.set_output(f"{role}_matrix", json.dumps({matrix_leg(entry["key"]): entry for entry in chosen}, separators=(",", ":")))

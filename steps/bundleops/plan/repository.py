@@ -8,6 +8,7 @@ once and completed with that file's defaults.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,14 @@ def bundle_key(project_root: str) -> str:
     with each character other than a letter, digit, `_` or `-` made a hyphen (`bundles/orders`
     -> `bundles-orders`); the root bundle is `root`."""
     return "root" if project_root == "." else re.sub(r"[^A-Za-z0-9_-]", "-", project_root)
+
+
+def matrix_leg(key: str) -> str:
+    """The key as an Azure Pipelines matrix leg name, which may hold only letters, digits and `_`,
+    must start with a letter and be at most 100 characters (`bundles-orders` -> `bundles_orders`)."""
+    leg = re.sub(r"[^A-Za-z0-9_]", "_", key)
+    leg = leg if leg[:1].isalpha() else f"b_{leg}"
+    return leg if len(leg) <= 100 else f"{leg[:91]}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
@@ -92,16 +101,18 @@ def plan_repository(root: Path, root_config: ProjectConfig, observed: CIContext,
 
 
 def _check_keys(folders: list[str]) -> None:
-    """Two bundles may not share a key (`a/b` and `a-b`): their CI jobs and report folders would collide."""
+    """Two bundles may not share a key (`a/b` and `a-b`) or a matrix leg (`a-b` and `a_b`): their CI
+    jobs and report folders would collide."""
     seen: dict[str, str] = {}
     for folder in folders:
         key = bundle_key(folder)
-        if key in seen:
-            raise BundleopsError(
-                f"the bundles {seen[key]} and {folder} would share the CI name {key!r} (their jobs and report folders would collide)",
-                fix="rename one of the two folders",
-            )
-        seen[key] = folder
+        for name in dict.fromkeys((key, matrix_leg(key))):
+            if name in seen:
+                raise BundleopsError(
+                    f"the bundles {seen[name]} and {folder} would share the CI name {name!r} (their jobs and report folders would collide)",
+                    fix="rename one of the two folders",
+                )
+            seen[name] = folder
 
 
 def _bundle_plan(choice: Choice, observed: CIContext, config: ProjectConfig) -> BundlePlan:
