@@ -30,6 +30,7 @@ def test_meets_the_other_bundles():
         time.sleep(0.05)
     assert "{name}" != os.environ.get("BUNDLEOPS_TEST_FAILING")
     assert "SONAR_TOKEN" not in os.environ, "only publish and quality-gate see SonarQube's token"
+    assert "SYSTEM_ACCESSTOKEN" not in os.environ, "only preview sees the token that writes pull-request comments"
 '''
 
 
@@ -52,7 +53,7 @@ def environment(tmp_path: Path, expected: str, wait: float, failing: str = "") -
 
 def test_each_bundle_runs_at_once_with_its_own_reports_and_a_failing_one_fails_the_job(tmp_path: Path) -> None:
     repo = repository(tmp_path, ("billing", "orders"))
-    env = {**environment(tmp_path, "billing orders", 60, failing="billing"), "SONAR_TOKEN": "squ_" + "5" * 40}
+    env = {**environment(tmp_path, "billing orders", 60, failing="billing"), "SONAR_TOKEN": "squ_" + "5" * 40, "SYSTEM_ACCESSTOKEN": "azure-build-token-" + "7" * 20}
     result = run_bundleops(["run", "--job", "unit", "--project-root", "."], env=env, cwd=repo, timeout=300)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "bundleops run --job unit: 1 of 2 bundles passed" in result.stdout

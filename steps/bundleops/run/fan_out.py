@@ -29,8 +29,17 @@ from bundleops.run.pool import StepProcesses, run_all, write_block
 __all__ = ["JobRequest", "holds_bundles_below", "run_selected"]
 
 
-SONAR_TOKEN = "SONAR_TOKEN"
-SONAR_STEPS = ("publish", "quality-gate")
+AZURE_BUILD_TOKEN = "SYSTEM_ACCESSTOKEN"
+AZURE_DEVOPS_OIDC = "azure-devops-oidc"
+# Tokens only some steps use: SonarQube's (publish --sonar, quality-gate), and the CI's token that
+# writes the preview's pull-request comment (bundleops.preview.comment).
+STEP_TOKENS = {
+    "SONAR_TOKEN": ("publish", "quality-gate"),
+    "GITHUB_TOKEN": ("preview",),
+    "BUNDLEOPS_GITLAB_TOKEN": ("preview",),
+    "BUNDLEOPS_BITBUCKET_TOKEN": ("preview",),
+    AZURE_BUILD_TOKEN: ("preview",),
+}
 
 
 @dataclass(frozen=True)
@@ -78,8 +87,13 @@ def run_selected(request: JobRequest, root: Path, parallel: int, *, select_all: 
 
 
 def _step_env(step: str, env: dict[str, str]) -> dict[str, str]:
-    """Only the steps that talk to SonarQube see its token, though the CI binds it for the whole job."""
-    return env if step in SONAR_STEPS else {name: value for name, value in env.items() if name != SONAR_TOKEN}
+    """The job's environment without the tokens this step does not use. A CI binds them for the
+    whole job, but validate and deploy run the bundle's own code (Python resources, build
+    scripts), which must not read SonarQube's token or the one that writes pull-request comments."""
+    dropped = {name for name, steps in STEP_TOKENS.items() if step not in steps}
+    if env.get("DATABRICKS_AUTH_TYPE") == AZURE_DEVOPS_OIDC:
+        dropped.discard(AZURE_BUILD_TOKEN)  # the step signs in to Databricks with it
+    return {name: value for name, value in env.items() if name not in dropped}
 
 
 def holds_bundles_below(root: Path) -> bool:
