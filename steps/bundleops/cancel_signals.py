@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from bundleops.errors import BundleopsError, ExitCode
 
@@ -64,6 +64,21 @@ class Guard:
 
     def remaining(self) -> float:
         return float("inf") if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+
+@contextmanager
+def handling(handler: Callable[[int, object], None]) -> Iterator[None]:
+    """SIGTERM and SIGINT go to `handler` while the block runs, to the earlier handlers after it
+    (main thread only: elsewhere Python cannot install handlers, and the block runs without)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in HANDLED}
+    try:
+        yield
+    finally:
+        for sig, earlier in previous.items():
+            signal.signal(sig, earlier)
 
 
 @contextmanager

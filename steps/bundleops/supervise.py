@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, ContextManager
+
+from bundleops.cancel_signals import handling
 
 STOP_GRACE_SECONDS = 5.0
 _POLL_SECONDS = 0.2
@@ -35,26 +35,17 @@ class Ending:
     signal_name: str | None = None
 
 
-@contextmanager
-def _forwarding(children: list[subprocess.Popen[str]], received: list[int]) -> Iterator[None]:
+def _forwarding(children: list[subprocess.Popen[str]], received: list[int]) -> ContextManager[None]:
     """While the block runs, SIGTERM and SIGINT to us are recorded and stop the child, if there is one
     yet (main thread only; elsewhere a no-op). Installed before the child starts, so no signal falls
     into the moment between its start and the handler, where it would end us and orphan the child."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def forward(signum: int, frame: object) -> None:
         received.append(signum)
         if children and children[0].poll() is None:
             children[0].terminate()
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return handling(forward)
 
 
 def stop(process: subprocess.Popen[str]) -> int:

@@ -21,6 +21,7 @@ from bundleops.localcli.diagnostics import CliError, Diagnostics
 from bundleops.localcli.interpolation import REFERENCE
 from bundleops.localcli.locations import Locations
 from bundleops.localcli.merge import MergeError, merge_into
+from bundleops.localcli.normalize import kind_name
 from bundleops.localcli.paths import DeferredPath, JobPaths
 
 ROOT_FILE_NAMES = ("databricks.yml", "databricks.yaml", "bundle.yml", "bundle.yaml")
@@ -97,7 +98,7 @@ def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: boo
     if resources is not None and not isinstance(resources, dict):
         # The real CLI normalises the tree to its schema: a value of the wrong kind is dropped with
         # this warning (libs/dyn/convert/normalize.go; acceptance/bundle/override/merge-string-map).
-        diagnostics.warning(f"expected map, found {_kind(resources)}", path="resources", location=file.locations.value("resources"))
+        diagnostics.warning(f"expected map, found {kind_name(resources)}", path="resources", location=file.locations.value("resources"))
         data.pop("resources")
     for key in data:
         if key in REAL_BUT_UNSUPPORTED_TOP_LEVEL:
@@ -109,19 +110,6 @@ def _check_top_level(file: ConfigFile, diagnostics: Diagnostics, *, is_root: boo
                 path="include",
                 location=file.locations.value("include"),
             )
-
-
-def _kind(value: Any) -> str:
-    """A YAML value's kind in the real CLI's words (dyn.Kind)."""
-    if isinstance(value, list):
-        return "sequence"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    return "string" if isinstance(value, str) else "nil"
 
 
 def sync_root(root: Path, config: dict[str, Any]) -> Path:

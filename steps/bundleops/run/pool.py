@@ -17,9 +17,9 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Callable, Iterator, Mapping, Sequence, TypeVar
+from typing import Callable, ContextManager, Mapping, Sequence, TypeVar
 
+from bundleops.cancel_signals import handling
 from bundleops.child import stop_group
 
 Item = TypeVar("Item")
@@ -58,22 +58,13 @@ class StepProcesses:
         with ThreadPoolExecutor(max_workers=max(1, len(running))) as stopping:  # one grace period for all
             list(stopping.map(stop_group, running))
 
-    @contextmanager
-    def stopped_on_cancel(self) -> Iterator[None]:
+    def stopped_on_cancel(self) -> ContextManager[None]:
         """While the block runs, SIGTERM and SIGINT cancel every running step (main thread only)."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
 
         def on_signal(signum: int, frame: object) -> None:
             threading.Thread(target=self.cancel, args=(signal.Signals(signum).name,), daemon=True).start()
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+        return handling(on_signal)
 
 
 def run_all(items: list[Item], work: Callable[[Item, int | None], Result], show: Callable[[Item, Result, bytes], None], parallel: int) -> list[Result]:
