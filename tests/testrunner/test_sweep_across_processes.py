@@ -31,16 +31,20 @@ KILLED_RUN = textwrap.dedent(
 )
 
 
-def test_expired_leftover_of_an_earlier_process_is_swept(tmp_path, example_copy):
+def test_expired_leftover_of_an_earlier_process_is_swept(tmp_path):
     metastore = tmp_path / "metastore"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run([sys.executable, "-c", KILLED_RUN, str(metastore)], check=True, env=env, capture_output=True, timeout=300)
     warehouse = metastore / "warehouse"
     assert (warehouse / "bundleops_test_killed.db" / "orders").is_dir()
 
+    # A project of one test: the sweep is the subject, and the example's own tests are the runner tests'.
+    project = tmp_path / "project"
+    (project / "tests" / "integration").mkdir(parents=True)
+    (project / "tests" / "integration" / "test_schema.py").write_text("def test_the_run_has_its_schema(spark):\n    assert spark.sql('SELECT 1 AS one').first().one == 1\n")
     reports = tmp_path / "reports"
     result = subprocess.run(
-        [sys.executable, "-m", "bundleops.testrunner", "--catalog", "spark_catalog", "--project-root", str(example_copy),
+        [sys.executable, "-m", "bundleops.testrunner", "--catalog", "spark_catalog", "--project-root", str(project),
          "--report-folder", str(reports), "--run-id", "later", "--metastore-dir", str(metastore)],
         env=env, capture_output=True, text=True, timeout=300,
     )
