@@ -42,10 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parallel", type=_positive, metavar="N", help=f"bundles at a time (default: {PARALLEL_ENV}, else {DEFAULT_PARALLEL})")
 
 
+def _whole_number(text: str) -> int | None:
+    """`text` as a whole number of at least 1, or None."""
+    return int(text) if text.isdigit() and int(text) >= 1 else None
+
+
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    number = _whole_number(text)
+    if number is None:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+    return number
 
 
 def _switch(name: str) -> bool:
@@ -62,9 +68,10 @@ def parallel(given: int | None = None) -> int:
     text = os.environ.get(PARALLEL_ENV, "").strip()
     if not text:
         return DEFAULT_PARALLEL
-    if not text.isdigit() or int(text) < 1:
+    number = _whole_number(text)
+    if number is None:
         raise BundleopsError(f"{PARALLEL_ENV}={text!r} is not a whole number of at least 1", fix=f"set {PARALLEL_ENV} to the number of bundles to run at a time, e.g. {DEFAULT_PARALLEL}")
-    return int(text)
+    return number
 
 
 def run(args: argparse.Namespace) -> int:

@@ -97,18 +97,19 @@ def _publish(request: JobRequest, plan: Plan, root: list[str]) -> list[list[str]
 
 def _red_path(steps: list[list[str]], publish: list[list[str]], run_step: StepRunner, *, publish_only_after_failure: bool = False) -> Outcome:
     outcome = Outcome()
-    for args in steps:
-        code = run_step(args)
-        outcome.ran.append((args[0], code))
-        if code != 0:
-            outcome.code = code
-            break
-    if publish_only_after_failure and outcome.code == 0:
+    failed = _until_a_failure(steps, run_step, outcome)
+    if publish_only_after_failure and failed == 0:
         return outcome
-    for args in publish:
+    published = _until_a_failure(publish, run_step, outcome)  # after a failure too: it shows what failed
+    outcome.code = failed or published
+    return outcome
+
+
+def _until_a_failure(commands: list[list[str]], run_step: StepRunner, outcome: Outcome) -> int:
+    """Each command in turn, recorded in `outcome`, up to the first that fails; that one's exit code, else 0."""
+    for args in commands:
         code = run_step(args)
         outcome.ran.append((args[0], code))
         if code != 0:
-            outcome.code = outcome.code or code
-            break
-    return outcome
+            return code
+    return 0
