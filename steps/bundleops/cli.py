@@ -31,6 +31,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.run.command",
     "bundleops.destroy.command",
     "bundleops.sweep.command",
+    "bundleops.history.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
     "bundleops.localworkspace.env_command",

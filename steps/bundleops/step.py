@@ -31,7 +31,7 @@ from bundleops.plan import roles
 from bundleops.plan.guard import BREAK_GLASS_ENV, READ_ONLY_STEPS, check_target
 
 # Steps that hand the bundle to the databricks CLI.
-BUNDLE_STEPS = ("validate", "preview", "deploy", "test", "destroy", "sweep")
+BUNDLE_STEPS = ("validate", "preview", "deploy", "test", "destroy", "sweep", "drift", "history", "rollback")
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,17 @@ def require_bundle(project_root: Path) -> None:
 
 
 @contextlib.contextmanager
-def begin(name: str, args: argparse.Namespace) -> Iterator[StepRun]:
+def begin(name: str, args: argparse.Namespace, *, read_only: bool | None = None) -> Iterator[StepRun]:
+    """Load the project, apply the prod guard (`read_only`: a look that changes nothing, by default the
+    READ_ONLY_STEPS'), record the trace, and open the step's log group."""
     project_root: Path = getattr(args, "project_root", Path("."))
     config, context = load_project(project_root)
     out = current()
     break_glass = getattr(args, "break_glass", None) or os.environ.get(BREAK_GLASS_ENV)
     requested: str | None = getattr(args, "target", None) or _planned_target(name, args, config, context)
     names = bundle_targets(project_root) if requested else None
-    target = _guarded_target(requested, names, config, context, break_glass, out, read_only=name in READ_ONLY_STEPS)
+    looks_only = name in READ_ONLY_STEPS if read_only is None else read_only
+    target = _guarded_target(requested, names, config, context, break_glass, out, read_only=looks_only)
     if name in BUNDLE_STEPS and target:
         require_bundle(project_root)
     trace.record(name, target.role if target else None, context.vendor, project_root)

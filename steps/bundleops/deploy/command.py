@@ -12,7 +12,9 @@ from bundleops import bundle_cli, step
 from bundleops.bundle_cli import CliResult, DatabricksCli
 from bundleops.deploy import same_version
 from bundleops.deployments import naming
+from bundleops.context import CIContext
 from bundleops.errors import BundleopsError, ExitCode
+from bundleops.history.recording import Rollback, keeps_history
 from bundleops.output import markdown as md
 
 if TYPE_CHECKING:
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 
     from bundleops.deploy.leftover import LockStatus
     from bundleops.deploy.record import DeploymentRecord
+    from bundleops.history.entry import HistoryEntry
 
 NAME = "deploy"
 HELP = "databricks bundle deploy + lock takeover rules + a deployment record (test-results/deployment-<bundle target>.json)"
@@ -52,45 +55,82 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with step.begin(NAME, args) as run:
+        deploy_bundle(run, run.project_root.resolve(), args.plan_file, run.context)
+    return int(ExitCode.OK)
+
+
+def deploy_bundle(run: step.StepRun, root: Path, plan_file: Path | None, context: CIContext, rollback: Rollback | None = None) -> DeploymentRecord:
+    """Deploy the bundle in `root` as the deploy step does (a rollback passes the restored commit's tree and context),
+    write its record, and append it to a shared target's history: deployed, rolled back, or failed."""
     from bundleops.auth.policy import Identity, check_identity
     from bundleops.deploy.record import DeploymentRecord
     from bundleops.output.writers import report_dir
     from bundleops.preview.apply import plan_for_deploy
 
-    with step.begin(NAME, args) as run:
-        cli = bundle_cli.for_step(run)
-        deployment = bundle_cli.run_deployment(run)
-        root = run.project_root.resolve()
-        before = cli.summary(root, run.bundle_target)
-        if deployment:
-            run.out.info(f"pull-request deployment {deployment.id}: {naming.check_resolved_root(before, deployment)}")
-        deployer = Identity.of_bundle(before)
-        check_identity(deployer, run.target, run.config)
-        variables = same_version.prepare(before, root, run.out)  # the same --var flags go to the plan and the deploy
-        flags = variables + plan_for_deploy(run, cli, root, variables, args.plan_file) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
-        started = datetime.now(timezone.utc)
-        result = _deploy(run, cli, root, flags)
-        if result.returncode != 0 and not result.stopped:
-            result = _retry_after_stale_lock(run, cli, root, flags, result)
-        lock = _check_lock(run, before, deployer.user_name, started)
-        stopped = result.stop_error("raise deploy.timeout_minutes in bundleops.yml if the deploy needs longer; otherwise look at where the CLI's output above stopped")
+    cli = bundle_cli.for_step(run)
+    deployment = bundle_cli.run_deployment(run)
+    before = cli.summary(root, run.bundle_target)
+    if deployment:
+        run.out.info(f"pull-request deployment {deployment.id}: {naming.check_resolved_root(before, deployment)}")
+    deployer = Identity.of_bundle(before)
+    check_identity(deployer, run.target, run.config)
+    variables = same_version.prepare(before, root, run.out)  # the same --var flags go to the plan and the deploy
+    flags = variables + plan_for_deploy(run, cli, root, variables, plan_file) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
+    history = _History(run, root, before, context, rollback) if keeps_history(run.target, deployment is not None) else None
+    started = datetime.now(timezone.utc)
+    result = _deploy(run, cli, root, flags)
+    if result.returncode != 0 and not result.stopped:
+        result = _retry_after_stale_lock(run, cli, root, flags, result)
+    lock = _check_lock(run, before, deployer.user_name, started)
+    stopped = result.stop_error("raise deploy.timeout_minutes in bundleops.yml if the deploy needs longer; otherwise look at where the CLI's output above stopped")
+    if stopped or result.returncode != 0:
+        if history:
+            history.append(DeploymentRecord.build(before, run.target_ref, context, cli.version_text), "failed", started)
         if stopped:
             raise BundleopsError(f"{stopped.message}; {lock.sentence}", fix=stopped.fix, code=stopped.code)
-        if result.returncode != 0:
-            raise _failure(run, result.stderr, lock, args.plan_file)
-        if lock.left:
-            run.out.warning(lock.sentence, title="deploy lock left behind")
-        after = cli.summary(root, run.bundle_target)
-        record = DeploymentRecord.build(after, run.target_ref, run.context, cli.version_text, deployment.id if deployment else None)
-        path = record.write(root / report_dir())
-        if deployment:
-            run.out.info(f"deployment record in the workspace: {_store_record(run, after, record)}")
-        run.out.summary(record.markdown())
-        run.out.set_output("deployment_record", str(path))
-        run.out.info(f"deployed {record.bundle} to {run.target_label}: "
-                     + ", ".join(f"{key if kind == 'jobs' else f'{kind}.{key}'}={resource.get('id')}" for kind, key, resource in record.deployed()))
-        run.out.info(f"deployment record: {path}")
-    return int(ExitCode.OK)
+        raise _failure(run, result.stderr, lock, plan_file)
+    if lock.left:
+        run.out.warning(lock.sentence, title="deploy lock left behind")
+    after = cli.summary(root, run.bundle_target)
+    record = DeploymentRecord.build(after, run.target_ref, context, cli.version_text, deployment.id if deployment else None)
+    path = record.write(run.project_root.resolve() / report_dir())
+    if deployment:
+        run.out.info(f"deployment record in the workspace: {_store_record(run, after, record)}")
+    if history:
+        history.append(record, "rolled_back" if rollback else "deployed", started)
+    run.out.summary(record.markdown())
+    run.out.set_output("deployment_record", str(path))
+    run.out.info(f"deployed {record.bundle} to {run.target_label}: "
+                 + ", ".join(f"{key if kind == 'jobs' else f'{kind}.{key}'}={resource.get('id')}" for kind, key, resource in record.deployed()))
+    run.out.info(f"deployment record: {path}")
+    return record
+
+
+class _History:
+    """The target's history, appended to once the deploy has ended (see bundleops.history.recording)."""
+
+    def __init__(self, run: step.StepRun, root: Path, resolved: dict, context: CIContext, rollback: Rollback | None) -> None:
+        self.run, self.root, self.resolved, self.context, self.rollback = run, root, resolved, context, rollback
+
+    def append(self, record: DeploymentRecord, outcome: str, started: datetime) -> None:
+        from bundleops.auth.client import for_bundle
+        from bundleops.history import recording
+        from bundleops.preview.apply import deploy_plan_path
+        from bundleops.preview.planning import load
+
+        plan_file = deploy_plan_path(self.root, self.run.bundle_target)
+        counts = load(plan_file).counts() if plan_file.is_file() else None
+        finished = datetime.now(timezone.utc)
+
+        def make(previous_commit: str | None) -> HistoryEntry:
+            entry = recording.entry_of(record, outcome, started, finished, self.root, counts, previous_commit)
+            if self.rollback is None or outcome == "failed":
+                return entry
+            return recording.as_rollback(entry, self.rollback.replaces)
+
+        client = for_bundle(self.resolved, retry_timeout_seconds=self.run.config.auth.retry_timeout_seconds)
+        recording.append(client, str((self.resolved.get("workspace") or {}).get("root_path")), make, self.run.out)
 
 
 def _store_record(run: step.StepRun, resolved: dict, record: DeploymentRecord) -> str:

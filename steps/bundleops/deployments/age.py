@@ -24,7 +24,8 @@ def parse_duration(text: str, option: str = "--older-than") -> timedelta:
         raise BundleopsError(f"{option} {text!r} is not a duration", fix=DURATION_FIX, code=ExitCode.BAD_INPUT)
     amount = int(match.group(1))
     if amount == 0:
-        raise BundleopsError(f"{option} {text!r} would remove the deployments of every open pull request", fix=DURATION_FIX, code=ExitCode.BAD_INPUT)
+        what = "would remove the deployments of every open pull request" if option == "--older-than" else "is an empty window"
+        raise BundleopsError(f"{option} {text!r} {what}", fix=DURATION_FIX, code=ExitCode.BAD_INPUT)
     return amount * UNITS[match.group(2)]
 
 

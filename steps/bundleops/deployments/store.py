@@ -63,8 +63,8 @@ def write_record(client: WorkspaceClient, root_path: str, document: dict[str, An
 
     path = record_path(root_path)
     body = (json.dumps(document, indent=2) + "\n").encode("utf-8")
-    _call(lambda: client.workspace.mkdirs(path.rsplit("/", 1)[0]), "workspace/mkdirs", client)
-    _call(lambda: client.workspace.upload(path, io.BytesIO(body), format=ImportFormat.AUTO, overwrite=True), "workspace/import", client)
+    call(lambda: client.workspace.mkdirs(path.rsplit("/", 1)[0]), "workspace/mkdirs", client)
+    call(lambda: client.workspace.upload(path, io.BytesIO(body), format=ImportFormat.AUTO, overwrite=True), "workspace/import", client)
     return path
 
 
@@ -74,7 +74,7 @@ def list_deployments(client: WorkspaceClient, folder: str) -> list[Found]:
     from databricks.sdk.service.workspace import ObjectType
 
     try:
-        entries = _call(lambda: list(client.workspace.list(folder)), "workspace/list", client)
+        entries = call(lambda: list(client.workspace.list(folder)), "workspace/list", client)
     except NotFound:
         return []
     folders = sorted(str(entry.path) for entry in entries if entry.object_type == ObjectType.DIRECTORY)
@@ -85,7 +85,7 @@ def read_record(client: WorkspaceClient, root_path: str) -> dict[str, Any] | Non
     from databricks.sdk.errors import NotFound
 
     try:
-        data = _call(lambda: client.workspace.download(record_path(root_path)).read(), "workspace/export", client)
+        data = call(lambda: client.workspace.download(record_path(root_path)).read(), "workspace/export", client)
     except NotFound:
         return None
     try:
@@ -95,7 +95,7 @@ def read_record(client: WorkspaceClient, root_path: str) -> dict[str, Any] | Non
     return document if isinstance(document, dict) else None
 
 
-def _call(function: Any, endpoint: str, client: WorkspaceClient) -> Any:
+def call(function: Any, endpoint: str, client: WorkspaceClient) -> Any:
     """One SDK call (the SDK retries 429/503 and resets itself); NotFound is the caller's, anything else a named error."""
     from databricks.sdk.errors import NotFound
 

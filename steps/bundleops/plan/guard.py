@@ -6,9 +6,10 @@ reaches prod. Never a developer's shell either: prod changes only through CI. Br
 (`--break-glass REASON` or BUNDLEOPS_BREAK_GLASS) lifts only the branch or tag condition on a CI
 system, for an emergency fix from a hotfix branch, and is logged loudly.
 
-A look at prod that changes nothing there (validate, preview, doctor: READ_ONLY_STEPS) is allowed from a
-developer's shell, with the team's own credentials; from a pull request or a fork it is refused
-like a deploy, since their code would run with prod's credentials.
+A look at prod that changes nothing there (validate, preview, doctor, drift, history: READ_ONLY_STEPS) is
+allowed from a developer's shell, with the team's own credentials, and from a scheduled run of the
+default branch (the drift check); from a pull request or a fork it is refused like a deploy, since
+their code would run with prod's credentials.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bundleops.plan.planner import is_default_branch, is_release_tag
 BREAK_GLASS_ENV = "BUNDLEOPS_BREAK_GLASS"
 PROD = "prod"
 # Steps that only look at a target: `databricks bundle validate` and `bundle plan`.
-READ_ONLY_STEPS = ("validate", "preview", "doctor")
+READ_ONLY_STEPS = ("validate", "preview", "doctor", "drift", "history")
 
 
 def prod_refusal(context: CIContext, config: ProjectConfig, *, read_only: bool = False) -> tuple[str, bool] | None:
@@ -33,6 +34,8 @@ def prod_refusal(context: CIContext, config: ProjectConfig, *, read_only: bool =
             return None
         return "prod is changed only from CI, not from a developer's shell (validate and preview may look at it from there)", False
     if context.event in ("push", "manual") and is_default_branch(context.branch, context):
+        return None
+    if read_only and context.event == "schedule" and is_default_branch(context.branch, context):
         return None
     if context.event == "tag" and is_release_tag(context.tag, config):
         return None

@@ -91,7 +91,31 @@ def _run_remote(run: step.StepRun, guard: Guard, timeout_minutes: float | None) 
             fix=f"the reports are still in {owned.report_folder}: download them from there, or rerun the CI job once the workspace answers",
             code=ExitCode.EXTERNAL_FAILURE,
         ) from None
-    return _conclude(run, client, calls, finished, fetched, owned.report_folder, folder)
+    code = _conclude(run, client, calls, finished, fetched, owned.report_folder, folder)
+    _add_to_history(run, client, summary, code, owned.link())
+    return code
+
+
+def _add_to_history(run: step.StepRun, client: WorkspaceClient, summary: dict[str, Any], code: int, run_url: str) -> None:
+    """A shared target's test result goes onto its deploy's history entry (the change failure rate reads it);
+    a broken run is no result. A history that cannot be written is a warning."""
+    from bundleops.history import recording, store
+    from bundleops.history.entry import TestResult
+    from bundleops.testjob import reports
+
+    if code not in (ExitCode.OK, ExitCode.CHECK_FAILED) or not recording.keeps_history(run.target, bundle_cli.run_deployment(run) is not None):
+        return
+    junit = run.project_root.resolve() / reports.REPORT_DIR / "junit.xml"
+    totals, _ = reports.read(junit if junit.is_file() else None)
+    result = TestResult("passed" if code == ExitCode.OK else "failed", totals.tests if totals else None,
+                        totals.failures + totals.errors if totals else None, run_url)
+    try:
+        path = store.add_test_result(client, str((summary.get("workspace") or {}).get("root_path")), run.context.sha, result)
+    except BundleopsError as error:
+        run.out.warning(f"the test result is not in the target's history: {error.message}", title="history not written")
+        return
+    run.out.info(f"test result {result.result} added to the history entry {path}" if path else
+                 f"no deploy of commit {run.context.sha} in the history of {run.target_label}: the test result is not recorded there")
 
 
 def _run_local(args: argparse.Namespace) -> int:
