@@ -62,6 +62,58 @@ def sweep(Map config = [:]) {
     }
 }
 
+/**
+ * After the deploy, for a Pipeline job (not multibranch) that the timer starts and people run by
+ * hand, with the String build parameter ROLLBACK_TO (docs/jenkins.md, "Drift check" and "Rollback"):
+ * - a build without ROLLBACK_TO (the timer's: its default is empty) checks prod for drift: read-only,
+ *   no approval, no lock; drift found (exit 1) fails the build;
+ * - a build with ROLLBACK_TO (`previous` or a commit of the deployment history) shows what the
+ *   rollback changes, waits for prod's approval, then rolls prod back under prod's lock.
+ * ROLLBACK_TO is text a person typed: it reaches the shell only through withEnv.
+ *
+ *   bundleopsPipeline.operations(projectRoot: '.')
+ */
+def operations(Map config = [:]) {
+    List<String> problems = Settings.problems(config)
+    if (problems) {
+        error('bundleopsPipeline.operations: ' + problems.join('; '))
+    }
+    Settings settings = Settings.from(config)
+    String rollbackTo = params.ROLLBACK_TO ? String.valueOf(params.ROLLBACK_TO).trim() : ''
+    List<String> prod = settings.environment() + settings.targetEnvironment('prod')
+    if (!rollbackTo) {
+        stage('bundleops drift') {
+            onProd(settings, prod) {
+                sh 'bash .bundleops/ci/bundleops.sh drift'
+            }
+        }
+        return
+    }
+    List<String> rollback = prod + ['BUNDLEOPS_ROLLBACK_TO=' + rollbackTo]
+    stage('bundleops rollback preview') {
+        onProd(settings, rollback + ['BUNDLEOPS_PREVIEW_ONLY=true']) {
+            sh 'bash .bundleops/ci/bundleops.sh rollback'
+        }
+    }
+    stage('bundleops rollback') {
+        approve(settings, 'prod')
+        lock(resource: settings.lockName('prod', env.JOB_NAME, false), inversePrecedence: true) {
+            onProd(settings, rollback) {
+                sh 'bash .bundleops/ci/bundleops.sh rollback'
+            }
+        }
+    }
+}
+
+/** `body` on an agent with this build's checkout, bundleops, `environment` and prod's credentials. */
+private void onProd(Settings settings, List<String> environment, Closure body) {
+    onPreparedAgent(settings, environment) {
+        withCredentials(databricksCredentials(settings, 'prod')) {
+            body()
+        }
+    }
+}
+
 /** Stages "bundleops plan" and "bundleops unit", on one agent: the unit tests need no workspace credentials. */
 private List<Plan> planAndUnitTests(Settings settings) {
     List<Plan> bundles = null

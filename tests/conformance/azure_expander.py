@@ -8,6 +8,8 @@ compile (Azure docs: "Template expressions", "Templates: extends", "Runtime para
   `resources.repositories`, resolved to a local folder by the caller (the source override);
 - the template's typed `parameters:` (string, boolean, number, object; `values:`; defaults; a
   parameter the template does not declare is an error, as on Azure);
+- the consumer's own typed `parameters:` (runtime parameters: the values a run was queued with,
+  else their defaults), read by its `extends.parameters`;
 - `${{ <expr> }}` in values (a whole-value expression keeps its type, an embedded one becomes a
   string), and `${{ if }}` / `${{ elseif }}` / `${{ else }}` keys in mappings and sequences;
   `${{ each <name> in <expression> }}` as a sequence item ("Template expressions", "Iterative
@@ -95,7 +97,7 @@ _EMBEDDED_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _DIRECTIVE = re.compile(r"^\$\{\{\s*(if|elseif|else|each|insert)\b(.*?)\}\}$", re.DOTALL)
 _EACH = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s+in\s+(.+)$", re.DOTALL)
 PARAMETER_TYPES = ("string", "boolean", "number", "object")
-CONSUMER_KEYS = {"trigger", "pr", "schedules", "resources", "extends"}
+CONSUMER_KEYS = {"parameters", "trigger", "pr", "schedules", "resources", "extends"}
 # Predefined variables Azure knows when it compiles the templates ("Use predefined variables":
 # the column "Available in templates?"); template expressions read them as variables['...'].
 TEMPLATE_VARIABLES = ("Build.Reason", "Build.SourceBranch")
@@ -322,10 +324,18 @@ def _repositories(consumer: dict, sources: Mapping[str, Path], where: str) -> di
     return found
 
 
-def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path], predefined: Mapping[str, str] | None = None) -> CompiledPipeline:
+def compile_pipeline(
+    consumer_file: Path,
+    sources: Mapping[str, Path],
+    predefined: Mapping[str, str] | None = None,
+    runtime_parameters: Mapping[str, Any] | None = None,
+) -> CompiledPipeline:
     """Read the consumer file, resolve `extends` into its template (from `sources`: repository name
     -> local folder, the source override) and expand every template expression. Of `predefined`,
-    the TEMPLATE_VARIABLES are what `variables[...]` reads at compile time (none: every one is null)."""
+    the TEMPLATE_VARIABLES are what `variables[...]` reads at compile time (none: every one is null).
+    `runtime_parameters` are the values given when the run was queued for the consumer's own typed
+    `parameters:` ("Runtime parameters": a scheduled run, or a value not given, takes the default);
+    the consumer's `extends.parameters` read them as `parameters.<name>`."""
     where = consumer_file.name
     consumer = load_yaml(consumer_file.read_text(encoding="utf-8"))
     if not isinstance(consumer, dict):
@@ -348,8 +358,10 @@ def compile_pipeline(consumer_file: Path, sources: Mapping[str, Path], predefine
     template = load_yaml(template_file.read_text(encoding="utf-8"))
     twhere = str(extends["template"])
     _check_keys(template, TEMPLATE_KEYS, twhere)
-    parameters = resolve_parameters(template.get("parameters") or [], extends.get("parameters") or {}, twhere)
     variables = {name: value for name, value in (predefined or {}).items() if name in TEMPLATE_VARIABLES}
+    runtime = resolve_parameters(consumer.get("parameters") or [], runtime_parameters or {}, f"{where} (runtime parameters)")
+    passed = expand(extends.get("parameters") or {}, {"parameters": runtime, "variables": variables}, f"{where}.extends.parameters")
+    parameters = resolve_parameters(template.get("parameters") or [], passed, twhere)
     stages = expand(template.get("stages") or [], {"parameters": parameters, "variables": variables}, f"{twhere}.stages")
     return CompiledPipeline(consumer, template_file, repositories, parameters, stages)
 
@@ -376,6 +388,8 @@ def triggered(consumer: dict, reason: str, branch: str | None, tag: str | None, 
     """Whether the consumer's `trigger:` (CI), `pr:` (pull request) or `schedules:` starts a run for this event.
     A missing `trigger:` means every branch, as on Azure; `pr:` applies to GitHub and Bitbucket
     repositories (Azure Repos uses a branch policy, which the runner stands in for)."""
+    if reason == "Manual":
+        return True  # "Run pipeline" starts any pipeline on any branch, whatever its triggers say
     if reason == "Schedule":
         return any(_filter_allows((schedule or {}).get("branches"), branch or "", "schedules.branches") for schedule in consumer.get("schedules") or [])
     if reason == "PullRequest":
@@ -1173,11 +1187,13 @@ def run_pipeline(
     library: Library | None = None,
     agent_env: Mapping[str, str] | None = None,
     approve: Approver | None = None,
+    runtime_parameters: Mapping[str, Any] | None = None,
 ) -> PipelineRun:
-    """Compile the consumer file and run it for the event the predefined variables describe.
+    """Compile the consumer file and run it for the event the predefined variables describe
+    (with `runtime_parameters`, the values a manual run was queued with).
 
     Raises PipelineError when the consumer's trigger (or pr) filter does not start a run for it."""
-    compiled = compile_pipeline(consumer_file, sources, predefined)
+    compiled = compile_pipeline(consumer_file, sources, predefined, runtime_parameters)
     source_branch = predefined.get("Build.SourceBranch", "")
     tag = source_branch.removeprefix("refs/tags/") if source_branch.startswith("refs/tags/") else None
     branch = source_branch.removeprefix("refs/heads/") if source_branch.startswith("refs/heads/") else None

@@ -67,12 +67,66 @@ def _as_pull_request(step: str, workspace: harness.Workspace, workdir: Path, num
     if edit is not None:
         edit(project)
     harness.make_repository(project, harness.FEATURE_BRANCH)
-    env = {**harness.pipeline_env(workspace, workdir / "trace.jsonl"), **merge_request_variables(number, project)}
+    _bundleops(step, "staging", workspace, project, merge_request_variables(number, project), workdir / "trace.jsonl")
+
+
+def push_variables(project: Path) -> dict[str, str]:
+    """What GitLab sets for the pipeline of a push to the default branch (the context prod is deployed in)."""
+    return {
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_DEFAULT_BRANCH": "main",
+        "CI_COMMIT_BRANCH": "main",
+        "CI_COMMIT_SHA": harness.git(project, "rev-parse", "HEAD"),
+    }
+
+
+def deploy_prod(workspace: harness.Workspace, workdir: Path, vendor: str) -> Path:
+    """orders_pipeline rendered for `vendor`, in a repository on main, deployed to prod as the
+    pipeline of a push to main deploys it (and recorded in prod's deployment history); returns the
+    repository, whose HEAD is the deployed commit."""
+    project = main_repository(workdir, vendor)
+    _bundleops("deploy", "prod", workspace, project, push_variables(project), workdir / "trace.jsonl")
+    return project
+
+
+def main_repository(workdir: Path, vendor: str) -> Path:
+    """orders_pipeline rendered for `vendor`, committed on main."""
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": vendor}, workdir)
+    project = workdir / EXAMPLE_INPUTS["project_name"]
+    harness.make_repository(project, "main")
+    return project
+
+
+def _bundleops(step: str, target: str, workspace: harness.Workspace, project: Path, ci_variables: dict[str, str], trace_file: Path) -> None:
+    """`bundleops <step> --target <target>` of `project`, as a CI job with these variables runs it."""
+    env = {**harness.pipeline_env(workspace, trace_file), **ci_variables}
     result = subprocess.run(
-        [sys.executable, "-m", "bundleops", step, "--project-root", str(project), "--target", "staging"],
+        [sys.executable, "-m", "bundleops", step, "--project-root", str(project), "--target", target],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )
-    assert result.returncode == 0, f"{step} of pr-{number} failed:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, f"{step} of {project.name} on {target} failed:\n{result.stdout}{result.stderr}"
+
+
+def prod_history(workspace: harness.Workspace, project: Path) -> list[dict]:
+    """Prod's deployment history of `project`'s bundle (`bundleops history --format json`, read
+    from a developer's shell as the team reads it): each entry as bundleops recorded it."""
+    env = {**harness.pipeline_env(workspace, project.parent / "history-trace.jsonl")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bundleops", "history", "--project-root", str(project), "--target", "prod", "--format", "json"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, f"bundleops history failed:\n{result.stdout}{result.stderr}"
+    return [deployment["bundleops"] for deployment in json.loads(result.stdout)["deployments"]]
+
+
+def edit_job_outside_a_deploy(workspace: harness.Workspace, name: str) -> None:
+    """The job named `name` changed in the workspace through the SDK, as a UI edit would: a new schedule."""
+    from databricks.sdk.service.jobs import CronSchedule, JobSettings
+
+    api = client(workspace)
+    (job,) = [job for job in api.jobs.list() if job.settings and job.settings.name == name]
+    api.jobs.update(job.job_id, new_settings=JobSettings(schedule=CronSchedule(quartz_cron_expression="0 0 1 * * ?", timezone_id="UTC")))
 
 
 def pull_request_deployments(workspace: harness.Workspace) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -42,14 +43,23 @@ NO_CLOSE_EVENT = {
     "jenkins": "a multibranch project removes the pull request's job when the pull request closes and builds nothing for it",
     "bitbucket": "Bitbucket Pipelines start on a push, a pull request created or updated, a tag, a schedule or by hand: none on a merged or declined pull request",
 }
+# After the deploy (issue 24): the scheduled drift check of prod, and prod's rollback run by hand with
+# the commit to roll back to as the CI's manual input (BUNDLEOPS_TEST_ROLLBACK_TO carries it to the
+# runner, which hands it over as the CI system does: an input, a runtime parameter, a variable).
+DRIFT = "drift_schedule"
+ROLLBACK = "rollback"
+ROLLBACK_INPUT = "BUNDLEOPS_TEST_ROLLBACK_TO"
 FEATURE_BRANCH = "feature/orders"
 PR_NUMBER = 7
 PR_TITLE = "Add daily revenue"
 # Values an attacker controls in a pull request: none may be executed by a template.
 INJECTION_BRANCH = 'feature/$(touch pwned)-`touch pwned`-";touch pwned;"-${{github.token}}'
 INJECTION_TITLE = 'Fix $(touch pwned) `touch pwned` "; touch pwned; " ${{ github.token }}'
+# The commit a person types to roll back to, as shell code: the rollback refuses it (no such
+# commit in the history) and nothing executes it.
+INJECTION_ROLLBACK_TO = 'previous$(touch pwned)`touch pwned`";touch pwned;"${{github.token}}'
 # Steps that take the plan's target (or, for the sweep, the target whose deployments it removes).
-TARGETED = ("validate", "preview", "deploy", "test", "destroy", "sweep")
+TARGETED = ("validate", "preview", "deploy", "test", "destroy", "sweep", "drift", "rollback")
 
 
 @dataclass(frozen=True)
@@ -167,11 +177,24 @@ def run_vendor(
         edit(project)
     pull_request = event in ("pull_request", CLOSED)
     make_repository(project, FEATURE_BRANCH if pull_request else "main")
+    test_values = {"BUNDLEOPS_TEST_BRANCH": branch or FEATURE_BRANCH, "BUNDLEOPS_TEST_PR_TITLE": title or PR_TITLE} if pull_request else {}
+    return _run_runner(vendor, event, workspace, project, workdir, test_values)
+
+
+def run_on_repository(vendor: str, event: str, workspace: Workspace, repository: Path, workdir: Path, *, rollback_to: str | None = None) -> VendorRun:
+    """`event` run by the vendor's runner on a copy of `repository` (a project rendered for `vendor`
+    with its history, e.g. the commits prod was deployed from): a runner changes the project it runs
+    (its remote, a resolved consumer file), so every run gets its own copy. `rollback_to` is the
+    manual run's input (ROLLBACK)."""
+    project = workdir / repository.name
+    shutil.copytree(repository, project, symlinks=True)
+    test_values = {} if rollback_to is None else {ROLLBACK_INPUT: rollback_to}
+    return _run_runner(vendor, event, workspace, project, workdir, test_values)
+
+
+def _run_runner(vendor: str, event: str, workspace: Workspace, project: Path, workdir: Path, test_values: dict[str, str]) -> VendorRun:
     trace_file = workdir / "trace.jsonl"
-    env = pipeline_env(workspace, trace_file)
-    if pull_request:
-        env["BUNDLEOPS_TEST_BRANCH"] = branch or FEATURE_BRANCH
-        env["BUNDLEOPS_TEST_PR_TITLE"] = title or PR_TITLE
+    env = {**pipeline_env(workspace, trace_file), **test_values}
     runner = importlib.import_module(f"tests.conformance.runners.{vendor}")
     result = runner.run(event, project, env, workdir / "runner")
     log = (result.stdout or "") + (result.stderr or "")

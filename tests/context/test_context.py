@@ -149,6 +149,16 @@ def test_configured_default_branch_applies_where_the_ci_gives_none(tmp_path: Pat
     assert make_plan(detect(ProjectConfig(), environ=env), ProjectConfig()).target == "dev"
 
 
+def test_a_plain_jenkins_job_takes_its_branch_from_the_checkout(tmp_path: Path) -> None:
+    """The drift check and the rollback run as a plain Pipeline job: no BRANCH_NAME, the Git
+    plugin's GIT_BRANCH names the checked-out branch with its remote."""
+    env = {name: value for name, value in s.environment("jenkins", "push_default", tmp_path).items() if name != "BRANCH_NAME"}
+    context = detect(ProjectConfig(), environ=env | {"GIT_BRANCH": "origin/main"})
+    assert (context.event, context.branch) == ("push", "main")
+    assert detect(ProjectConfig(), environ=env | {"GIT_BRANCH": "main"}).branch == "main"
+    assert detect(ProjectConfig(), environ=env).branch is None
+
+
 def test_unknown_event_is_a_clear_error(tmp_path: Path) -> None:
     env = s.environment("github", "push_default", tmp_path) | {"GITHUB_EVENT_NAME": "issue_comment"}
     with pytest.raises(BundleopsError, match="'issue_comment' is not one bundleops plans for") as error:

@@ -26,9 +26,9 @@ CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 # Variables a script may never read: their values come from whoever pushes a branch or opens a PR.
 ATTACKER_CONTROLLED = re.compile(r"BITBUCKET_(BRANCH|TAG|PR_\w+|BOOKMARK)")
 INSTALL = f'python3 -m pip install --quiet --disable-pip-version-check "${{BUNDLEOPS_SOURCE:-bundleops[local]=={__version__}}}"'
-TARGET_STEPS = {"bundleops dev": ("test", None), "bundleops staging": ("staging", None), "bundleops prod": ("production", "manual")}
+TARGET_STEPS = {"bundleops dev": ("test", None), "bundleops staging": ("staging", None), "bundleops prod": ("production", "manual"), "bundleops rollback prod": ("production", "manual")}
 # Steps that read an environment's variables without its deployment lock (`environment:`).
-UNLOCKED_STEPS = {"bundleops prod preview": "production", "bundleops sweep": "staging"}
+UNLOCKED_STEPS = {"bundleops prod preview": "production", "bundleops sweep": "staging", "bundleops drift prod": "production", "bundleops rollback preview": "production"}
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +71,7 @@ def test_every_file_matches_the_bitbucket_schema(consumer: Path, resolved_repo: 
         ("pull-requests.**", ["bundleops plan and unit tests", "bundleops dev", "bundleops staging"]),
         ("branches.main", ["bundleops plan and unit tests", "bundleops dev", "bundleops staging", "bundleops prod preview", "bundleops prod"]),
         ("custom.bundleops-sweep", ["bundleops sweep"]),
+        ("custom.bundleops-drift", ["bundleops drift prod"]),
     ],
 )
 @pytest.mark.parametrize("variant", ["copy-paste", "shared via import"])
@@ -93,6 +94,8 @@ def test_steps_pin_the_release_gate_prod_and_use_deployments_with_oidc() -> None
     pipelines = shared["definitions"]["pipelines"]
     for name, pipeline in pipelines.items():
         for item in pipeline:
+            if "variables" in item:
+                continue  # a custom pipeline's variables (bundleops-rollback), checked below
             step = item["step"]
             assert step["oidc"] is True, step["name"]
             assert INSTALL in step["script"], f"{step['name']} does not install bundleops {__version__}"
@@ -117,6 +120,18 @@ def test_steps_pin_the_release_gate_prod_and_use_deployments_with_oidc() -> None
     assert preview.endswith('bundleops run --job preview --target prod --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}"')
     (sweep,) = [item["step"] for item in pipelines["bundleops-sweep"]]
     assert sweep["script"][-1] == 'bundleops sweep --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}" --target staging --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:-7d}"'
+    (drift,) = [item["step"] for item in pipelines["bundleops-drift"]]
+    assert drift["script"][-1] == 'bundleops drift --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}" --target prod'
+
+
+def test_the_rollback_previews_then_waits_for_the_manual_start_and_takes_its_commit_as_a_variable() -> None:
+    pipelines = yaml.safe_load(SHARED.read_text(encoding="utf-8"))["definitions"]["pipelines"]
+    variables, preview, rollback = pipelines["bundleops-rollback"]
+    assert [spec["name"] for spec in variables["variables"]] == ["BUNDLEOPS_ROLLBACK_TO"]
+    command = 'bundleops rollback --project-root "${BUNDLEOPS_PROJECT_ROOT:-.}" --target prod --to "$BUNDLEOPS_ROLLBACK_TO"'
+    assert preview["step"]["script"][-1] == command + " --preview-only"
+    assert rollback["step"]["script"][-1] == command
+    assert preview["step"]["clone"] == rollback["step"]["clone"] == {"depth": "full"}, "the deployed commit's bundle comes from git"
 
 
 def test_scripts_read_no_attacker_controlled_value() -> None:

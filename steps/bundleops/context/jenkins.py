@@ -5,6 +5,10 @@ branch); CHANGE_FORK names the fork's owner when the change comes from a fork; t
 TAG_NAME. The environment does not say whether a person started the build, so a branch build
 is a push; a manual start plans the same (the plan treats push and manual alike). No default
 branch: the project's configured one applies.
+
+A plain Pipeline job (a timer's or a parameterized build, like the drift check and the rollback;
+docs/jenkins.md) has no BRANCH_NAME: its branch is the one `checkout scm` checked out, GIT_BRANCH
+(the Git plugin names it with its remote, `origin/main`).
 """
 
 from __future__ import annotations
@@ -30,4 +34,10 @@ def from_environment(environ: Mapping[str, str]) -> CIContext:
     author = nonempty(environ, "GIT_AUTHOR_NAME")
     if tag:
         return CIContext(**common, event="tag", tag=tag, author=author)
-    return CIContext(**common, event="push", branch=nonempty(environ, "BRANCH_NAME"), author=author)
+    return CIContext(**common, event="push", branch=nonempty(environ, "BRANCH_NAME") or _checked_out_branch(environ), author=author)
+
+
+def _checked_out_branch(environ: Mapping[str, str]) -> str | None:
+    """GIT_BRANCH of a plain Pipeline job's checkout, without the remote's name (`origin/main` -> `main`)."""
+    branch = nonempty(environ, "GIT_BRANCH")
+    return branch.split("/", 1)[1] if branch and branch.startswith("origin/") else branch

@@ -262,6 +262,8 @@ class PipelineRun {
     private int shCount = 0
     private int lastMilestone = 0
     private final BuildGlobal currentBuild = new BuildGlobal()
+    /** A plain Pipeline job's branch as the Git plugin names it (`origin/main`); a multibranch build's is BRANCH_NAME. */
+    private final String scmBranch
 
     PipelineRun(File workdir, File scmRepository, Map<String, File> libraries, Map build) {
         this.workdir = workdir
@@ -270,6 +272,7 @@ class PipelineRun {
         ((Map) build.env ?: [:]).each { key, value -> buildEnv[key as String] = value as String }
         this.credentials = (Map) build.credentials ?: [:]
         this.approver = build.approver ?: 'approver'
+        this.scmBranch = build.scmBranch as String
         globals.env = new EnvGlobal()
         globals.params = Collections.unmodifiableMap((Map) build.params ?: [:])
         globals.currentBuild = currentBuild
@@ -654,7 +657,7 @@ class PipelineRun {
         }
         String commit = git(scmRepository, 'rev-parse', 'HEAD')
         git(workspace, 'checkout', '--quiet', '--detach', commit)
-        Map result = [GIT_COMMIT: commit, GIT_BRANCH: buildEnv.BRANCH_NAME, GIT_URL: scmRepository.path]
+        Map result = [GIT_COMMIT: commit, GIT_BRANCH: buildEnv.BRANCH_NAME ?: scmBranch, GIT_URL: scmRepository.path]
         record('checkout', [commit: commit, summary: "Checking out Revision ${commit}"])
         return result
     }

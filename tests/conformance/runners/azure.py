@@ -19,7 +19,9 @@ How an Azure Pipelines run is simulated, and where it differs from Azure DevOps:
   variables of `env` are pipeline variables (Pipeline settings > Variables). System.AccessToken is a
   fixed fake token: nothing here calls Azure DevOps.
 - The schedule: Build.Reason=Schedule on main runs the project's second pipeline,
-  azure-pipelines-sweep.yml (its `schedules:` must include main).
+  azure-pipelines-sweep.yml (its `schedules:` must include main). The drift check is the
+  schedule of its third pipeline, azure-pipelines-operations.yml; the rollback is a manual run of
+  that pipeline on main (Build.Reason=Manual) queued with the runtime parameter rollback_to.
 - Checks: every environment's checks (approvals, exclusive lock) pass, unless `approve` says no:
   for a push that is the approver who lets prod deploy.
 - Steps run on this machine with the repository's virtualenv first on PATH, where bundleops is
@@ -40,6 +42,9 @@ from tests.conformance.azure_expander import PipelineRun, VariableGroup, run_pip
 CONSUMER_FILE = "azure-pipelines.yml"
 # The project's second pipeline, scheduled: it extends azure/bundleops-sweep.yml (docs/azure.md).
 SWEEP_FILE = "azure-pipelines-sweep.yml"
+# The project's third pipeline: scheduled, the drift check; run by hand with rollback_to, the rollback (docs/azure.md).
+OPERATIONS_FILE = "azure-pipelines-operations.yml"
+PIPELINE_FILES = {harness.SCHEDULE: SWEEP_FILE, harness.DRIFT: OPERATIONS_FILE, harness.ROLLBACK: OPERATIONS_FILE}
 LIBRARY_REPOSITORY = "bundleops/bundleops"
 ORGANIZATION = "https://dev.azure.com/contoso/"
 TEAM_PROJECT = "data-platform"
@@ -75,10 +80,10 @@ def predefined_variables(event: str, project: Path, env: dict[str, str]) -> dict
         "Build.RequestedFor": "Dana Dev",
         "Build.RequestedForEmail": "dana@example.com",
     }
-    if event == harness.SCHEDULE:
+    if event in (harness.SCHEDULE, harness.DRIFT, harness.ROLLBACK):
         return {
             **common,
-            "Build.Reason": "Schedule",
+            "Build.Reason": "Manual" if event == harness.ROLLBACK else "Schedule",
             "Build.SourceBranch": "refs/heads/main",
             "Build.SourceBranchName": "main",
             "Build.SourceVersion": head,
@@ -143,7 +148,7 @@ def simulate(
     home = workdir / "home"
     home.mkdir(exist_ok=True)
     return run_pipeline(
-        project / (SWEEP_FILE if event == harness.SCHEDULE else CONSUMER_FILE),
+        project / PIPELINE_FILES.get(event, CONSUMER_FILE),
         sources={LIBRARY_REPOSITORY: harness.REPO_ROOT},
         workdir=workdir,
         predefined={**predefined_variables(event, project, env), **(overrides or {})},
@@ -152,9 +157,10 @@ def simulate(
         library=library,
         agent_env={"PATH": env["PATH"], "HOME": str(home)},
         approve=approve,
+        runtime_parameters={"rollback_to": env[harness.ROLLBACK_INPUT]} if event == harness.ROLLBACK else None,
     )
 
 
 def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess:
     result = simulate(event, project, env, workdir)
-    return subprocess.CompletedProcess(["azure-pipelines-simulator", event, str(project / CONSUMER_FILE)], result.returncode, result.log, "")
+    return subprocess.CompletedProcess(["azure-pipelines-simulator", event, str(project / PIPELINE_FILES.get(event, CONSUMER_FILE))], result.returncode, result.log, "")

@@ -11,6 +11,13 @@ How a Bitbucket pipeline is simulated, and where it differs from bitbucket.org:
   pipeline with BITBUCKET_PR_ID, BITBUCKET_PR_DESTINATION_BRANCH and BITBUCKET_BRANCH (the source
   branch) set as Bitbucket sets them. bb-run runs `trigger: manual` steps without stopping: for a
   push that is the person who starts the gated prod step.
+- Custom pipelines: the schedule runs `custom: bundleops-sweep` (the sweep) or `custom:
+  bundleops-drift` (the drift check) on main; the rollback is `custom: bundleops-rollback` run by
+  hand on main. bb-run does not know a custom pipeline's `variables:` (Bitbucket docs: "Variables
+  in custom pipelines": name, default, description, allowed-values), so this runner takes that
+  item out and sets each variable as Bitbucket's Run pipeline form does: the value typed
+  (BUNDLEOPS_TEST_ROLLBACK_TO for BUNDLEOPS_ROLLBACK_TO), else its default; a value outside
+  allowed-values, or a variable with neither, is refused.
 - Variables: repository/deployment variables (credentials, the trace file, the branch name) go into
   an env file (mode 0600, values single-quoted so bb-run keeps them verbatim), never on argv.
 - Steps run on this machine with the repository's virtualenv first on PATH, where bundleops is
@@ -81,6 +88,41 @@ def resolve_imports(consumer_file: Path) -> dict[str, Any]:
     return resolved
 
 
+CUSTOM_VARIABLE_KEYS = {"name", "default", "description", "allowed-values"}
+# What the person running a custom pipeline types, per variable: the harness's test-only value.
+TYPED = {"BUNDLEOPS_ROLLBACK_TO": harness.ROLLBACK_INPUT}
+
+
+def take_custom_variables(resolved: dict[str, Any], target: str, env: dict[str, str]) -> dict[str, str]:
+    """The custom pipelines' `variables:` items taken out of `resolved` (bb-run cannot read them);
+    the values of the target pipeline's variables, as the Run pipeline form sets them."""
+    values: dict[str, str] = {}
+    for name, items in ((resolved.get("pipelines") or {}).get("custom") or {}).items():
+        declared = [item["variables"] for item in items if isinstance(item, dict) and set(item) == {"variables"}]
+        resolved["pipelines"]["custom"][name] = [item for item in items if not (isinstance(item, dict) and set(item) == {"variables"})]
+        if f"custom.{name}" == target:
+            values.update(variable_values([spec for group in declared for spec in group], env, name))
+    return values
+
+
+def variable_values(specs: list[dict[str, Any]], env: dict[str, str], pipeline: str) -> dict[str, str]:
+    values = {}
+    for spec in specs:
+        unknown = sorted(set(spec) - CUSTOM_VARIABLE_KEYS)
+        if unknown:
+            raise ValueError(f"bitbucket runner: custom pipeline {pipeline} variable {spec.get('name')!r}: keys {unknown} are not modelled")
+        name = str(spec["name"])
+        typed = env.get(TYPED.get(name, ""))
+        value = typed if typed is not None else spec.get("default")
+        if value is None:
+            raise ValueError(f"bitbucket runner: custom pipeline {pipeline} needs a value for {name} (no default, nothing typed)")
+        allowed = spec.get("allowed-values")
+        if allowed is not None and str(value) not in [str(option) for option in allowed]:
+            raise ValueError(f"bitbucket runner: {name}={value!r} is not one of its allowed-values {allowed}")
+        values[name] = str(value)
+    return values
+
+
 def event_variables(event: str, env: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The pipeline bb-run runs for the event, and the variables Bitbucket sets for it."""
     if event == "push":
@@ -88,8 +130,13 @@ def event_variables(event: str, env: dict[str, str]) -> tuple[str, dict[str, str
     if event == harness.SCHEDULE:
         # A schedule (Repository settings > Pipelines > Schedules) running the custom pipeline on main.
         return "custom.bundleops-sweep", {"BITBUCKET_BRANCH": "main"}
+    if event == harness.DRIFT:
+        return "custom.bundleops-drift", {"BITBUCKET_BRANCH": "main"}
+    if event == harness.ROLLBACK:
+        # Run pipeline > custom: bundleops-rollback on main (its variables: take_custom_variables).
+        return "custom.bundleops-rollback", {"BITBUCKET_BRANCH": "main"}
     if event != "pull_request":
-        raise ValueError(f"bitbucket runner: unknown event {event!r} (expected one of {harness.EVENTS})")
+        raise ValueError(f"bitbucket runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.SCHEDULE, harness.DRIFT, harness.ROLLBACK)})")
     return "pull-requests.**", {
         "BITBUCKET_BRANCH": env.get("BUNDLEOPS_TEST_BRANCH", harness.FEATURE_BRANCH),
         "BITBUCKET_PR_ID": str(harness.PR_NUMBER),
@@ -110,10 +157,11 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
     workdir.mkdir(parents=True, exist_ok=True)
     consumer = project / CONSUMER_FILE
     resolved = resolve_imports(consumer)
+    target, pipeline_variables = event_variables(event, env)
+    pipeline_variables.update(take_custom_variables(resolved, target, env))
     # bb-run reads <repo>/bitbucket-pipelines.yml only: the resolved file takes the consumer's place.
     (workdir / CONSUMER_FILE).write_bytes(consumer.read_bytes())
     consumer.write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
-    target, pipeline_variables = event_variables(event, env)
     variables = {name: value for name, value in env.items() if name not in HOST_VARIABLES and not name.startswith("BUNDLEOPS_TEST_")}
     # Bitbucket sets the repository's full name in every pipeline; bb-run does not.
     variables.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", BITBUCKET_REPO_FULL_NAME=REPOSITORY, **pipeline_variables)

@@ -37,10 +37,12 @@ How a GitHub Actions run is simulated, and where it differs from github.com:
   `include-hidden-files`; a missing artifact fails the download). A `uses:` of any other action,
   or an input a stand-in does not implement, is refused before act starts.
 - Events: the event payload (a pull request #7 from BUNDLEOPS_TEST_BRANCH into main with
-  BUNDLEOPS_TEST_PR_TITLE, the same pull request closed by its merge, a push to refs/heads/main, or
-  the nightly schedule) is a JSON file (`--eventpath`); act derives
-  GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_HEAD_REF and GITHUB_BASE_REF from it, as GitHub does. The
-  branch name and title reach the run only inside that file.
+  BUNDLEOPS_TEST_PR_TITLE, the same pull request closed by its merge, a push to refs/heads/main, the
+  nightly schedule, or a `workflow_dispatch` of the operations workflow on main with its
+  `rollback_to` input) is a JSON file (`--eventpath`); act derives GITHUB_EVENT_NAME, GITHUB_REF,
+  GITHUB_HEAD_REF and GITHUB_BASE_REF from it, and the `inputs` context of a workflow_dispatch, as
+  GitHub does. The branch name, title and input reach the run only inside that file. The drift
+  check and the rollback run the project's second workflow, bundleops-operations.yml.
 - Values: secrets (`--secret-file`), configuration variables of the environments (`--var-file`,
   read by the workflow as `vars.*`) and the runner machine's environment (`--env-file`: the CLI
   stand-in, the trace file, PIP_NO_INDEX) are files of mode 0600, never argv. act does not scope
@@ -69,6 +71,10 @@ from tests.conformance import harness
 
 ACT = Path(sys.executable).parent / "act"
 CONSUMER_FILE = Path(".github") / "workflows" / "bundleops.yml"
+# The project's second workflow (schedule: the drift check; workflow_dispatch: the rollback) and
+# the reusable workflow it calls (docs/github.md, "Drift check" and "Rollback").
+OPERATIONS_FILE = Path(".github") / "workflows" / "bundleops-operations.yml"
+OPERATIONS = (harness.DRIFT, harness.ROLLBACK)
 LIBRARY = "bundleops/bundleops"
 # What a release of bundleops serves to GitHub: the reusable workflow and the composite actions.
 LIBRARY_PATHS = (Path(".github") / "workflows", Path("github-actions"))
@@ -91,6 +97,8 @@ STAND_INS: dict[str, frozenset[str]] = {
 # Inputs whose value the simulation fixes: act's copy of the repository is its whole history.
 FIXED_INPUTS: dict[str, dict[str, str]] = {"actions/checkout": {"fetch-depth": "0"}}
 REUSABLE_WORKFLOW = Path(".github") / "workflows" / "bundleops.yml"
+# The GitHub event of each harness event whose name is not GitHub's.
+ACT_EVENTS = {harness.CLOSED: "pull_request", harness.DRIFT: "schedule", harness.ROLLBACK: "workflow_dispatch"}
 MAX_PARALLEL = re.compile(r"^(?P<key>\s*max-parallel:\s*)(?P<value>.*?)\s*$", re.MULTILINE)
 INPUT_EXPRESSION = re.compile(r"\$\{\{\s*inputs\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)\s*\}\}")
 
@@ -106,8 +114,14 @@ def event_payload(event: str, project: Path, env: dict[str, str]) -> dict[str, A
         return {"ref": "refs/heads/main", "before": "0" * 40, "after": head, "deleted": False, "repository": repository, "pusher": {"name": ACTOR}, "sender": {"login": ACTOR}}
     if event == harness.SCHEDULE:
         return {"schedule": "17 3 * * *", "repository": repository, "sender": {"login": ACTOR}}
+    if event == harness.DRIFT:
+        return {"schedule": "41 5 * * *", "repository": repository, "sender": {"login": ACTOR}}
+    if event == harness.ROLLBACK:
+        # Actions > bundleops operations > Run workflow on main, with the typed commit as the input.
+        inputs = {"rollback_to": env[harness.ROLLBACK_INPUT]}
+        return {"ref": "refs/heads/main", "inputs": inputs, "workflow": str(OPERATIONS_FILE), "repository": repository, "sender": {"login": ACTOR}}
     if event not in ("pull_request", harness.CLOSED):
-        raise ValueError(f"github runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE)})")
+        raise ValueError(f"github runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE, *OPERATIONS)})")
     pull_request = {
         "number": harness.PR_NUMBER,
         "title": env.get("BUNDLEOPS_TEST_PR_TITLE", harness.PR_TITLE),
@@ -263,11 +277,11 @@ def release_tag() -> str:
     return f"v{__version__}"
 
 
-def consumer_calls_the_library(project: Path) -> dict[str, Any]:
-    """The consumer file's only job calls this release's reusable workflow (anything else is
-    refused); its `with:`."""
-    consumer = yaml.safe_load((project / CONSUMER_FILE).read_text(encoding="utf-8"))
-    expected = f"{LIBRARY}/.github/workflows/bundleops.yml@{release_tag()}"
+def consumer_calls_the_library(project: Path, consumer_file: Path = CONSUMER_FILE) -> dict[str, Any]:
+    """The consumer file's only job calls this release's reusable workflow of the same name
+    (anything else is refused); its `with:`."""
+    consumer = yaml.safe_load((project / consumer_file).read_text(encoding="utf-8"))
+    expected = f"{LIBRARY}/.github/workflows/{consumer_file.name}@{release_tag()}"
     jobs = list(consumer.get("jobs", {}).values())
     calls = [job.get("uses") for job in jobs]
     if calls != [expected]:
@@ -332,7 +346,8 @@ def download_artifact(environ: dict[str, str]) -> int:
 
 def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess:
     workdir.mkdir(parents=True, exist_ok=True)
-    caller_with = consumer_calls_the_library(project)
+    consumer_file = OPERATIONS_FILE if event in OPERATIONS else CONSUMER_FILE
+    caller_with = consumer_calls_the_library(project, consumer_file)
     harness.git(project, "remote", "add", "origin", REMOTE)
     event_file = workdir / "event.json"
     event_file.write_text(json.dumps(event_payload(event, project, env), indent=2), encoding="utf-8")
@@ -342,8 +357,8 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
         write_dotenv(workdir / f"act.{name}", values)
     command = [
         str(ACT),
-        "pull_request" if event == harness.CLOSED else event,
-        "--workflows", str(project / CONSUMER_FILE),
+        ACT_EVENTS.get(event, event),
+        "--workflows", str(project / consumer_file),
         "--eventpath", str(event_file),
         "--platform", "ubuntu-latest=-self-hosted",
         "--action-offline-mode",

@@ -12,7 +12,10 @@ How a GitLab pipeline is simulated, and where it differs from gitlab.com:
   GitLab. For a push, `--manual bundleops-prod` is the person who starts the gated prod job. A
   merged merge request is its environment's stop job, run alone (`bundleops-staging-pr-stop`, whose
   CI_ENVIRONMENT_ACTION gitlab-ci-local sets to `stop`, as GitLab does); the schedule is a
-  `schedule` pipeline with BUNDLEOPS_SWEEP=true, as the documented pipeline schedule sets it.
+  `schedule` pipeline with BUNDLEOPS_SWEEP=true, as the documented pipeline schedule sets it; the
+  drift check one with BUNDLEOPS_DRIFT=true. The rollback is a pipeline run by hand (`web`) with
+  the variable BUNDLEOPS_ROLLBACK_TO, and `--manual bundleops-rollback` the person who starts the
+  gated rollback job.
 - Variables: CI/CD variables (credentials, the trace file, branch name, MR title) go into a
   variables file (mode 0600), never on argv. Values are written with `$` doubled: GitLab's
   "expand variable reference" would otherwise rewrite them; the job sees them verbatim.
@@ -40,6 +43,7 @@ NODE_BIN = harness.REPO_ROOT / "node_modules" / ".bin"
 LIBRARY_PROJECT = "bundleops/bundleops"
 REMOTE = "https://gitlab.example.com/data-platform/orders_pipeline.git"
 GATED_JOB = "bundleops-prod"
+ROLLBACK_JOB = "bundleops-rollback"
 # The stop job of a merge request's environment (on_stop): GitLab starts it when the merge request ends.
 STOP_JOB = "bundleops-staging-pr-stop"
 # Predefined variables this runner sets on purpose (gitlab-ci-local warns about each otherwise).
@@ -89,8 +93,12 @@ def event_variables(event: str, project: Path, env: dict[str, str]) -> dict[str,
         return {**variables, "CI_PIPELINE_SOURCE": "push"}
     if event == harness.SCHEDULE:
         return {**variables, "CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_SWEEP": "true"}
+    if event == harness.DRIFT:
+        return {**variables, "CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_DRIFT": "true"}
+    if event == harness.ROLLBACK:
+        return {**variables, "CI_PIPELINE_SOURCE": "web", "BUNDLEOPS_ROLLBACK_TO": env[harness.ROLLBACK_INPUT]}
     if event not in ("pull_request", harness.CLOSED):
-        raise ValueError(f"gitlab runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE)})")
+        raise ValueError(f"gitlab runner: unknown event {event!r} (expected one of {(*harness.EVENTS, harness.CLOSED, harness.SCHEDULE, harness.DRIFT, harness.ROLLBACK)})")
     return {
         **variables,
         "CI_PIPELINE_SOURCE": "merge_request_event",
@@ -118,7 +126,7 @@ def host_environment(path: str, home: Path) -> dict[str, str]:
 def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subprocess.CompletedProcess:
     workdir.mkdir(parents=True, exist_ok=True)
     map_library_to_working_tree(project)
-    variables = {name: value for name, value in env.items() if name not in HOST_VARIABLES}
+    variables = {name: value for name, value in env.items() if name not in HOST_VARIABLES and name != harness.ROLLBACK_INPUT}
     variables.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     variables.update(event_variables(event, project, env))
     variables_file = workdir / "gitlab-ci-local-variables.yml"
@@ -140,5 +148,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
         command += ["--manual", STOP_JOB, STOP_JOB]
     elif event == "push":
         command += ["--manual", GATED_JOB]
+    elif event == harness.ROLLBACK:
+        command += ["--manual", ROLLBACK_JOB]
     host_env = host_environment(env["PATH"], workdir / "home")
     return subprocess.run(command, cwd=project, env=host_env, capture_output=True, text=True, timeout=600)

@@ -30,7 +30,10 @@ How a Jenkins multibranch build is simulated, and where it differs from Jenkins:
 - The build file (variables, credentials, the approver) is written with mode 0600; argv holds
   only paths. Branch name and pull-request title reach the build only as CHANGE_* values.
 - The schedule: the project's sweep job (Jenkinsfile.sweep, a plain Pipeline job started by its
-  timer), with a plain job's variables and no branch.
+  timer), with a plain job's variables and no branch. The drift check and the rollback are builds
+  of the operations job (Jenkinsfile.operations, a plain Pipeline job on main with the String
+  parameter ROLLBACK_TO): the timer's build has ROLLBACK_TO empty, a person's build has the typed
+  commit; its `checkout scm` names the branch as the Git plugin does, GIT_BRANCH=origin/main.
 - The approval: `input` is answered at once by the approver `release-manager`.
 - Every `node` block gets a fresh workspace (a clone of the project), as if on another agent.
   Steps run on this machine with the repository's virtualenv first on PATH, where bundleops is
@@ -54,13 +57,16 @@ LIBRARY_DIR = harness.REPO_ROOT / "jenkins"
 CONSUMER_FILE = "Jenkinsfile"
 # The sweep job's script (a plain Pipeline job with a timer; docs/jenkins.md).
 SWEEP_FILE = "Jenkinsfile.sweep"
+# The operations job's script (a plain Pipeline job with a timer and the ROLLBACK_TO parameter; docs/jenkins.md).
+OPERATIONS_FILE = "Jenkinsfile.operations"
+PLAIN_JOBS = {harness.SCHEDULE: (SWEEP_FILE, "sweep"), harness.DRIFT: (OPERATIONS_FILE, "operations"), harness.ROLLBACK: (OPERATIONS_FILE, "operations")}
 JENKINS_URL = "https://jenkins.example.com/"
 FOLDER = "data-platform"
 BUILD_NUMBER = "12"
 APPROVER = "release-manager"
 TARGETS = ("dev", "staging", "prod")
 # Test-only variables: their values reach the build as CHANGE_BRANCH / CHANGE_TITLE, nothing else.
-TEST_ONLY = ("BUNDLEOPS_TEST_BRANCH", "BUNDLEOPS_TEST_PR_TITLE")
+TEST_ONLY = ("BUNDLEOPS_TEST_BRANCH", "BUNDLEOPS_TEST_PR_TITLE", harness.ROLLBACK_INPUT)
 SECRETS = ("DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET")
 # Fast JVM start (the harness runs briefly, the pipeline's time is spent in bundleops), and UTF-8
 # output, as Jenkins writes its console log (bundleops prints "old → new").
@@ -83,9 +89,10 @@ def job_name(event: str, project: Path) -> str:
     return f"{FOLDER}/{project.name}/{branch_job(event)}"
 
 
-def sweep_variables(project: Path) -> dict[str, str]:
-    """A timer-started build of the sweep job: a plain Pipeline job (script path Jenkinsfile.sweep), no branch variables."""
-    name = f"{project.name}-sweep"
+def plain_job_variables(project: Path, job: str) -> dict[str, str]:
+    """A build of a plain Pipeline job of the project (`<project>-<job>`, e.g. the sweep, script path
+    Jenkinsfile.sweep): no branch variables."""
+    name = f"{project.name}-{job}"
     job_url = f"{JENKINS_URL}job/{FOLDER}/job/{name}/"
     return {
         "JENKINS_URL": JENKINS_URL,
@@ -110,8 +117,8 @@ def branch_job(event: str) -> str:
 
 def event_variables(event: str, project: Path, env: dict[str, str]) -> dict[str, str]:
     """What Jenkins sets for a multibranch build of the event (core, branch-api, the branch source)."""
-    if event == harness.SCHEDULE:
-        return sweep_variables(project)
+    if event in PLAIN_JOBS:
+        return plain_job_variables(project, PLAIN_JOBS[event][1])
     job = branch_job(event)
     job_url = f"{JENKINS_URL}job/{FOLDER}/job/{project.name}/job/{job}/"
     variables = {
@@ -154,7 +161,11 @@ def build_file(event: str, project: Path, env: dict[str, str]) -> dict[str, obje
     variables = {name: value for name, value in env.items() if name not in TEST_ONLY + SECRETS}
     variables.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
     variables.update(event_variables(event, project, env))
-    return {"env": variables, "credentials": credentials_store(env), "params": {}, "approver": APPROVER}
+    build: dict[str, object] = {"env": variables, "credentials": credentials_store(env), "params": {}, "approver": APPROVER}
+    if event in (harness.DRIFT, harness.ROLLBACK):
+        # The operations job's String parameter (empty by default, as the timer's build has it), on main.
+        build.update(params={"ROLLBACK_TO": env.get(harness.ROLLBACK_INPUT, "")}, scmBranch="origin/main")
+    return build
 
 
 def write_private_json(path: Path, document: object) -> None:
@@ -190,7 +201,7 @@ def run(event: str, project: Path, env: dict[str, str], workdir: Path) -> subpro
     workdir.mkdir(parents=True, exist_ok=True)
     build = workdir / "build.json"
     write_private_json(build, build_file(event, project, env))
-    command = harness_command(project / (SWEEP_FILE if event == harness.SCHEDULE else CONSUMER_FILE), project, build, workdir)
+    command = harness_command(project / PLAIN_JOBS.get(event, (CONSUMER_FILE, ""))[0], project, build, workdir)
     return subprocess.run(command, cwd=workdir, env=harness_environment(env, workdir / "home"), capture_output=True, text=True, timeout=900)
 
 

@@ -2,17 +2,18 @@
 # bundleops for Jenkins: the only shell the shared library runs. bundleopsPipeline writes it into
 # each workspace (libraryResource + writeFile) and calls it with a fixed command word:
 #
-#   bash .bundleops/ci/bundleops.sh setup|plan|unit|preview|target|sweep
+#   bash .bundleops/ci/bundleops.sh setup|plan|unit|preview|target|sweep|drift|rollback
 #
 # Every value comes from the environment (withEnv, withCredentials), never from the command line
 # or from text pasted into a script: BUNDLEOPS_PYTHON, BUNDLEOPS_SOURCE, BUNDLEOPS_PROJECT_ROOT (the
 # planned folder, or one bundle's in a parallel leg), BUNDLEOPS_TARGET, BUNDLEOPS_SONAR,
-# BUNDLEOPS_GATED (the leg after the approval), BUNDLEOPS_SWEEP_OLDER_THAN. bundleops itself reads
+# BUNDLEOPS_GATED (the leg after the approval), BUNDLEOPS_SWEEP_OLDER_THAN, BUNDLEOPS_ROLLBACK_TO (the
+# ROLLBACK_TO build parameter, text a person typed), BUNDLEOPS_PREVIEW_ONLY (the rollback's preview). bundleops itself reads
 # BUNDLEOPS_PARALLEL and BUNDLEOPS_REPORT_DIR, branch names and pull-request titles (CHANGE_*,
 # BRANCH_NAME). The jobs' steps and their red path are `bundleops run`'s (docs/monorepo.md).
 set -euo pipefail
 
-command=${1:?usage: bundleops.sh setup|plan|unit|preview|target|sweep}
+command=${1:?usage: bundleops.sh setup|plan|unit|preview|target|sweep|drift|rollback}
 root=${BUNDLEOPS_PROJECT_ROOT:-.}
 
 bundleops() {
@@ -48,8 +49,15 @@ case "$command" in
     sweep)
         bundleops sweep --project-root "$root" --target "${BUNDLEOPS_TARGET:?the target stage sets BUNDLEOPS_TARGET}" --older-than "${BUNDLEOPS_SWEEP_OLDER_THAN:?bundleopsSweep sets BUNDLEOPS_SWEEP_OLDER_THAN}"
         ;;
+    drift)
+        bundleops drift --project-root "$root" --target "${BUNDLEOPS_TARGET:?the drift stage sets BUNDLEOPS_TARGET}"
+        ;;
+    rollback)
+        if [ "${BUNDLEOPS_PREVIEW_ONLY:-false}" = true ]; then set -- --preview-only; else set --; fi
+        bundleops rollback --project-root "$root" --target "${BUNDLEOPS_TARGET:?the rollback stage sets BUNDLEOPS_TARGET}" --to "${BUNDLEOPS_ROLLBACK_TO:?the ROLLBACK_TO build parameter sets BUNDLEOPS_ROLLBACK_TO}" "$@"
+        ;;
     *)
-        echo "bundleops.sh: unknown command '$command' (setup, plan, unit, preview, target, sweep)" >&2
+        echo "bundleops.sh: unknown command '$command' (setup, plan, unit, preview, target, sweep, drift, rollback)" >&2
         exit 2
         ;;
 esac

@@ -1,0 +1,80 @@
+"""After the deploy, on the five CI systems (issue 24): the scheduled drift check and the manual
+rollback of prod.
+
+One local workspace for the module (its prod is changed here, so no other module's runs see it).
+Per CI system, the project rendered for it is deployed to prod as a push to main deploys it; then
+that CI system's own runner runs
+- the drift check's schedule: `bundleops drift --target prod`, green while prod is as deployed;
+- after a job of prod was changed through databricks-sdk (as a UI edit would), the same schedule:
+  red, the changed job named in the log;
+- the rollback run by hand with the deployed commit as its input: `bundleops rollback
+  --preview-only`, then `bundleops rollback`, which deploys that commit's bundle again: the edit
+  is gone and prod's history ends with one rollback (the preview recorded nothing).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.conformance import deployments, harness
+
+pytestmark = pytest.mark.vendor_runner
+
+# orders_pipeline's job the drift check must notice when it is changed outside a deploy.
+EDITED_JOB = "orders_pipeline_job"
+DEPLOYED_SCHEDULE = "0 30 5 * * ?"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Workspace]:
+    from bundleops.localworkspace import LocalWorkspace
+
+    root = tmp_path_factory.mktemp("operations-workspace")
+    with LocalWorkspace(root / "state") as server:
+        yield harness.served_by(server, root / "bin")
+
+
+def job_schedule(workspace: harness.Workspace, name: str) -> str | None:
+    (job,) = [job for job in deployments.client(workspace).jobs.list() if job.settings and job.settings.name == name]
+    settings = deployments.client(workspace).jobs.get(job.job_id).settings
+    return settings.schedule.quartz_cron_expression if settings and settings.schedule else None
+
+
+@pytest.mark.parametrize("vendor", harness.VENDORS)
+def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(vendor: str, workspace: harness.Workspace, tmp_path: Path) -> None:
+    repository = deployments.deploy_prod(workspace, tmp_path / "deployed", vendor)
+    deployed = harness.git(repository, "rev-parse", "HEAD")
+
+    green = harness.run_on_repository(vendor, harness.DRIFT, workspace, repository, tmp_path / "drift-green")
+    assert green.returncode == 0, f"{vendor}: the drift check of an untouched prod failed (exit {green.returncode}):\n{green.log[-6000:]}"
+    assert harness.comparable(green.steps) == [("drift", "prod")], green.steps
+
+    deployments.edit_job_outside_a_deploy(workspace, EDITED_JOB)
+    red = harness.run_on_repository(vendor, harness.DRIFT, workspace, repository, tmp_path / "drift-red")
+    assert red.returncode != 0, f"{vendor}: drift found must make the scheduled run red:\n{red.log[-6000:]}"
+    assert harness.comparable(red.steps) == [("drift", "prod")], red.steps
+    assert EDITED_JOB in red.log, f"{vendor}: the drift report names the changed job:\n{red.log[-6000:]}"
+
+    history = len(deployments.prod_history(workspace, repository))
+    rollback = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=deployed)
+    assert rollback.returncode == 0, f"{vendor}: the rollback failed (exit {rollback.returncode}):\n{rollback.log[-6000:]}"
+    assert harness.comparable(rollback.steps) == [("rollback", "prod"), ("rollback", "prod")], rollback.steps
+    assert job_schedule(workspace, EDITED_JOB) == DEPLOYED_SCHEDULE, "the rollback deployed the commit's bundle over the edit"
+    entries = deployments.prod_history(workspace, repository)
+    assert len(entries) == history + 1, "the preview records nothing, the rollback one entry"
+    assert (entries[-1]["outcome"], entries[-1]["commit"]) == ("rolled_back", deployed)
+
+
+@pytest.mark.parametrize("vendor", harness.VENDORS)
+def test_the_typed_rollback_commit_is_never_executed(vendor: str, workspace: harness.Workspace, tmp_path: Path) -> None:
+    """The manual input is text a person typed: shell code in it reaches bundleops as a value, which
+    refuses it (no commit of the history) in the preview; the gated rollback never starts."""
+    repository = deployments.main_repository(tmp_path / "project", vendor)
+    run = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=harness.INJECTION_ROLLBACK_TO)
+    planted = sorted(str(path) for path in tmp_path.rglob("pwned"))
+    assert planted == [], f"{vendor} executed text of the rollback input: {planted}"
+    assert run.returncode != 0, f"{vendor}: a rollback to no commit of the history must fail:\n{run.log[-6000:]}"
+    assert harness.comparable(run.steps) == [("rollback", "prod")], f"only the preview ran: {run.steps}\n{run.log[-6000:]}"
