@@ -476,3 +476,38 @@ def test_report_tasks_record_the_files_they_publish(tmp_path: Path) -> None:
     assert tests.files and tests.files[0].endswith("test-results/junit.xml")
     assert coverage.files and coverage.files[0].endswith("test-results/coverage.xml")
     assert missing.files == [] and "No test result files matching 'missing/*.xml'" in run.log
+
+
+RUNTIME_CONSUMER = CONSUMER.replace("trigger:\n  branches:\n    include: [main]\n", "parameters:\n  - name: commit\n    type: string\n    default: none\ntrigger: none\n").replace(
+    "  template: t.yml@lib\n", "  template: t.yml@lib\n  parameters:\n    to: ${{ parameters.commit }}\n"
+)
+RUNTIME_TEMPLATE = """\
+parameters:
+  - name: to
+    type: string
+stages:
+  - stage: show
+    jobs:
+      - job: show
+        steps:
+          - bash: echo "reason=$(Build.Reason) to=$TO"
+            env:
+              TO: ${{ parameters.to }}
+"""
+
+
+def test_a_manual_run_starts_whatever_the_triggers_and_passes_its_runtime_parameters(tmp_path: Path) -> None:
+    """Run pipeline starts a pipeline with `trigger: none`; its typed runtime parameters take the
+    queued value, else their default, and reach the template through `extends.parameters`."""
+    manual = {**PUSH, "Build.Reason": "Manual"}
+    for name in ("queued", "default", "push", "unknown"):
+        (tmp_path / name).mkdir()
+    run = simulate(tmp_path / "queued", RUNTIME_TEMPLATE, consumer=RUNTIME_CONSUMER, predefined=manual, runtime_parameters={"commit": "$(touch x) 0123abc"})
+    assert run.returncode == 0 and "reason=Manual to=$(touch x) 0123abc" in run.log, run.log
+    assert not list((tmp_path / "queued").rglob("x")), "a runtime parameter is data"
+    run = simulate(tmp_path / "default", RUNTIME_TEMPLATE, consumer=RUNTIME_CONSUMER, predefined=manual)
+    assert "to=none" in run.log, run.log
+    with pytest.raises(PipelineError, match="no trigger"):
+        simulate(tmp_path / "push", RUNTIME_TEMPLATE, consumer=RUNTIME_CONSUMER)
+    with pytest.raises(PipelineError, match="unexpected parameter"):
+        simulate(tmp_path / "unknown", RUNTIME_TEMPLATE, consumer=RUNTIME_CONSUMER, predefined=manual, runtime_parameters={"rollback": "x"})

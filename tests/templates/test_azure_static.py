@@ -127,8 +127,8 @@ def check_jsonschema(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-def rewritten(tmp_path: Path, skip: str | None = None) -> Path:
-    document = load_yaml(TEMPLATE.read_text(encoding="utf-8"))
+def rewritten(tmp_path: Path, skip: str | None = None, template: Path = TEMPLATE) -> Path:
+    document = load_yaml(template.read_text(encoding="utf-8"))
     for name, rewrite in ALLOW_LIST.items():
         if name != skip:
             rewrite(document)
@@ -369,3 +369,45 @@ def test_the_sweep_template_matches_the_schema_and_runs_only_bundleops_sweep(tmp
     compiled = compile_pipeline(consumer, {runner.LIBRARY_REPOSITORY: REPO_ROOT})
     scripts = [step["bash"] for stage in compiled.stages for job in stage["jobs"] for step in job["steps"] if "bash" in step]
     assert 'bundleops sweep --project-root "$BUNDLEOPS_PROJECT_ROOT" --target staging --older-than "$BUNDLEOPS_OLDER_THAN"' in scripts[-1]
+
+
+OPERATIONS_SOURCE = TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.OPERATIONS_FILE
+
+
+def compiled_operations(reason: str, rollback_to: str | None) -> list[dict]:
+    """The stages of the project's operations pipeline (its documented file) for a run of `reason`."""
+    runtime = {} if rollback_to is None else {"rollback_to": rollback_to}
+    return compile_pipeline(OPERATIONS_SOURCE, {runner.LIBRARY_REPOSITORY: REPO_ROOT}, {"Build.Reason": reason}, runtime).stages
+
+
+def test_the_operations_template_and_pipeline_match_the_schema_and_the_docs(tmp_path: Path) -> None:
+    result = check_jsonschema(rewritten(tmp_path, template=REPO_ROOT / "azure" / "bundleops-operations.yml"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    documented = re.search(r"<!-- operations-file: azure-pipelines-operations\.yml -->\n```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert documented and documented.group(1) == OPERATIONS_SOURCE.read_text(encoding="utf-8"), f"{DOCS} shows the operations pipeline as shipped"
+    document = load_yaml(documented.group(1))
+    assert document["trigger"] == "none" and document["pr"] == "none" and document["schedules"][0]["branches"] == {"include": ["main"]}
+
+
+@pytest.mark.parametrize(("reason", "rollback_to"), [("Schedule", None), ("Manual", None), ("Manual", "none"), ("Schedule", "0123abc")])
+def test_a_schedule_or_a_manual_run_without_a_commit_checks_drift_read_only(reason: str, rollback_to: str | None) -> None:
+    (stage,) = compiled_operations(reason, rollback_to)
+    (job,) = stage["jobs"]
+    assert (stage["stage"], "deployment" in job, job["variables"]) == ("drift", False, [{"group": "bundleops-prod"}])
+    assert 'drift) bundleops drift --project-root "$BUNDLEOPS_PROJECT_ROOT" --target prod ;;' in job["steps"][-1]["bash"]
+    assert job["steps"][-1]["env"]["BUNDLEOPS_OPERATION"] == "drift"
+
+
+def test_a_manual_run_with_a_commit_previews_then_rolls_back_in_the_prod_environment() -> None:
+    typed = "$(touch pwned)`touch pwned`"
+    preview, rollback = compiled_operations("Manual", typed)
+    assert (preview["stage"], rollback["stage"], rollback["dependsOn"], rollback["lockBehavior"]) == ("rollback_preview", "rollback", "rollback_preview", "sequential")
+    assert [job.get("environment") for job in preview["jobs"]] == [None], "the preview holds no environment: no approval before it"
+    environment, job = rollback["jobs"]
+    assert environment["environment"] == "production", "the environment's Approvals and Exclusive lock hold the rollback"
+    for stage in (preview, rollback):
+        step = stage["jobs"][-1]["steps"][-1]
+        assert step["env"]["BUNDLEOPS_ROLLBACK_TO"] == typed and step["env"]["BUNDLEOPS_OPERATION"] == stage["stage"]
+        assert "$(" not in step["bash"].replace("'$('", ""), "the typed commit reaches the script only through env"
+        assert stage["jobs"][-1]["steps"][0] == {"checkout": "self", "fetchDepth": 0}
+    assert 'rollback) bundleops rollback --project-root "$BUNDLEOPS_PROJECT_ROOT" --target prod --to "$BUNDLEOPS_ROLLBACK_TO" ;;' in job["steps"][-1]["bash"]

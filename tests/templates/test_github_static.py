@@ -384,3 +384,5 @@ def test_the_operations_consumer_file_schedules_the_drift_check_and_asks_for_rol
     assert job["with"] == {"rollback_to": "${{ inputs.rollback_to }}"}
     assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
     assert set(job["secrets"]) <= set(load(OPERATIONS)[True]["workflow_call"]["secrets"])
+    documented = re.search(r"<!-- operations-file: \.github/workflows/bundleops-operations\.yml -->\n```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert documented and documented.group(1) == OPERATIONS_CONSUMER.read_text(encoding="utf-8"), f"{DOCS} shows the operations workflow as shipped"

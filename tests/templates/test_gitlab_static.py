@@ -92,6 +92,11 @@ PIPELINES = {
     "branch with an open MR": ({"CI_PIPELINE_SOURCE": "push", "CI_OPEN_MERGE_REQUESTS": "data-platform/orders_pipeline!7"}, {}),
     "scheduled sweep": ({"CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_SWEEP": "true"}, {"sweep": "on_success"}),
     "other schedule": ({"CI_PIPELINE_SOURCE": "schedule"}, GATED),
+    "scheduled drift check": ({"CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_DRIFT": "true"}, {"drift": "on_success"}),
+    "drift check run by hand": ({"CI_PIPELINE_SOURCE": "web", "BUNDLEOPS_DRIFT": "true"}, {"drift": "on_success"}),
+    "rollback run by hand": ({"CI_PIPELINE_SOURCE": "web", "BUNDLEOPS_ROLLBACK_TO": "previous"}, {"rollback-preview": "on_success", "rollback": "manual"}),
+    "a schedule never rolls back": ({"CI_PIPELINE_SOURCE": "schedule", "BUNDLEOPS_ROLLBACK_TO": "previous"}, {}),
+    "run by hand without a rollback": ({"CI_PIPELINE_SOURCE": "web"}, GATED),
 }
 
 
@@ -164,3 +169,17 @@ def test_the_preview_runs_before_deploy_and_prod_applies_the_plan_shown_before_i
     assert gate["environment"] == {"name": "production", "action": "prepare"} and gate["artifacts"]["paths"] == ["test-results/"]
     assert "when" not in gate["rules"][-1], "the preview runs at once, before the manual gate"
     assert [need["job"] for need in prod["needs"]] == ["bundleops-plan", "bundleops-prod-preview"] and prod["variables"]["BUNDLEOPS_GATED"] == "true"
+
+
+def test_the_rollback_previews_then_waits_behind_prods_gate_and_takes_its_commit_as_a_variable() -> None:
+    _, body = template_documents()
+    preview, rollback, drift = body["bundleops-rollback-preview"], body["bundleops-rollback"], body["bundleops-drift"]
+    command = 'bundleops rollback --project-root "$BUNDLEOPS_PROJECT_ROOT" --target prod --to "$BUNDLEOPS_ROLLBACK_TO"'
+    assert (preview["script"], rollback["script"]) == ([command + " --preview-only"], [command])
+    assert preview["environment"] == {"name": "$[[ inputs.prod_environment ]]", "action": "prepare"}, "prod's variables, no deployment"
+    assert rollback["environment"]["name"] == "$[[ inputs.prod_environment ]]" and rollback["resource_group"] == "bundleops-$[[ inputs.prod_environment ]]"
+    assert rollback["needs"] == ["bundleops-rollback-preview"] and rollback["allow_failure"] is False
+    assert preview["variables"] == rollback["variables"] == {"GIT_DEPTH": "0"}, "the deployed commit's bundle comes from git"
+    assert drift["script"] == ['bundleops drift --project-root "$BUNDLEOPS_PROJECT_ROOT" --target prod']
+    assert drift["environment"] == {"name": "$[[ inputs.prod_environment ]]", "action": "prepare"}
+    assert body["variables"]["BUNDLEOPS_ROLLBACK_TO"]["value"] == "", "prefilled empty in the Run pipeline form"

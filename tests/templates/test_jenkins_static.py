@@ -285,3 +285,10 @@ def test_the_plan_file_is_read_strictly(tmp_path: Path) -> None:
     assert result["names"] == ["test-results", "test-results/bundles-a", ".bundleops/reports/unit", "bundles/a/.bundleops/reports/unit", "bundleops", "bundleops-bundles-a", "bundleops coverage (bundles/a)"]
     assert result["log"][0] == "target prod, steps unit validate deploy publish, approval required\n  rule 'main': branch=main"
     assert result["log"][1] == "1 bundle(s) selected\n  bundles/a: target staging (deployment pr-7), steps unit validate deploy publish, approval not required\n    changed bundles/a/x.py; rule 'main': branch=main"
+
+
+def test_docs_show_the_operations_job_the_conformance_suite_runs() -> None:
+    shipped = (TEMPLATE_DIR / "template" / "{{.project_name}}" / runner.OPERATIONS_FILE).read_text(encoding="utf-8")
+    documented = re.search(r"<!-- operations-file: Jenkinsfile\.operations -->\n```groovy\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert documented and documented.group(1) == shipped, f"{DOCS} shows Jenkinsfile.operations as shipped"
+    assert shipped.rstrip().endswith("bundleopsPipeline.operations(projectRoot: '.')")
