@@ -46,6 +46,7 @@ class CiSystem:
     push: EventTemplate
     closed: EventTemplate | None = None  # added to pull_request when it closes; None: the CI runs nothing then
     schedule: EventTemplate | None = None  # the scheduled sweep's pipeline, where `closed` is None
+    manual: EventTemplate | None = None  # a run started by hand on a branch; None: the CI's context reads it as a push
     payload_variable: str | None = None  # where the runner puts the path of the payload file
 
     def ref(self, number: int) -> str:
@@ -83,6 +84,11 @@ GITHUB = CiSystem(
          "GITHUB_HEAD_REF": "", "GITHUB_BASE_REF": "", "GITHUB_SHA": "{sha}"},
         {"ref": "refs/heads/{branch}", "after": "{sha}", "repository": _GITHUB_REPOSITORY},
     ),
+    manual=EventTemplate(
+        {"GITHUB_EVENT_NAME": "workflow_dispatch", "GITHUB_REF": "refs/heads/{branch}", "GITHUB_REF_NAME": "{branch}", "GITHUB_REF_TYPE": "branch",
+         "GITHUB_HEAD_REF": "", "GITHUB_BASE_REF": "", "GITHUB_SHA": "{sha}"},
+        {"ref": "refs/heads/{branch}", "repository": _GITHUB_REPOSITORY, "inputs": {}}, "workflow_dispatch",
+    ),
     payload_variable="GITHUB_EVENT_PATH",
 )
 
@@ -98,6 +104,7 @@ GITLAB = CiSystem(
     # The environment's `on_stop` job, which GitLab runs when the merge request is merged or closed.
     closed=EventTemplate({"CI_ENVIRONMENT_ACTION": "stop"}, note="stop job"),
     push=EventTemplate({"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "{branch}", "CI_COMMIT_SHA": "{sha}"}),
+    manual=EventTemplate({"CI_PIPELINE_SOURCE": "web", "CI_COMMIT_BRANCH": "{branch}", "CI_COMMIT_SHA": "{sha}"}, note="Run pipeline"),
 )
 
 AZURE = CiSystem(
@@ -112,6 +119,7 @@ AZURE = CiSystem(
     push=EventTemplate({"BUILD_REASON": "IndividualCI", "BUILD_SOURCEBRANCH": "refs/heads/{branch}", "BUILD_SOURCEVERSION": "{sha}"}),
     schedule=EventTemplate({"BUILD_REASON": "Schedule", "BUILD_SOURCEBRANCH": "refs/heads/{branch}", "BUILD_SOURCEVERSION": "{sha}"},
                            note="the nightly pipeline extending azure/bundleops-sweep.yml"),
+    manual=EventTemplate({"BUILD_REASON": "Manual", "BUILD_SOURCEBRANCH": "refs/heads/{branch}", "BUILD_SOURCEVERSION": "{sha}"}, note="Run pipeline"),
 )
 
 JENKINS = CiSystem(

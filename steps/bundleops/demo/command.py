@@ -36,6 +36,8 @@ DESCRIPTION = (
     "     `destroy` removes pr-1 at once; Azure, Jenkins and Bitbucket run nothing on a close, so the\n"
     "     demo runs their scheduled sweep, which keeps both until they are 7 days old\n"
     "  3. the push to main after the merge: unit, validate, preview, deploy, publish -> prod (approval granted by the demo)\n"
+    "  4. day two: a bad change (the job's schedule moved) is pushed to main and reaches prod; a manual run\n"
+    "     rolls prod back to the previous deployment (its preview first), then lists the history and DORA's figures\n"
     "The steps' log commands (GitLab sections, GitHub and Azure groups and annotations) are shown as a\n"
     "terminal can show them: headings and ERROR/WARNING lines, never raw escape codes or secrets.\n"
     "The reports and deployment records are copied to --output (default test-results/: pull-request/,\n"
@@ -77,15 +79,17 @@ def run(args: argparse.Namespace) -> int:
                 (pipeline.pull_request(ci, _head(project), run=1), project, args.output / "pull-request"),
                 (pipeline.pull_request(ci, _head(second), number=2, branch=SECOND_BRANCH, run=2), second, args.output / "pull-request-2"),
             ], env)
-            for event, output in ((_merged(ci, project), None), (pipeline.default_branch_push(ci, _head(project), run=4), args.output / "merge")):
+            for event, output in ((lambda: _merged(ci, project), None), (lambda: pipeline.default_branch_push(ci, _head(project), run=4), args.output / "merge"),
+                                  (lambda: pipeline.default_branch_push(ci, _bad_change(project), run=5), args.output / "bad-change"),
+                                  (lambda: pipeline.manual_rollback(ci, _head(project), run=6), args.output / "rollback")):
                 if not all(result.ok for result in results):
                     break
-                results.append(pipeline.run(event, project, env))
+                results.append(pipeline.run(event(), project, env))
                 if output:
                     _collect(project, output)
             _inventory(workspace, args.output)
     _report(results, args.output, time.monotonic() - started)
-    return int(ExitCode.OK if all(result.ok for result in results) and len(results) == 4 else ExitCode.CHECK_FAILED)
+    return int(ExitCode.OK if all(result.ok for result in results) and len(results) == PIPELINES else ExitCode.CHECK_FAILED)
 
 
 def _merged(ci: CiSystem, project: Path) -> Event:
@@ -97,6 +101,22 @@ def _merged(ci: CiSystem, project: Path) -> Event:
 
 
 SECOND_BRANCH = "feature/refund-statuses"
+# Two pull requests, the merge's close job or sweep, the merge, the bad change, the rollback.
+PIPELINES = 6
+# The day-two mistake: the daily job moved from 05:30 to 17:30 UTC, after the reports it feeds are due.
+GOOD_SCHEDULE, BAD_SCHEDULE = '"0 30 5 * * ?"', '"0 30 17 * * ?"'
+
+
+def _bad_change(project: Path) -> str:
+    """A commit on main that moves the daily job's schedule (a mistake a review missed); its sha. A project
+    without that schedule gets an empty commit: the rollback then restores the files alone."""
+    for job in sorted((project / "resources").glob("*.yml")):
+        text = job.read_text(encoding="utf-8")
+        if GOOD_SCHEDULE in text:
+            job.write_text(text.replace(GOOD_SCHEDULE, BAD_SCHEDULE, 1), encoding="utf-8")
+            break
+    _git(project, "commit", "--quiet", "--all", "--allow-empty", "--message", "Run the daily revenue job in the afternoon")
+    return _head(project)
 
 
 def _side_by_side(runs: list[tuple[Event, Path, Path]], env: dict[str, str]) -> list[PipelineResult]:

@@ -38,11 +38,13 @@ class Event:
     variables: dict[str, str]
     payload: dict[str, Any] | None = None
     number: int | None = None  # the pull request's
-    # Commands the pipeline runs instead of asking the plan (the scheduled sweep pipeline runs `bundleops sweep` itself).
+    # Commands the pipeline runs instead of asking the plan (the scheduled sweep pipeline runs `bundleops sweep` itself), on `target`.
     commands: tuple[tuple[str, ...], ...] = ()
+    target: str | None = None
 
 
-def _event(ci: CiSystem, title: str, templates: list[EventTemplate], values: Mapping[str, Any], commands: tuple[tuple[str, ...], ...] = ()) -> Event:
+def _event(ci: CiSystem, title: str, templates: list[EventTemplate], values: Mapping[str, Any], commands: tuple[tuple[str, ...], ...] = (),
+           target: str | None = None) -> Event:
     """The CI's common variables and the event's, filled; later templates add to (and override) earlier ones."""
     variables = {name: str(value) for name, value in fill(ci.common, values).items()}
     payload: dict[str, Any] | None = None
@@ -50,7 +52,7 @@ def _event(ci: CiSystem, title: str, templates: list[EventTemplate], values: Map
         variables.update((name, str(value)) for name, value in fill(template.variables, values).items())
         if template.payload is not None:
             payload = {**(payload or {}), **fill(template.payload, values)}
-    return Event(title, ci, variables, payload, values.get("number"), commands)
+    return Event(title, ci, variables, payload, values.get("number"), commands, target)
 
 
 def pull_request(ci: CiSystem, sha: str, number: int = 1, branch: str = "feature/daily-revenue", *, run: int, closed: bool = False) -> Event:
@@ -70,7 +72,17 @@ def scheduled_sweep(ci: CiSystem, sha: str, *, run: int) -> Event:
     """Where the CI runs nothing when a pull request closes: the scheduled pipeline that runs `bundleops sweep`."""
     template = ci.schedule or ci.push
     return _event(ci, f"scheduled sweep ({template.note})", [template], {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run},
-                  commands=(tuple(SWEEP),))
+                  commands=(tuple(SWEEP),), target="staging")
+
+
+def manual_rollback(ci: CiSystem, sha: str, *, run: int) -> Event:
+    """The manual rollback run the templates offer (docs/history.md): its preview for the approver, the rollback, then the history."""
+    template = ci.manual or ci.push
+    prod = ("--target", "prod")
+    return _event(ci, f"manual run on {DEFAULT_BRANCH}: roll prod back to the previous deployment ({template.note or 'a build by hand'})", [template],
+                  {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run},
+                  commands=(("rollback", *prod, "--to", "previous", "--preview-only"), ("rollback", *prod, "--to", "previous"),
+                            ("history", *prod), ("history", *prod, "--dora")), target="prod")
 
 
 @dataclass
@@ -130,7 +142,7 @@ def run(event: Event, project: Path, workspace_env: Mapping[str, str], label: st
             payload.write_text(json.dumps(event.payload), encoding="utf-8")
             env[event.ci.payload_variable] = str(payload)
         if event.commands:
-            return _steps(PipelineResult(event, "staging"), [list(command) for command in event.commands], project, env, label)
+            return _steps(PipelineResult(event, event.target), [list(command) for command in event.commands], project, env, label)
         planned = _bundleops(["plan", "--format", "json", "--project-root", "."], project, env)
         if planned.returncode != 0:
             say(planned.stdout + planned.stderr, label)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from datetime import datetime, timezone
 
 from bundleops import step
@@ -38,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from bundleops.history import dora, recording, render, store
 
     window = parse_duration(args.since, "--since")
-    with step.begin(NAME, args) as run:
+    # The listing owns stdout (a pipe to jq, a file); the step's log goes to stderr.
+    with contextlib.redirect_stdout(sys.stderr), step.begin(NAME, args) as run:
         if run.target not in recording.SHARED_ROLES:
             raise BundleopsError(f"{run.target_label} keeps no history: only shared targets do ({', '.join(recording.SHARED_ROLES)})",
                                  fix="pass --target staging or --target prod", code=ExitCode.BAD_INPUT)
@@ -51,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
         if args.dora:
             now = datetime.now(timezone.utc)
             figures = dora.compute(history.entries, now - window, now)
-            print({"table": render.dora_text, "json": render.dora_json, "md": render.dora_markdown}[args.format](figures))
+            listing = {"table": render.dora_text, "json": render.dora_json, "md": render.dora_markdown}[args.format](figures)
             run.out.summary(render.dora_markdown(figures))
         else:
-            print({"table": lambda: render.table(history.entries), "json": lambda: render.as_json(bundle, run.target_label, history.entries),
-                   "md": lambda: render.markdown(bundle, run.target_label, history.entries)}[args.format]())
-            if not history.entries:
-                run.out.info(f"no deploy of {run.target_label} is in its history yet ({history.folder})")
+            listing = {"table": lambda: render.table(history.entries), "json": lambda: render.as_json(bundle, run.target_label, history.entries),
+                       "md": lambda: render.markdown(bundle, run.target_label, history.entries)}[args.format]()
+            run.out.info(f"{len(history.entries)} deploy(s) of {run.target_label} in its history ({history.folder})")
+    print(listing)
     return int(ExitCode.OK)

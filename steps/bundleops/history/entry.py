@@ -45,7 +45,7 @@ class Change:
 
 
 @dataclass(frozen=True)
-class TestResult:
+class PostDeployTest:
     result: str  # passed | failed
     tests: int | None = None
     failures: int | None = None
@@ -77,7 +77,7 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
     restores: str | None = None  # a rollback: the commit it deployed again
     replaces: str | None = None  # a rollback: the commit that was deployed before it
-    test: TestResult | None = None
+    test: PostDeployTest | None = None
     schema: str = SCHEMA
 
     @property
@@ -103,7 +103,7 @@ class HistoryEntry:
         known = {item.name for item in fields(cls)}
         values = {key: value for key, value in document.items() if key in known}
         values["changes"] = [Change(**change) for change in values.get("changes") or []]
-        values["test"] = TestResult(**values["test"]) if values.get("test") else None
+        values["test"] = PostDeployTest(**values["test"]) if values.get("test") else None
         if values.get("outcome") not in OUTCOMES:
             raise KeyError("outcome")
         return cls(**values)

@@ -16,9 +16,9 @@ from bundleops.history.entry import Change, utc_text
 
 # How each CI's merge writes the pull request into the commit subject (merge or squash).
 PULL_REQUEST_SUBJECTS = (
-    re.compile(r"^Merge pull request #(\d+) "),        # GitHub merge commit
-    re.compile(r"\(#(\d+)\)$"),                         # GitHub squash merge
-    re.compile(r"^Merged PR (\d+):"),                   # Azure Repos
+    re.compile(r"^Merge pull request #(\d+) ", re.MULTILINE),  # GitHub merge commit
+    re.compile(r"\(#(\d+)\)$", re.MULTILINE),                 # GitHub squash merge
+    re.compile(r"^Merged PR (\d+):", re.MULTILINE),           # Azure Repos
     re.compile(r"\(pull request #(\d+)\)"),             # Bitbucket
     re.compile(r"See merge request [^\s!]+!(\d+)"),     # GitLab (in the body; subject and body are searched)
 )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Sequence
 
 from bundleops.history.dora import Dora
 from bundleops.history.entry import SCHEMA, HistoryEntry
 from bundleops.output import markdown as md
+from bundleops.output.writers import inert_json
 
 COLUMNS = ("finished (UTC)", "outcome", "commit", "PR", "author", "plan", "test", "run")
 
@@ -39,7 +39,7 @@ def markdown(bundle: str, target: str, entries: Sequence[HistoryEntry]) -> str:
 
 
 def as_json(bundle: str, target: str, entries: Sequence[HistoryEntry]) -> str:
-    return json.dumps({"schema": SCHEMA, "bundle": bundle, "target": target, "deployments": [entry.to_devlake() for entry in entries]}, indent=2)
+    return inert_json({"schema": SCHEMA, "bundle": bundle, "target": target, "deployments": [entry.to_devlake() for entry in entries]})
 
 
 def dora_text(figures: Dora) -> str:
@@ -56,5 +56,5 @@ def dora_markdown(figures: Dora) -> str:
 
 
 def dora_json(figures: Dora) -> str:
-    return json.dumps({"since": figures.since.isoformat(), "until": figures.until.isoformat(), "failed_deploys": figures.failed_deploys,
-                       "figures": {figure.name: {"value": figure.value, "basis": figure.basis} for figure in figures.figures}}, indent=2)
+    return inert_json({"since": figures.since.isoformat(), "until": figures.until.isoformat(), "failed_deploys": figures.failed_deploys,
+                       "figures": {figure.name: {"value": figure.value, "basis": figure.basis} for figure in figures.figures}})

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bundleops.history.entry import HistoryEntry, TestResult
+from bundleops.history.entry import HistoryEntry, PostDeployTest
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -58,7 +58,7 @@ def append(client: WorkspaceClient, root_path: str, entry: HistoryEntry) -> str:
     return path
 
 
-def add_test_result(client: WorkspaceClient, root_path: str, commit: str | None, result: TestResult) -> str | None:
+def add_test_result(client: WorkspaceClient, root_path: str, commit: str | None, result: PostDeployTest) -> str | None:
     """Put the test's result on the last deploy of `commit` (the deploy this test ran after); None when there is none."""
     history = read(client, root_path)
     tested = next((entry for entry in reversed(history.entries) if entry.succeeded and entry.commit == commit), None)

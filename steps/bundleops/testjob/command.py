@@ -100,14 +100,14 @@ def _add_to_history(run: step.StepRun, client: WorkspaceClient, summary: dict[st
     """A shared target's test result goes onto its deploy's history entry (the change failure rate reads it);
     a broken run is no result. A history that cannot be written is a warning."""
     from bundleops.history import recording, store
-    from bundleops.history.entry import TestResult
+    from bundleops.history.entry import PostDeployTest
     from bundleops.testjob import reports
 
     if code not in (ExitCode.OK, ExitCode.CHECK_FAILED) or not recording.keeps_history(run.target, bundle_cli.run_deployment(run) is not None):
         return
     junit = run.project_root.resolve() / reports.REPORT_DIR / "junit.xml"
     totals, _ = reports.read(junit if junit.is_file() else None)
-    result = TestResult("passed" if code == ExitCode.OK else "failed", totals.tests if totals else None,
+    result = PostDeployTest("passed" if code == ExitCode.OK else "failed", totals.tests if totals else None,
                         totals.failures + totals.errors if totals else None, run_url)
     try:
         path = store.add_test_result(client, str((summary.get("workspace") or {}).get("root_path")), run.context.sha, result)
