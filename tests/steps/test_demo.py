@@ -56,6 +56,21 @@ def assert_the_default_demo(stdout: str, out: Path) -> None:
     assert '<testsuite name="unit: ' in merged and '<testsuite name="integration: ' in merged
     assert "test_revenue_per_day_and_country" in merged
     assert 'filename="src/orders_pipeline/revenue.py"' in (out / "pull-request/coverage.xml").read_text()
+    assert_day_two(stdout, out)
+
+
+def assert_day_two(stdout: str, out: Path) -> None:
+    """The bad change reached prod, the manual run rolled it back, and the history counts it as a failure restored."""
+    bad = json.loads((out / "bad-change/deployment-prod.json").read_text())
+    restored = json.loads((out / "rollback/deployment-prod.json").read_text())
+    good = json.loads((out / "merge/deployment-prod.json").read_text())
+    assert restored["commit"] == good["commit"] != bad["commit"]
+    assert "schedule.quartz_cron_expression: 0 30 17 * * ? → 0 30 5 * * ?" in stdout, "the rollback's preview names what it changes"
+    assert re.search(r"green  manual run on main: roll prod back to the previous deployment .* -> prod: rollback:ok.* rollback:ok.* history:ok.* history:ok", stdout)
+    assert f"rolled back to {good['commit'][:12]}  {good['commit'][:12]}" in stdout
+    assert f"git revert --no-edit -m 1 $(git rev-list --first-parent {good['commit'][:12]}..{bad['commit'][:12]})" in stdout
+    assert "change failure rate: 50%\n    from 1 of 2 deploys of changes failed in production" in stdout
+    assert "time to restore: " in stdout and "from 1 failures" in stdout
 
 
 def test_demo_as_azure_pipelines_speaks_of_pull_requests_and_sweeps_after_the_merge(tmp_path: Path) -> None:
@@ -70,6 +85,7 @@ def test_demo_as_azure_pipelines_speaks_of_pull_requests_and_sweeps_after_the_me
     staging = json.loads((tmp_path / "out/pull-request/deployment-staging.json").read_text())
     assert (staging["ci_system"], staging["pr_number"], staging["deployment"]) == ("azure", 1, "pr-1")
     assert staging["run_url"] == "http://azure.local/demo/orders_pipeline/_build/results?buildId=1"
+    assert_day_two(result.stdout, tmp_path / "out")  # the manual run is Azure's `Manual` build reason
 
 
 def test_the_lakeflow_example_keeps_each_pull_requests_tables_apart_and_destroys_the_merged_one(tmp_path: Path) -> None:

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 
 
 def describe(records: list[Path], client: WorkspaceClient) -> list[str]:
-    """One line per deployment record: its resources, each `gone` or still there (a schema with its tables)."""
-    return [_line(DeploymentRecord.read(record), client) for record in records]
+    """One line per deployment (its latest record): its resources, each `gone` or still there (a schema with its tables)."""
+    latest: dict[str, DeploymentRecord] = {}
+    for record in sorted((DeploymentRecord.read(path) for path in records), key=lambda record: record.deployed_at):
+        latest[record.deployment or record.target] = record
+    return [_line(record, client) for record in latest.values()]
 
 
 def _line(record: DeploymentRecord, client: WorkspaceClient) -> str:

@@ -119,7 +119,7 @@ class _History:
         from bundleops.preview.apply import deploy_plan_path
         from bundleops.preview.planning import load
 
-        plan_file = deploy_plan_path(self.root, self.run.bundle_target)
+        plan_file = deploy_plan_path(self.run.project_root.resolve(), self.run.bundle_target)
         counts = load(plan_file).counts() if plan_file.is_file() else None
         finished = datetime.now(timezone.utc)
 

@@ -28,7 +28,7 @@ def plan_for_deploy(run: StepRun, cli: DatabricksCli, root: Path, flags: list[st
     (exit 1) when the plan deletes or recreates resources without deploy.auto_approve.
     """
     reviewed = planning.load(reviewed_file) if reviewed_file is not None else None
-    fresh = planning.make(cli, root, run.bundle_target, flags, deploy_plan_path(root, run.bundle_target))
+    fresh = planning.make(cli, root, run.bundle_target, flags, deploy_plan_path(run.project_root.resolve(), run.bundle_target))
     run.out.info(f"the plan of this deploy ({fresh.path}):")
     for line in render.text_lines(fresh.plan):
         run.out.info(f"  {line}")

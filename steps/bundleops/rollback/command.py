@@ -29,7 +29,8 @@ EXAMPLE = "bundleops rollback --target prod --to previous --preview-only"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     step.add_target_argument(parser)
-    parser.add_argument("--to", required=True, metavar="previous|COMMIT", help="`previous`, or the commit of an earlier deployment (7 to 40 hex digits)")
+    parser.add_argument("--to", default="previous", metavar="previous|COMMIT",
+                        help="`previous` (default): the last deployment of another commit; or the commit of an earlier deployment (7 to 40 hex digits)")
     parser.add_argument("--preview-only", action="store_true", help="show what the rollback changes and stop (read-only)")
     parser.add_argument("--plan-file", type=Path, default=None, metavar="PATH",
                         help="apply this reviewed plan (from --preview-only); stop if the workspace changed since it was made")
