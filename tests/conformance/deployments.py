@@ -121,12 +121,15 @@ def prod_history(workspace: harness.Workspace, project: Path) -> list[dict]:
 
 
 def edit_job_outside_a_deploy(workspace: harness.Workspace, name: str) -> None:
-    """The job named `name` changed in the workspace through the SDK, as a UI edit would: a new schedule."""
-    from databricks.sdk.service.jobs import CronSchedule, JobSettings
+    """The job named `name` changed in the workspace through the SDK, as a UI edit would: a new
+    schedule (its settings read, changed and written back: jobs/reset)."""
+    from databricks.sdk.service.jobs import CronSchedule
 
     api = client(workspace)
     (job,) = [job for job in api.jobs.list() if job.settings and job.settings.name == name]
-    api.jobs.update(job.job_id, new_settings=JobSettings(schedule=CronSchedule(quartz_cron_expression="0 0 1 * * ?", timezone_id="UTC")))
+    settings = api.jobs.get(job.job_id).settings
+    settings.schedule = CronSchedule(quartz_cron_expression="0 0 1 * * ?", timezone_id="UTC")
+    api.jobs.reset(job.job_id, new_settings=settings)
 
 
 def pull_request_deployments(workspace: harness.Workspace) -> list[str]:

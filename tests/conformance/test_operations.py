@@ -9,7 +9,8 @@ that CI system's own runner runs
   red, the changed job named in the log;
 - the rollback run by hand with the deployed commit as its input: `bundleops rollback
   --preview-only`, then `bundleops rollback`, which deploys that commit's bundle again: the edit
-  is gone and prod's history ends with one rollback (the preview recorded nothing).
+  is gone and prod's history ends with one rollback (the preview recorded nothing);
+- the rollback run with shell code as its input: refused as a value, executed by nothing.
 """
 
 from __future__ import annotations
@@ -67,14 +68,10 @@ def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(ven
     assert len(entries) == history + 1, "the preview records nothing, the rollback one entry"
     assert (entries[-1]["outcome"], entries[-1]["commit"]) == ("rolled_back", deployed)
 
-
-@pytest.mark.parametrize("vendor", harness.VENDORS)
-def test_the_typed_rollback_commit_is_never_executed(vendor: str, workspace: harness.Workspace, tmp_path: Path) -> None:
-    """The manual input is text a person typed: shell code in it reaches bundleops as a value, which
-    refuses it (no commit of the history) in the preview; the gated rollback never starts."""
-    repository = deployments.main_repository(tmp_path / "project", vendor)
-    run = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=harness.INJECTION_ROLLBACK_TO)
+    # The input is text a person typed: shell code in it reaches bundleops as a value, which the
+    # preview refuses (exit 2); nothing executes it and the gated rollback never starts.
+    hostile = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "hostile", rollback_to=harness.INJECTION_ROLLBACK_TO)
     planted = sorted(str(path) for path in tmp_path.rglob("pwned"))
     assert planted == [], f"{vendor} executed text of the rollback input: {planted}"
-    assert run.returncode != 0, f"{vendor}: a rollback to no commit of the history must fail:\n{run.log[-6000:]}"
-    assert harness.comparable(run.steps) == [("rollback", "prod")], f"only the preview ran: {run.steps}\n{run.log[-6000:]}"
+    assert hostile.returncode != 0 and harness.comparable(hostile.steps) == [("rollback", "prod")], f"{hostile.steps}\n{hostile.log[-6000:]}"
+    assert f"--to {harness.INJECTION_ROLLBACK_TO!r} is neither" in hostile.log, f"{vendor}: bundleops sees the input verbatim:\n{hostile.log[-6000:]}"
