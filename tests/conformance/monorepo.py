@@ -23,7 +23,7 @@ from tests.conformance import harness
 from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 
 BUNDLES = {"orders": ["shared"], "billing": ["shared/**/*.py"], "reports": []}
-CI_FILES = (".github", ".gitlab-ci.yml", "azure-pipelines.yml", "azure-pipelines-sweep.yml", "Jenkinsfile", "Jenkinsfile.sweep", "bitbucket-pipelines.yml", ".gitignore")
+CI_FILES = (".github", ".gitlab-ci.yml", "azure-pipelines.yml", "azure-pipelines-sweep.yml", "azure-pipelines-operations.yml", "Jenkinsfile", "Jenkinsfile.sweep", "Jenkinsfile.operations", "bitbucket-pipelines.yml", ".gitignore")
 RULES = """
 rules:
   - name: pull-request
