@@ -1,15 +1,18 @@
-"""Pull-request deployments in the conformance workspace, arranged and inspected from outside a CI run.
+"""Deployments in a conformance workspace, arranged and inspected from outside a CI run.
 
 The destroy and sweep checks need a pull request's own deployment to exist before a vendor's
 close event or schedule runs, and the sweep needs one past its age. They are made the way a CI
 job makes them (`bundleops deploy` of orders_pipeline in a merge-request context), and aged by
 rewriting the deployment record's `deployed_at` in the workspace: the state a deployment left a
-week ago would have. Everything is read back with the SDK over the local workspace's REST API.
+week ago would have. The drift check and the rollback need prod deployed (as a push to main
+deploys it) and a job changed outside a deploy (through the SDK, as a UI edit). Everything is read
+back with the SDK over the local workspace's REST API.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -23,6 +26,7 @@ from tests.support.gotemplate import EXAMPLE_INPUTS, TEMPLATE_DIR, render_tree
 # puts a pull request's own deployment of it.
 STAGING_ROOT = "/Workspace/Users/6f1c1a52-2d7e-4c8e-9a51-3b1f0c9e5a11/.bundle/orders_pipeline/staging"
 PULL_REQUEST_FOLDER = STAGING_ROOT + "-pull-requests"
+PROD_ROOT = "/Workspace/Users/9b0e7d43-5c2a-4f61-8e0d-7a4c2b8f1d22/.bundle/orders_pipeline/prod"
 RECORD = "bundleops/deployment.json"
 
 
@@ -108,16 +112,24 @@ def _bundleops(step: str, target: str, workspace: harness.Workspace, project: Pa
     assert result.returncode == 0, f"{step} of {project.name} on {target} failed:\n{result.stdout}{result.stderr}"
 
 
-def prod_history(workspace: harness.Workspace, project: Path) -> list[dict]:
-    """Prod's deployment history of `project`'s bundle (`bundleops history --format json`, read
-    from a developer's shell as the team reads it): each entry as bundleops recorded it."""
-    env = {**harness.pipeline_env(workspace, project.parent / "history-trace.jsonl")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bundleops", "history", "--project-root", str(project), "--target", "prod", "--format", "json"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 0, f"bundleops history failed:\n{result.stdout}{result.stderr}"
-    return [deployment["bundleops"] for deployment in json.loads(result.stdout)["deployments"]]
+def prod_history(workspace: harness.Workspace) -> list:  # -> list[bundleops.history.entry.HistoryEntry]
+    """orders_pipeline's prod deployment history, oldest first, as `bundleops history` reads it."""
+    from bundleops.history.store import read
+
+    return list(read(client(workspace), PROD_ROOT).deployments())
+
+
+def with_ci_files(repository: Path, vendor: str, workdir: Path) -> Path:
+    """A copy of `repository` (orders_pipeline with its history) with a commit that adds `vendor`'s
+    CI files: one deployed commit serves the five CI systems' runs, as a project that moves from one
+    CI system to another keeps its history."""
+    render_tree(TEMPLATE_DIR, {**EXAMPLE_INPUTS, "ci_system": vendor}, workdir / "rendered")
+    project = workdir / repository.name
+    shutil.copytree(repository, project, symlinks=True)
+    shutil.copytree(workdir / "rendered" / EXAMPLE_INPUTS["project_name"], project, dirs_exist_ok=True)
+    harness.git(project, "add", "-A")
+    harness.git(project, "commit", "-q", "--allow-empty", "-m", f"Run on {vendor}")
+    return project
 
 
 def edit_job_outside_a_deploy(workspace: harness.Workspace, name: str) -> None:

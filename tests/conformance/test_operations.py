@@ -1,15 +1,16 @@
 """After the deploy, on the five CI systems (issue 24): the scheduled drift check and the manual
 rollback of prod.
 
-One local workspace for the module (its prod is changed here, so no other module's runs see it).
-Per CI system, the project rendered for it is deployed to prod as a push to main deploys it; then
-that CI system's own runner runs
+One local workspace for the module (its prod is changed here, so no other module's runs see it),
+where orders_pipeline is deployed to prod once, as a push to main deploys it. Each CI system's
+runner then runs, on that repository plus a commit with the CI system's files:
 - the drift check's schedule: `bundleops drift --target prod`, green while prod is as deployed;
 - after a job of prod was changed through databricks-sdk (as a UI edit would), the same schedule:
   red, the changed job named in the log;
 - the rollback run by hand with the deployed commit as its input: `bundleops rollback
   --preview-only`, then `bundleops rollback`, which deploys that commit's bundle again: the edit
-  is gone and prod's history ends with one rollback (the preview recorded nothing);
+  is gone (prod is as deployed for the next CI system) and prod's history ends with one rollback
+  (the preview recorded nothing);
 - the rollback run with shell code as its input: refused as a value, executed by nothing.
 """
 
@@ -38,16 +39,23 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Work
         yield harness.served_by(server, root / "bin")
 
 
+@pytest.fixture(scope="module")
+def deployed(workspace: harness.Workspace, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """orders_pipeline on main, deployed to prod: the repository, whose HEAD is the deployed commit."""
+    return deployments.deploy_prod(workspace, tmp_path_factory.mktemp("deployed"), "github")
+
+
 def job_schedule(workspace: harness.Workspace, name: str) -> str | None:
-    (job,) = [job for job in deployments.client(workspace).jobs.list() if job.settings and job.settings.name == name]
-    settings = deployments.client(workspace).jobs.get(job.job_id).settings
+    api = deployments.client(workspace)
+    (job,) = [job for job in api.jobs.list() if job.settings and job.settings.name == name]
+    settings = api.jobs.get(job.job_id).settings
     return settings.schedule.quartz_cron_expression if settings and settings.schedule else None
 
 
 @pytest.mark.parametrize("vendor", harness.VENDORS)
-def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(vendor: str, workspace: harness.Workspace, tmp_path: Path) -> None:
-    repository = deployments.deploy_prod(workspace, tmp_path / "deployed", vendor)
-    deployed = harness.git(repository, "rev-parse", "HEAD")
+def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(vendor: str, workspace: harness.Workspace, deployed: Path, tmp_path: Path) -> None:
+    commit = harness.git(deployed, "rev-parse", "HEAD")
+    repository = deployments.with_ci_files(deployed, vendor, tmp_path / "repository")
 
     green = harness.run_on_repository(vendor, harness.DRIFT, workspace, repository, tmp_path / "drift-green")
     assert green.returncode == 0, f"{vendor}: the drift check of an untouched prod failed (exit {green.returncode}):\n{green.log[-6000:]}"
@@ -57,16 +65,16 @@ def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(ven
     red = harness.run_on_repository(vendor, harness.DRIFT, workspace, repository, tmp_path / "drift-red")
     assert red.returncode != 0, f"{vendor}: drift found must make the scheduled run red:\n{red.log[-6000:]}"
     assert harness.comparable(red.steps) == [("drift", "prod")], red.steps
-    assert EDITED_JOB in red.log, f"{vendor}: the drift report names the changed job:\n{red.log[-6000:]}"
+    assert f"jobs.{EDITED_JOB}" in red.log, f"{vendor}: the drift report names the changed job:\n{red.log[-6000:]}"
 
-    history = len(deployments.prod_history(workspace, repository))
-    rollback = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=deployed)
+    before = len(deployments.prod_history(workspace))
+    rollback = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=commit)
     assert rollback.returncode == 0, f"{vendor}: the rollback failed (exit {rollback.returncode}):\n{rollback.log[-6000:]}"
     assert harness.comparable(rollback.steps) == [("rollback", "prod"), ("rollback", "prod")], rollback.steps
     assert job_schedule(workspace, EDITED_JOB) == DEPLOYED_SCHEDULE, "the rollback deployed the commit's bundle over the edit"
-    entries = deployments.prod_history(workspace, repository)
-    assert len(entries) == history + 1, "the preview records nothing, the rollback one entry"
-    assert (entries[-1]["outcome"], entries[-1]["commit"]) == ("rolled_back", deployed)
+    history = deployments.prod_history(workspace)
+    assert len(history) == before + 1, "the preview records nothing, the rollback one entry"
+    assert (history[-1].outcome, history[-1].commit) == ("rolled_back", commit)
 
     # The input is text a person typed: shell code in it reaches bundleops as a value, which the
     # preview refuses (exit 2); nothing executes it and the gated rollback never starts.
