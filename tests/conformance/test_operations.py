@@ -16,12 +16,14 @@ runner then runs, on that repository plus a commit with the CI system's files:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from tests.conformance import deployments, harness
+from tests.conformance.runners import jenkins
 
 pytestmark = pytest.mark.vendor_runner
 
@@ -43,6 +45,25 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[harness.Work
 def deployed(workspace: harness.Workspace, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """orders_pipeline on main, deployed to prod: the repository, whose HEAD is the deployed commit."""
     return deployments.deploy_prod(workspace, tmp_path_factory.mktemp("deployed"), "github")
+
+
+def assert_behind_prods_gate(vendor: str, runner_dir: Path) -> None:
+    """Where the runner records the gate: on Azure the rollback stage's environment checks (the
+    production environment's approval) ran and the preview's did not; on Jenkins the rollback
+    waited for the approval (`input`) outside any node, then ran under prod's lock. (GitHub's,
+    GitLab's and Bitbucket's gates are the templates' environment and manual job or step, checked
+    by tests/templates: their runners do not stop at them.)"""
+    if vendor == "azure":
+        run = json.loads((runner_dir / "azure-run.json").read_text(encoding="utf-8"))
+        assert {stage["name"]: stage["approved"] for stage in run["stages"]} == {"rollback_preview": None, "rollback": True}
+        assert [job["environment"] for job in run["jobs"] if job["stage"] == "rollback" and job["kind"] == "deployment"] == ["production"]
+    elif vendor == "jenkins":
+        calls = jenkins.recorded_calls(runner_dir)
+        (approval,) = [call for call in calls if call["step"] == "input"]
+        (lock,) = [call for call in calls if call["step"] == "lock"]
+        rollbacks = [call for call in calls if call["step"] == "sh" and "bundleops.sh rollback" in call["script"]]
+        assert not approval["inNode"] and rollbacks[0]["index"] < approval["index"] < lock["index"] < rollbacks[1]["index"]
+        assert lock["resource"] == f"bundleops-{jenkins.FOLDER}/orders_pipeline-operations-prod" and rollbacks[1]["locks"] == [lock["resource"]]
 
 
 def job_schedule(workspace: harness.Workspace, name: str) -> str | None:
@@ -71,6 +92,7 @@ def test_the_drift_check_turns_red_on_an_edit_and_the_rollback_restores_prod(ven
     rollback = harness.run_on_repository(vendor, harness.ROLLBACK, workspace, repository, tmp_path / "rollback", rollback_to=commit)
     assert rollback.returncode == 0, f"{vendor}: the rollback failed (exit {rollback.returncode}):\n{rollback.log[-6000:]}"
     assert harness.comparable(rollback.steps) == [("rollback", "prod"), ("rollback", "prod")], rollback.steps
+    assert_behind_prods_gate(vendor, tmp_path / "rollback" / "runner")
     assert job_schedule(workspace, EDITED_JOB) == DEPLOYED_SCHEDULE, "the rollback deployed the commit's bundle over the edit"
     history = deployments.prod_history(workspace)
     assert len(history) == before + 1, "the preview records nothing, the rollback one entry"
