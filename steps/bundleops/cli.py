@@ -32,6 +32,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.destroy.command",
     "bundleops.sweep.command",
     "bundleops.history.command",
+    "bundleops.drift.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
     "bundleops.localworkspace.env_command",
