@@ -174,3 +174,11 @@ def test_drift_after_a_ui_edit_and_a_deletion_then_reconcile(story: Story) -> No
                   the_schedule_opens_one_issue_and_updates_it, a_developer_may_look_at_prod_but_not_reconcile_it,
                   reconcile_reports_then_deploys_the_checkout_back):
         check(story)
+
+
+def test_a_terraform_engine_bundle_is_refused_with_the_fix(tmp_path: Path, env: dict[str, str]) -> None:
+    project = shop_project(tmp_path / "shop", changes={"resources/jobs.yml": JOBS})
+    refused = bundleops(["drift", "--target", "dev"], project, {**env, "DATABRICKS_BUNDLE_ENGINE": "terraform"})
+    assert refused.returncode == 2, _output(refused)
+    assert "comes from the terraform engine, whose plan does not say what the workspace holds now" in refused.stderr + refused.stdout
+    assert "databricks bundle deployment migrate" in refused.stderr + refused.stdout

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             run.out.info(f"reconciling {run.target_label}: deploying this checkout over the changes above")
             record = deploy_bundle(run, root, None, run.context)
-            run.out.info(f"reconciled: {run.target_label} runs commit {(record.commit or '-')[:12]} again")
+            run.out.info(f"reconciled: {run.target_label} now runs commit {(record.commit or '-')[:12]}, as deployed by this run")
         publish.to_issue(run, checked, os.environ, drifted=False,
                          closing=f"Reconciled{_by(run)}: this checkout was deployed over the workspace's changes.")
     return int(ExitCode.OK)
