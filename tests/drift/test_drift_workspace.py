@@ -182,3 +182,12 @@ def test_a_terraform_engine_bundle_is_refused_with_the_fix(tmp_path: Path, env: 
     assert refused.returncode == 2, _output(refused)
     assert "comes from the terraform engine, whose plan does not say what the workspace holds now" in refused.stderr + refused.stdout
     assert "databricks bundle deployment migrate" in refused.stderr + refused.stdout
+
+
+def test_without_a_history_a_missing_job_is_reported_and_is_not_drift(tmp_path: Path, env: dict[str, str]) -> None:
+    """dev keeps no history: a job the checkout has and the workspace lacks cannot be told from a new one."""
+    project = shop_project(tmp_path / "shop", changes={"resources/jobs.yml": JOBS})
+    checked = bundleops(["drift", "--target", "dev"], project, env)
+    assert checked.returncode == 0, _output(checked)
+    assert "not in the workspace: new in the default branch, or deleted outside a deploy: jobs.orders_export (" in checked.stdout  # dev prefixes the name
+    assert "2 resource(s) of dev are not in the workspace and no deploy is in the target's history" in _output(checked)

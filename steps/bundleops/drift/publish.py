@@ -7,6 +7,7 @@ from typing import Mapping
 
 from bundleops.drift import issue, report
 from bundleops.drift.check import Checked
+from bundleops.drift.classify import NO_HISTORY, UNKNOWN
 from bundleops.output import markdown as md
 from bundleops.preview import limits
 from bundleops.preview.publish import attempt
@@ -24,6 +25,11 @@ def show(run: StepRun, checked: Checked) -> Path:
         run.out.info(line)
     for resource in drift.drifted_resources():
         run.out.warning(f"drift in {run.target_label}: {resource} was changed or deleted in the workspace outside a deploy", title="drift")
+    unknown = drift.of(UNKNOWN)
+    if unknown:
+        run.out.warning(f"{len(unknown)} resource(s) of {run.target_label} are not in the workspace and {NO_HISTORY} "
+                        f"({', '.join(finding.resource for finding in unknown)}); the next deploy of {run.target_label} writes the history",
+                        title="drift: no history")
     path = report.write(run.project_root.resolve() / report_dir(), drift, checked.subject)
     run.out.summary(report.markdown(drift, checked.subject, limit=limits.SUMMARY_BYTES, report_path=path.name))
     run.out.set_output("drift_report", str(path))
