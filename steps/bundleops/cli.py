@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "bundleops.sweep.command",
     "bundleops.history.command",
     "bundleops.rollback.command",
+    "bundleops.drift.command",
     "bundleops.quality_gate.command",
     "bundleops.localworkspace.command",
     "bundleops.localworkspace.env_command",

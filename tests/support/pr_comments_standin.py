@@ -14,6 +14,14 @@ Each route follows its vendor's documented contract for exactly these calls:
 - Bitbucket Code Insights, as Bitbucket Pipelines' proxy (localhost:29418) serves it: `PUT
   http://api.bitbucket.org/2.0/repositories/{workspace}/{repo}/commit/{commit}/reports/{id}` sent to
   the proxy (an absolute URL in the request line), no token; the report replaces any of that id.
+- Issues (the drift check's one issue per bundle and target):
+  GitHub `GET /repos/{owner}/{repo}/issues` (`state` open|closed|all, default open; `per_page`, `page`,
+  `Link`; pull requests are listed too, marked by a `pull_request` key), `POST .../issues` (`title`
+  required, `body`: 201), `PATCH .../issues/{number}` (`title`, `body`, `state` open|closed,
+  `state_reason`), and comments on an issue through the issue-comment routes above (issues and pull
+  requests share their numbers); GitLab v4 `GET /api/v4/projects/{id}/issues` (`state`
+  opened|closed|all, default all), `POST .../issues` (`title` required, `description`: 201), `PUT
+  .../issues/{iid}` (`title`, `description`, `state_event` close|reopen), `POST .../issues/{iid}/notes`.
 A wrong or missing token is 401; any other method or path is 501 naming it, so a client calling
 something the stand-in does not model fails loudly. It listens on 127.0.0.1 only.
 """
@@ -26,7 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 ROUTES = (
     # (vendor, method, pattern, what): what is list, create or edit
@@ -43,6 +51,17 @@ ROUTES = (
     ("bitbucket", "POST", r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/(?P<thread>\d+)/comments", "create"),
     ("bitbucket", "PUT", r"/2\.0/repositories/[^/]+/[^/]+/pullrequests/\d+/comments/(?P<id>\d+)", "edit"),
 )
+ISSUE_ROUTES = (
+    # (vendor, method, pattern, what)
+    ("github", "GET", r"/repos/[^/]+/[^/]+/issues", "list"),
+    ("github", "POST", r"/repos/[^/]+/[^/]+/issues", "open"),
+    ("github", "PATCH", r"/repos/[^/]+/[^/]+/issues/(?P<number>\d+)", "edit"),
+    ("gitlab", "GET", r"/api/v4/projects/[^/]+/issues", "list"),
+    ("gitlab", "POST", r"/api/v4/projects/[^/]+/issues", "open"),
+    ("gitlab", "PUT", r"/api/v4/projects/[^/]+/issues/(?P<number>\d+)", "edit"),
+    ("gitlab", "POST", r"/api/v4/projects/[^/]+/issues/(?P<number>\d+)/notes", "note"),
+)
+ISSUE_STATES = {"github": ("open", "closed"), "gitlab": ("opened", "closed")}
 GITHUB_BODY_LIMIT = 65_536
 REPORT = r"/2\.0/repositories/[^/]+/[^/]+/commit/(?P<commit>[0-9a-f]+)/reports/(?P<id>[A-Za-z0-9-]+)"
 
@@ -55,6 +74,8 @@ class PullRequestComments:
     requests: list[str] = field(default_factory=list)  # "PATCH /repos/..." in arrival order
     page_size: int = 100  # the largest page it serves, whatever the client asks
     reports: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (commit, report id) -> report
+    # vendor -> issue number -> {title, body, state, state_reason, pull_request, notes}
+    issues: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._server: ThreadingHTTPServer | None = None
@@ -86,6 +107,52 @@ class PullRequestComments:
     def texts(self, vendor: str, number: int) -> list[str]:
         return list(self.comments.get((vendor, number), {}).values())
 
+    def add_issue(self, vendor: str, title: str, body: str, *, pull_request: bool = False, state: str | None = None) -> int:
+        """An issue (or, on GitHub, a pull request, which the issue list also returns) someone else opened."""
+        with self._lock:
+            number = max([*self.issues.get(vendor, {}), *(n for v, n in self.comments if v == vendor), 0]) + 1
+            self.issues.setdefault(vendor, {})[number] = {"title": title, "body": body, "state": state or ISSUE_STATES[vendor][0], "state_reason": None,
+                                                          "pull_request": pull_request, "notes": []}
+        return number
+
+    def issue_comments(self, vendor: str, number: int) -> list[str]:
+        """The comments on an issue: GitHub's through the issue-comment routes, GitLab's notes."""
+        return self.texts(vendor, number) if vendor == "github" else list(self.issues[vendor][number]["notes"])
+
+    def answer_issue(self, vendor: str, what: str, match: re.Match[str], query: dict[str, str], body: Any, base: str) -> tuple[int, Any, dict[str, str]]:
+        issues = self.issues.setdefault(vendor, {})
+        opened, closed = ISSUE_STATES[vendor]
+        if what == "list":
+            wanted = query.get("state") or (opened if vendor == "github" else "all")
+            if wanted not in (opened, closed, "all"):
+                return 422 if vendor == "github" else 400, {"message": f"state must be {opened}, {closed} or all"}, {}
+            found = [_issue(vendor, number, issue, base) for number, issue in sorted(issues.items(), reverse=True)
+                     if wanted == "all" or issue["state"] == wanted]
+            return self._page(vendor, found, query, base)
+        if not isinstance(body, dict):
+            return 400, {"message": "a JSON object is required"}, {}
+        text_field = "body" if vendor == "github" else "description"
+        if what == "open":
+            if not isinstance(body.get("title"), str) or not body["title"]:
+                return (422, {"message": "Validation Failed", "errors": [{"field": "title", "code": "missing_field"}]}, {}) if vendor == "github" \
+                    else (400, {"message": "title is missing"}, {})
+            number = self.add_issue(vendor, body["title"], str(body.get(text_field) or ""))
+            return 201, _issue(vendor, number, issues[number], base), {}
+        number = int(match["number"])
+        issue = issues.get(number)
+        if issue is None:
+            return 404, {"message": "404 Not found"}, {}
+        if what == "note":
+            if not isinstance(body.get("body"), str):
+                return 400, {"message": "body is missing"}, {}
+            issue["notes"].append(body["body"])
+            return 201, {"id": len(issue["notes"]), "body": body["body"]}, {}
+        change = _issue_change(vendor, body)
+        if isinstance(change, str):
+            return 422 if vendor == "github" else 400, {"message": change}, {}
+        issue.update(change)
+        return 200, _issue(vendor, number, issue, base), {}
+
     # -- the API -----------------------------------------------------------------------------
     def authorised(self, vendor: str, headers: Any) -> bool:
         if vendor == "gitlab":
@@ -114,13 +181,42 @@ class PullRequestComments:
         items = [_shape(vendor, comment_id, text) for comment_id, text in self.comments.get((vendor, number), {}).items()]
         if vendor == "azure":
             return 200, {"value": items, "count": len(items)}, {}
-        size = min(self.page_size, int(query.get("per_page") or query.get("pagelen") or 30))
+        return self._page(vendor, items, query, base)
+
+    def _page(self, vendor: str, items: list[Any], query: dict[str, str], base: str) -> tuple[int, Any, dict[str, str]]:
+        """One page of a listing: `per_page`/`page` and a `Link` header (GitHub, GitLab), `pagelen` and `next` (Bitbucket)."""
+        size = min(self.page_size, int(query.get("per_page") or query.get("pagelen") or (20 if vendor == "gitlab" else 30)))
         page = int(query.get("page") or 1)
         chunk, more = items[(page - 1) * size : page * size], len(items) > page * size
-        following = f"{base}?{'pagelen' if vendor == 'bitbucket' else 'per_page'}={size}&page={page + 1}"
+        following = f"{base}?{urlencode({**query, 'pagelen' if vendor == 'bitbucket' else 'per_page': size, 'page': page + 1})}"  # the other filters stay
         if vendor == "bitbucket":
             return 200, {"values": chunk, "pagelen": size, **({"next": following} if more else {})}, {}
         return 200, chunk, ({"Link": f'<{following}>; rel="next"'} if more else {})
+
+
+def _issue(vendor: str, number: int, issue: dict[str, Any], base: str) -> dict[str, Any]:
+    """An issue as the vendor's API returns it (the fields bundleops reads, and the state)."""
+    root = base.split("/issues")[0]
+    if vendor == "gitlab":
+        return {"iid": number, "title": issue["title"], "description": issue["body"], "state": issue["state"], "web_url": f"{root}/issues/{number}"}
+    shaped = {"number": number, "title": issue["title"], "body": issue["body"], "state": issue["state"], "state_reason": issue["state_reason"],
+              "html_url": f"{root}/issues/{number}"}
+    return {**shaped, "pull_request": {"url": f"{root}/pulls/{number}"}} if issue["pull_request"] else shaped
+
+
+def _issue_change(vendor: str, body: dict[str, Any]) -> dict[str, Any] | str:
+    """What an edit sets (title, text, state), or why the vendor refuses it."""
+    text_field = "body" if vendor == "github" else "description"
+    change = {name: body[source] for name, source in (("title", "title"), ("body", text_field)) if isinstance(body.get(source), str)}
+    if vendor == "github" and "state" in body:
+        if body["state"] not in ("open", "closed"):
+            return "state must be open or closed"
+        change.update(state=body["state"], state_reason=body.get("state_reason"))
+    if vendor == "gitlab" and "state_event" in body:
+        if body["state_event"] not in ("close", "reopen"):
+            return "state_event does not have a valid value"
+        change["state"] = "closed" if body["state_event"] == "close" else "opened"
+    return change
 
 
 def _text(vendor: str, body: Any) -> Any:
@@ -157,14 +253,15 @@ def _handler(standin: PullRequestComments) -> type[BaseHTTPRequestHandler]:
                     return self._send(400, {"error": {"message": "the reports proxy takes http://api.bitbucket.org/ URLs only"}}, {})
                 standin.reports[(report["commit"], report["id"])] = body
                 return self._send(200, {"type": "report", "uuid": "{" + report["id"] + "}", **body}, {})
-            for vendor, method, pattern, what in ROUTES:
+            routes = [(route, standin.answer) for route in ROUTES] + [(route, standin.answer_issue) for route in ISSUE_ROUTES]
+            for (vendor, method, pattern, what), answer in routes:
                 match = re.fullmatch(pattern, parsed.path)
                 if match and method == self.command:
                     if not standin.authorised(vendor, self.headers):
                         return self._send(401, {"message": "Bad credentials"}, {})
                     query = {key: values[0] for key, values in parse_qs(parsed.query).items()}
                     with standin._lock:
-                        return self._send(*standin.answer(vendor, what, match, query, body, f"{standin.url}{parsed.path}"))
+                        return self._send(*answer(vendor, what, match, query, body, f"{standin.url}{parsed.path}"))
             self._send(501, {"message": f"pull-request comment stand-in does not implement {self.command} {parsed.path}"}, {})
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815

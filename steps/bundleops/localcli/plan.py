@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -89,6 +90,11 @@ class Plan:
             document["serial"] = self.serial
         document["plan"] = {key: self.entries[key].to_json() for key in sorted(self.entries)}
         return document
+
+    def terraform_json(self) -> dict[str, Any]:
+        """The terraform engine's document: `cli_version`, and per resource key (children too) its `action` only
+        (no plan_version, state, values or field changes; the real CLI's out.plan*.terraform.json recordings)."""
+        return {"cli_version": self.cli_version, "plan": {key: {"action": self.entries[key].action} for key in sorted(self.entries)}}
 
     def counts(self) -> dict[str, int]:
         """add / change / delete / unchanged, as CountActions: a recreate is one add and one delete."""
@@ -282,7 +288,8 @@ def print_plan(context: Context, output: str) -> int:
     built = artifacts.build(bundle.config, bundle.root, lambda text: print(text, file=sys.stderr))
     libraries.point_at_remote(libraries.expand(bundle.jobs, bundle.sync_root, built), bundle.workspace["artifact_path"])
     computed = compute(context, state.load(context.client, bundle.workspace["state_path"]))
-    sys.stdout.write(json.dumps(computed.to_json(), indent=2) + "\n" if output == "json" else computed.text())
+    document = computed.terraform_json() if terraform_engine(bundle.config, os.environ) else computed.to_json()
+    sys.stdout.write(json.dumps(document, indent=2) + "\n" if output == "json" else computed.text())
     return 0
 
 

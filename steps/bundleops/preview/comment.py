@@ -37,11 +37,11 @@ TOKEN_FIX = {
 }
 
 
-def marker(key: str) -> str:
-    """The hidden HTML comment that finds this preview's comment again. The key is the project's
-    folder and bundle target (text a pull request can choose): only characters that cannot end the
-    comment or start markup stay."""
-    return f"<!-- bundleops-preview {re.sub(r'[^A-Za-z0-9._/-]', '-', key)} -->"
+def marker(key: str, purpose: str = "preview") -> str:
+    """The hidden HTML comment that finds this preview's comment (or the drift check's issue, `purpose`)
+    again. The key names the project or bundle and the bundle target (text a pull request can choose):
+    only characters that cannot end the comment or start markup stay."""
+    return f"<!-- bundleops-{purpose} {re.sub(r'[^A-Za-z0-9._/-]', '-', key)} -->"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Comments:
     next_page: Callable[["requests.Response"], str | None]
 
 
-def _link_next(response: "requests.Response") -> str | None:
+def link_next(response: "requests.Response") -> str | None:
     return response.links.get("next", {}).get("url")
 
 
@@ -69,7 +69,7 @@ def _github(environ: Mapping[str, str], number: int, token: str) -> Comments:
         f"{base}/issues/{number}/comments?per_page=100",
         create=lambda body: ("POST", f"{base}/issues/{number}/comments", {"body": body}),
         edit=lambda found, body: ("PATCH", f"{base}/issues/comments/{found['id']}", {"body": body}),
-        items=lambda page: page, text=lambda item: item.get("body") or "", next_page=_link_next,
+        items=lambda page: page, text=lambda item: item.get("body") or "", next_page=link_next,
     )
 
 
@@ -79,7 +79,7 @@ def _gitlab(environ: Mapping[str, str], number: int, token: str) -> Comments:
         "gitlab", {"PRIVATE-TOKEN": token}, f"{base}?per_page=100",
         create=lambda body: ("POST", base, {"body": body}),
         edit=lambda found, body: ("PUT", f"{base}/{found['id']}", {"body": body}),
-        items=lambda page: page, text=lambda item: item.get("body") or "", next_page=_link_next,
+        items=lambda page: page, text=lambda item: item.get("body") or "", next_page=link_next,
     )
 
 
@@ -143,6 +143,19 @@ def _pages(session: "requests.Session", api: Comments) -> Iterator[Any]:
         url = api.next_page(response)
 
 
+def find(session: "requests.Session", api: Comments, tag: str) -> Any:
+    """The first item (comment, thread or issue) whose text holds the marker `tag`, or None."""
+    return next((item for item in _pages(session, api) if tag in api.text(item)), None)
+
+
+def send(session: "requests.Session", request: tuple[str, str, dict[str, Any]]) -> "requests.Response":
+    """One write call (method, url, JSON); raises requests' errors on an HTTP error status."""
+    method, url, payload = request
+    response = session.request(method, url, json=payload, timeout=TIMEOUT)
+    response.raise_for_status()
+    return response
+
+
 def publish(api: Comments, key: str, body: str) -> str:
     """Create or edit this key's comment; returns what was done, for the log. Raises requests' errors."""
     import requests
@@ -151,7 +164,6 @@ def publish(api: Comments, key: str, body: str) -> str:
     text = redact_for_file(f"{tag}\n{body}")
     with requests.Session() as session:
         session.headers.update(api.headers)
-        found = next((item for item in _pages(session, api) if tag in api.text(item)), None)
-        method, url, payload = api.create(text) if found is None else api.edit(found, text)
-        session.request(method, url, json=payload, timeout=TIMEOUT).raise_for_status()
+        found = find(session, api, tag)
+        send(session, api.create(text) if found is None else api.edit(found, text))
     return f"pull-request comment {'created' if found is None else 'updated in place'} ({api.vendor})"

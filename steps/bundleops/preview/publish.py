@@ -25,7 +25,7 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     run.out.summary(summary.markdown)
     if vendor == "bitbucket" and all(environ.get(name) for name in bitbucket_report.NEEDED):
         body = bitbucket_report.report(saved.plan, verdict, title)
-        _attempt(run, "the Bitbucket report", "Bitbucket", REPORT_FIX, lambda: bitbucket_report.publish(environ, str(run.bundle_target), body))
+        attempt(run, "the Bitbucket report", "Bitbucket", REPORT_FIX, lambda: bitbucket_report.publish(environ, str(run.bundle_target), body))
     api = comment.comments_for(vendor, environ, run.context.pr_number)
     if isinstance(api, str):
         run.out.info(api)
@@ -33,17 +33,18 @@ def show(run: StepRun, saved: SavedPlan, verdict: Verdict, environ: Mapping[str,
     text = render.markdown(saved.plan, title=heading, verdict=verdict.markdown(), limit=limits.COMMENT_BYTES[vendor] - 200,
                            plan_path=f"{saved.path.name} (job artifacts)", where="a pull-request comment").markdown
     key = f"{run.project_root.resolve().name}/{run.bundle_target}"
-    _attempt(run, "the pull-request comment", api.vendor, comment.TOKEN_FIX[api.vendor], lambda: comment.publish(api, key, text))
+    attempt(run, "the pull-request comment", api.vendor, comment.TOKEN_FIX[api.vendor], lambda: comment.publish(api, key, text))
 
 
-def _attempt(run: StepRun, what: str, service: str, fix: str, action: Callable[[], str]) -> None:
-    """A courtesy next to the summary: a failure is a warning naming the answer, never the step's exit code."""
+def attempt(run: StepRun, what: str, service: str, fix: str, action: Callable[[], str], *, kept: str = "the plan") -> None:
+    """A courtesy next to the summary: a failure is a warning naming the answer, never the step's exit code
+    (`kept`: what the job summary still has)."""
     import requests
 
     try:
         run.out.info(action())
     except requests.HTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        run.out.warning(f"{what} was not posted: {service} answered HTTP {status} ({fix}); the job summary has the plan", title=what)
+        run.out.warning(f"{what} was not posted: {service} answered HTTP {status} ({fix}); the job summary has {kept}", title=what)
     except requests.RequestException as error:
-        run.out.warning(f"{what} was not posted: {type(error).__name__} reaching {service}; the job summary has the plan", title=what)
+        run.out.warning(f"{what} was not posted: {type(error).__name__} reaching {service}; the job summary has {kept}", title=what)

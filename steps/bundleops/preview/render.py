@@ -44,13 +44,13 @@ def value_text(path: str, value: Any) -> str:
     secret-named field's value is never shown."""
     if value is None:
         return ABSENT
-    if _secret_path(path):
+    if secret_path(path):
         return SECRET_VALUE
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, separators=(",", ":"))
     return md.shorten(md.visible(text), VALUE_CHARS)
 
 
-def _secret_path(path: str) -> bool:
+def secret_path(path: str) -> bool:
     """`spark_env_vars.DB_PASSWORD`, `...parameters.api_token`: the last name in the path says secret."""
     last = path.replace("]", "").replace("[", ".").split(".")[-1].strip("'\"").upper()
     return bool(SECRET_NAME_PATTERN.search(last))
