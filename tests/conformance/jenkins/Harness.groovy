@@ -15,7 +15,9 @@
  *   (/bin/sh -xe on a script file in <workspace>@tmp, as durable-task does) with exactly the
  *   build's environment plus withEnv/withCredentials/node overlays; `checkout scm` clones --scm
  *   into the node's workspace and returns GIT_COMMIT etc. (a scripted pipeline gets them only that
- *   way); stash/unstash copy files; junit/recordCoverage/archiveArtifacts check that their files
+ *   way; GIT_BRANCH is BRANCH_NAME in a multibranch build, else the build file's `scmBranch`, the
+ *   Git plugin's `origin/<branch>` of a plain Pipeline job); `params` is the build file's `params`
+ *   (a parameterized job's values); stash/unstash copy files; junit/recordCoverage/archiveArtifacts check that their files
  *   exist and parse; `input` auto-approves as the build file's approver; `lock`, `milestone` and
  *   `timeout` only run their body. Values bound by withCredentials are masked in the log.
  * - Every `node` block gets a fresh workspace (as if on another agent): files reach a later
