@@ -1,7 +1,7 @@
 """CPU seconds the CLI stand-in and the bundleops steps spend on a fixed sequence of calls, for a
 baseline and a change side by side.
 
-Rerun: .venv/bin/python benchmarks/standin_cpu.py [--refs b808506 HEAD] [--rounds 3] [--report FILE]
+Rerun: .venv/bin/python benchmarks/standin_cpu.py [--refs b808506 HEAD] [--rounds 3] [--compile-change] [--report FILE]
 
 The test suite calls `databricks` (the stand-in, served by bundleops.localcli.forkserver) and the
 `bundleops` steps thousands of times; their CPU, not their wall time, is what a 2-core CI machine
@@ -144,10 +144,13 @@ def _extract(ref: str, into: Path) -> Path:
     return into / "steps"
 
 
-def measure(ref: str, rounds: int) -> dict[str, float]:
-    """Median CPU seconds per section of `rounds` rounds, each a fresh process running the ref's bundleops."""
+def measure(ref: str, rounds: int, compiled: bool) -> dict[str, float]:
+    """Median CPU seconds per section of `rounds` rounds, each a fresh process running the ref's
+    bundleops; `compiled`: its bytecode compiled first, as scripts/setup --test compiles it."""
     with tempfile.TemporaryDirectory(prefix="standin-cpu-ref-") as scratch:
         steps = _extract(ref, Path(scratch))
+        if compiled:
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "-x", "/shipped/", str(steps / "bundleops")], check=True)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(steps), os.environ.get("PYTHONPATH")]))}
         results = []
         for number in range(rounds):
@@ -162,7 +165,7 @@ def measure(ref: str, rounds: int) -> dict[str, float]:
 def table(figures: dict[str, dict[str, float]], rounds: int, command: str) -> str:
     refs = list(figures)
     first = refs[0]
-    lines = [f"CPU seconds (user + system), median of {rounds} rounds, bytecode {'not ' if os.environ.get('PYTHONDONTWRITEBYTECODE') else ''}written "
+    lines = [f"CPU seconds (user + system), median of {rounds} rounds, PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')} "
              f"(`{command}`):", "",
              "| " + " | ".join(["section", *(f"{ref} ({_short(ref)}) s" for ref in refs), *(f"ratio {ref}/{first}" for ref in refs[1:])]) + " |",
              "|---|" + "---|" * (2 * len(refs) - 1)]
@@ -182,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refs", nargs="+", default=["b808506", "HEAD"], help="git refs to compare, the first being the baseline (default: b808506 HEAD)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per ref, each on a fresh local workspace (default 3)")
     parser.add_argument("--report", type=Path, help="also write the table as Markdown to FILE")
+    parser.add_argument("--compile-change", action="store_true",
+                        help="compile the bytecode of every ref but the first, as scripts/setup --test does since this benchmark (matters under PYTHONDONTWRITEBYTECODE=1)")
     parser.add_argument("--round", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--section", help=argparse.SUPPRESS)
     parser.add_argument("projects", nargs="*", type=Path, help=argparse.SUPPRESS)
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.section:
         run_section(args.section, args.projects)
         return 0
-    figures = {ref: measure(ref, args.rounds) for ref in args.refs}
+    figures = {ref: measure(ref, args.rounds, args.compile_change and number > 0) for number, ref in enumerate(args.refs)}
     publish(table(figures, args.rounds, rerun_command("standin_cpu.py", argv)), args.report)
     return 0
 
