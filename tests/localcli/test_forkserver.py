@@ -119,3 +119,16 @@ def test_a_signal_for_a_worker_that_has_ended_is_not_an_error() -> None:
     no_such_process = int(Path("/proc/sys/kernel/pid_max").read_text())  # pids stay below pid_max
     assert not alive(no_such_process)
     forward(signal.SIGTERM, no_such_process)  # raised ProcessLookupError out of the handler
+
+
+def test_a_worker_ends_as_the_interpreter_would(tmp_path: Path) -> None:
+    """A worker skips the interpreter's teardown (forkserver._exit), not what anyone sees of an exit:
+    the atexit callbacks run, buffered output is written, the code is the exit status."""
+    script = tmp_path / "end.py"
+    script.write_text("import atexit, sys\n"
+                      "from bundleops.localcli.forkserver import _exit\n"
+                      "atexit.register(lambda: print('atexit ran'))\n"
+                      "sys.stdout.write('buffered, ')\n"
+                      "_exit(3)\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=clean_env({}), capture_output=True, text=True, timeout=120, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "buffered, atexit ran\n", "")

@@ -43,7 +43,7 @@ def planted(tmp_path: Path) -> dict[str, str]:
 def command_names() -> list[str]:
     import importlib
 
-    return [importlib.import_module(name).NAME for name in COMMANDS]
+    return [importlib.import_module(module).NAME for module in COMMANDS.values()]
 
 
 @pytest.mark.parametrize("command", command_names())
@@ -114,7 +114,7 @@ def target_commands() -> list[str]:
     import importlib
 
     names = []
-    for module_name in COMMANDS:
+    for module_name in COMMANDS.values():
         module = importlib.import_module(module_name)
         parser = argparse.ArgumentParser()
         module.add_arguments(parser)

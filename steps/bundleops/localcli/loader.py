@@ -71,16 +71,15 @@ class ConfigFile:
 def _read_yaml(path: Path, root: Path) -> ConfigFile:
     relative = relative_name(path, root)
     text = path.read_text(encoding="utf-8")
+    locations = Locations()
     try:
-        data = yamlfile.load(text, relative)
+        data = yamlfile.load(text, relative, locations)
     except yaml.YAMLError as error:
         raise CliError(f"failed to load {relative}: {error}") from error
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise CliError(f"failed to load {relative}: expected a map at the top level, found {type(data).__name__}")
-    locations = Locations()
-    locations.add_file(text, relative)
     return ConfigFile(path, relative, text, data, locations)
 
 

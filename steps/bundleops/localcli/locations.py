@@ -27,14 +27,10 @@ class Locations:
     values: dict[str, str] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
 
-    def add_file(self, text: str, relative: str) -> None:
-        """Record the locations of one YAML file (named as the CLI names it, relative to the root)."""
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            return
-        if node is not None:
-            self._walk(node, "", relative, set())
+    def add_node(self, node: yaml.Node, relative: str) -> None:
+        """Record the locations of one YAML file's node tree, as composed (named as the CLI names
+        the file, relative to the root)."""
+        self._walk(node, "", relative, set())
 
     def update(self, other: Locations) -> None:
         """Add another file's locations; a path already known keeps its first location."""

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bundleops.localcli.diagnostics import ConfigFileError
+from bundleops.localcli.locations import Locations
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 DUPLICATE_MERGE_KEY = "duplicate YAML merge key ('<<') is not allowed; to merge multiple maps, use a sequence: '<<: [*anchor1, *anchor2]'"
@@ -40,10 +41,19 @@ class _Loader(yaml.SafeLoader):
         super().flatten_mapping(node)
 
 
-def load(text: str, relative: str) -> Any:
+def load(text: str, relative: str, locations: Locations | None = None) -> Any:
     """The document in `text` (the file `relative`, as diagnostics name it); YAML errors propagate
-    as yaml.YAMLError, a duplicate merge key as the real CLI's located error."""
+    as yaml.YAMLError, a duplicate merge key as the real CLI's located error. `locations`, when
+    given, gets where each value was written, read from the same parse (a file is parsed once)."""
+    loader = _Loader(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if locations is not None:
+            locations.add_node(node, relative)  # before constructing: merge keys are flattened in place
+        return loader.construct_document(node)
     except _DuplicateMergeKey as error:
         raise ConfigFileError(DUPLICATE_MERGE_KEY, f"{relative}:{error.mark.line + 1}:{error.mark.column + 1}") from error
+    finally:
+        loader.dispose()

@@ -19,7 +19,6 @@ import re
 import sys
 from pathlib import Path
 from typing import TextIO
-from xml.sax.saxutils import escape
 
 from bundleops.output.pieces import SecretMatcher
 
@@ -85,6 +84,8 @@ def _matcher(kind: str) -> SecretMatcher:
     if kind not in _matchers:
         values = set(_secrets)
         if kind == "files":
+            from xml.sax.saxutils import escape  # here: it imports urllib.request, some 20 ms every step would pay at start-up
+
             values |= {escape(v, {'"': "&quot;", "'": "&apos;"}) for v in _secrets} | {json.dumps(v)[1:-1] for v in _secrets}
         _matchers[kind] = SecretMatcher(values, MASK)
     return _matchers[kind]
