@@ -138,6 +138,7 @@ def test_publish_sonar_names_the_sonar_extra(base: Install, tmp_path: Path) -> N
 def test_the_demo_runs_the_shipped_example_with_the_local_extra(with_local: Install, tmp_path: Path) -> None:
     result = _bundleops(with_local, "demo", "--output", str(tmp_path / "out"), cwd=tmp_path, timeout=1200)  # no --project: the example in the wheel
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    assert result.stdout.count("  green  ") == 4, result.stdout  # two merge requests, the first one's stop job, the merge
+    # Two merge requests, the first one's stop job, the merge, day two's bad change and its rollback.
+    assert result.stdout.count("  green  ") == 6, result.stdout
     assert "  RED  " not in result.stdout
     assert_the_default_demo(result.stdout, tmp_path / "out")
