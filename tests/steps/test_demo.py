@@ -65,6 +65,7 @@ def assert_day_two(stdout: str, out: Path) -> None:
     restored = json.loads((out / "rollback/deployment-prod.json").read_text())
     good = json.loads((out / "merge/deployment-prod.json").read_text())
     assert restored["commit"] == good["commit"] != bad["commit"]
+    assert "green  push to main (a bad change: the daily job moved to 17:30) -> prod: " in stdout
     assert "schedule.quartz_cron_expression: 0 30 17 * * ? → 0 30 5 * * ?" in stdout, "the rollback's preview names what it changes"
     assert re.search(r"green  manual run on main: roll prod back to the previous deployment .* -> prod: rollback:ok.* rollback:ok.* history:ok.* history:ok", stdout)
     assert f"rolled back to {good['commit'][:12]}  {good['commit'][:12]}" in stdout

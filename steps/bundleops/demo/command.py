@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 (pipeline.pull_request(ci, _head(second), number=2, branch=SECOND_BRANCH, run=2), second, args.output / "pull-request-2"),
             ], env)
             for event, output in ((lambda: _merged(ci, project), None), (lambda: pipeline.default_branch_push(ci, _head(project), run=4), args.output / "merge"),
-                                  (lambda: pipeline.default_branch_push(ci, _bad_change(project), run=5), args.output / "bad-change"),
+                                  (lambda: pipeline.default_branch_push(ci, _bad_change(project), run=5, what="a bad change: the daily job moved to 17:30"),
+                                   args.output / "bad-change"),
                                   (lambda: pipeline.manual_rollback(ci, _head(project), run=6), args.output / "rollback")):
                 if not all(result.ok for result in results):
                     break

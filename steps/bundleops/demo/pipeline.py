@@ -64,8 +64,8 @@ def pull_request(ci: CiSystem, sha: str, number: int = 1, branch: str = "feature
     return _event(ci, title, templates, {"number": number, "branch": branch, "sha": sha, "default": DEFAULT_BRANCH, "run": run})
 
 
-def default_branch_push(ci: CiSystem, sha: str, *, run: int) -> Event:
-    return _event(ci, f"push to {DEFAULT_BRANCH} (the merge)", [ci.push], {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run})
+def default_branch_push(ci: CiSystem, sha: str, *, run: int, what: str = "the merge") -> Event:
+    return _event(ci, f"push to {DEFAULT_BRANCH} ({what})", [ci.push], {"branch": DEFAULT_BRANCH, "sha": sha, "default": DEFAULT_BRANCH, "run": run})
 
 
 def scheduled_sweep(ci: CiSystem, sha: str, *, run: int) -> Event:
