@@ -81,6 +81,9 @@ def _tell(folder: Path, workspace: Any) -> dict[str, Any]:
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         printed[f"deploy {version}"] = deployed.stdout + deployed.stderr
         if version == "v2":
+            tested = bundleops(["test", "--target", "prod"], project, pipeline_env(env, shas[version], "push"))
+            assert tested.returncode == 0, tested.stdout + tested.stderr
+            printed["test v2"] = tested.stdout + tested.stderr
             client = WorkspaceClient(host=workspace.host, client_id=workspace.client_id,
                                      client_secret=workspace.client_secret, auth_type="oauth-m2m")
             jobs_after_v2 = {job.job_id: client.jobs.get(job.job_id).settings.as_dict() for job in client.jobs.list()}
@@ -116,6 +119,10 @@ def test_three_deploys_and_a_rollback_leave_four_entries(story: dict[str, Any]) 
     assert (rollback["restores"], rollback["replaces"]) == (shas["v2"], shas["v3-bad"])
     assert {key: rollback["plan"][key] for key in ("add", "change", "delete")} == {"add": 0, "change": 1, "delete": 0}
     assert [d["bundleops"]["pr_number"] for d in deployments] == [11, 12, 13, 12], "the PR each merge commit names"
+    test = deployments[1]["bundleops"]["test"]
+    assert (test["result"], test["tests"], test["failures"]) == ("passed", 2, 0), "the post-deploy test of v2 is on v2's entry"
+    assert [d["bundleops"]["test"] for d in (deployments[0], deployments[2], deployments[3])] == [None, None, None]
+    assert "test result passed added to the history entry " in story["printed"]["test v2"]
 
 
 def test_dora_figures_match_a_hand_count_of_the_entries(story: dict[str, Any]) -> None:

@@ -77,7 +77,7 @@ def deploy_bundle(run: step.StepRun, root: Path, plan_file: Path | None, context
     check_identity(deployer, run.target, run.config)
     variables = same_version.prepare(before, root, run.out)  # the same --var flags go to the plan and the deploy
     flags = variables + plan_for_deploy(run, cli, root, variables, plan_file) + (["--auto-approve"] if run.config.deploy.auto_approve else [])
-    history = _History(run, root, before, context, rollback) if keeps_history(run.target, deployment is not None) else None
+    recorded = keeps_history(run.target, deployment is not None)  # a shared target: its history gets this deploy
     started = datetime.now(timezone.utc)
     result = _deploy(run, cli, root, flags)
     if result.returncode != 0 and not result.stopped:
@@ -85,8 +85,8 @@ def deploy_bundle(run: step.StepRun, root: Path, plan_file: Path | None, context
     lock = _check_lock(run, before, deployer.user_name, started)
     stopped = result.stop_error("raise deploy.timeout_minutes in bundleops.yml if the deploy needs longer; otherwise look at where the CLI's output above stopped")
     if stopped or result.returncode != 0:
-        if history:
-            history.append(DeploymentRecord.build(before, run.target_ref, context, cli.version_text), "failed", started)
+        if recorded:
+            _append_to_history(run, root, before, DeploymentRecord.build(before, run.target_ref, context, cli.version_text), "failed", started, rollback)
         if stopped:
             raise BundleopsError(f"{stopped.message}; {lock.sentence}", fix=stopped.fix, code=stopped.code)
         raise _failure(run, result.stderr, lock, plan_file)
@@ -97,8 +97,8 @@ def deploy_bundle(run: step.StepRun, root: Path, plan_file: Path | None, context
     path = record.write(run.project_root.resolve() / report_dir())
     if deployment:
         run.out.info(f"deployment record in the workspace: {_store_record(run, after, record)}")
-    if history:
-        history.append(record, "rolled_back" if rollback else "deployed", started)
+    if recorded:
+        _append_to_history(run, root, after, record, "rolled_back" if rollback else "deployed", started, rollback)
     run.out.summary(record.markdown())
     run.out.set_output("deployment_record", str(path))
     run.out.info(f"deployed {record.bundle} to {run.target_label}: "
@@ -107,30 +107,24 @@ def deploy_bundle(run: step.StepRun, root: Path, plan_file: Path | None, context
     return record
 
 
-class _History:
-    """The target's history, appended to once the deploy has ended (see bundleops.history.recording)."""
+def _append_to_history(run: step.StepRun, root: Path, resolved: dict, record: DeploymentRecord, outcome: str, started: datetime,
+                       rollback: Rollback | None) -> None:
+    """The deploy's entry in the target's history (bundleops.history.recording), with the tally of the plan it deployed."""
+    from bundleops.auth.client import for_bundle
+    from bundleops.history import recording
+    from bundleops.preview.apply import deploy_plan_path
+    from bundleops.preview.planning import load
 
-    def __init__(self, run: step.StepRun, root: Path, resolved: dict, context: CIContext, rollback: Rollback | None) -> None:
-        self.run, self.root, self.resolved, self.context, self.rollback = run, root, resolved, context, rollback
+    plan_file = deploy_plan_path(run.project_root.resolve(), run.bundle_target)
+    counts = load(plan_file).counts() if plan_file.is_file() else None
+    finished = datetime.now(timezone.utc)
 
-    def append(self, record: DeploymentRecord, outcome: str, started: datetime) -> None:
-        from bundleops.auth.client import for_bundle
-        from bundleops.history import recording
-        from bundleops.preview.apply import deploy_plan_path
-        from bundleops.preview.planning import load
+    def make(previous_commit: str | None) -> HistoryEntry:
+        entry = recording.entry_of(record, outcome, started, finished, root, counts, previous_commit)
+        return entry if rollback is None or outcome == "failed" else recording.as_rollback(entry, rollback.replaces)
 
-        plan_file = deploy_plan_path(self.run.project_root.resolve(), self.run.bundle_target)
-        counts = load(plan_file).counts() if plan_file.is_file() else None
-        finished = datetime.now(timezone.utc)
-
-        def make(previous_commit: str | None) -> HistoryEntry:
-            entry = recording.entry_of(record, outcome, started, finished, self.root, counts, previous_commit)
-            if self.rollback is None or outcome == "failed":
-                return entry
-            return recording.as_rollback(entry, self.rollback.replaces)
-
-        client = for_bundle(self.resolved, retry_timeout_seconds=self.run.config.auth.retry_timeout_seconds)
-        recording.append(client, str((self.resolved.get("workspace") or {}).get("root_path")), make, self.run.out)
+    client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
+    recording.append(client, str((resolved.get("workspace") or {}).get("root_path")), make, run.out)
 
 
 def _store_record(run: step.StepRun, resolved: dict, record: DeploymentRecord) -> str:

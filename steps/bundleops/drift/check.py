@@ -51,10 +51,7 @@ def check(run: StepRun, root: Path) -> Checked:
             code=ExitCode.BAD_INPUT,
         )
     client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
-    history = store.read(client, str((resolved.get("workspace") or {}).get("root_path")))
-    for path in history.unreadable:
-        run.out.warning(f"{path} is not a history entry bundleops can read; it is left out", title="history entry unreadable")
-    current = history.current()
+    current = store.current(client, str((resolved.get("workspace") or {}).get("root_path")), out=run.out)
     subject = Subject(
         bundle=str((resolved.get("bundle") or {}).get("name")), target=bundle_target, label=run.target_label, commit=run.context.sha,
         deployed_commit=current.commit if current else None, deployed_at=current.finished_at if current else None, run_url=run.context.run_url,

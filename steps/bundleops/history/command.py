@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
         history = store.read(client, str((resolved.get("workspace") or {}).get("root_path")))
         for path in history.unreadable:
-            run.out.warning(f"{path} is not a history entry bundleops can read; it is left out", title="history entry unreadable")
+            store.warn_unreadable(run.out, path)
         bundle = str((resolved.get("bundle") or {}).get("name"))
         if args.dora:
             now = datetime.now(timezone.utc)

@@ -19,6 +19,7 @@ from typing import Any
 
 SCHEMA = "bundleops.history/v1"
 OUTCOMES = ("deployed", "failed", "rolled_back")
+SUCCEEDED = ("deployed", "rolled_back")  # deploys that changed the target as planned
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # DevLake's `environment` values for the roles bundleops deploys.
 DEVLAKE_ENVIRONMENTS = {"prod": "PRODUCTION", "staging": "STAGING", "dev": "DEVELOPMENT"}
@@ -92,7 +93,7 @@ class HistoryEntry:
     @property
     def succeeded(self) -> bool:
         """A deploy that changed the target as planned: a change deployed, or a rollback."""
-        return self.outcome in ("deployed", "rolled_back")
+        return self.outcome in SUCCEEDED
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, **asdict(self)}

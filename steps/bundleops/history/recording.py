@@ -57,11 +57,11 @@ def entry_of(record: DeploymentRecord, outcome: str, started: datetime, finished
 
 
 def append(client: WorkspaceClient, root_path: str, make_entry: Callable[[str | None], HistoryEntry], out: CIWriter) -> HistoryEntry | None:
-    """Read the target's history (for the previous commit), append this deploy's entry, and say where; a failure is a warning."""
+    """Read the target's current deploy (for the previous commit), append this deploy's entry, and say where; a failure is a warning."""
     from bundleops.history import store
 
     try:
-        current = store.read(client, root_path).current()
+        current = store.current(client, root_path)
         entry = make_entry(current.commit if current else None)
         path = store.append(client, root_path, entry)
     except BundleopsError as error:

@@ -17,10 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bundleops.history.entry import HistoryEntry, PostDeployTest
+from bundleops.history.entry import SUCCEEDED, HistoryEntry, PostDeployTest
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
+
+    from bundleops.output.writers import CIWriter
 
 HISTORY_FOLDER = "bundleops/history"
 # Entries are read this many at a time (a year of daily deploys is a few hundred files).
@@ -42,11 +44,6 @@ class History:
     def deployments(self) -> tuple[HistoryEntry, ...]:
         return tuple(entry for entry in self.entries if entry.succeeded)
 
-    def current(self) -> HistoryEntry | None:
-        """What the target runs now: the last deploy that succeeded."""
-        done = self.deployments()
-        return done[-1] if done else None
-
 
 def append(client: WorkspaceClient, root_path: str, entry: HistoryEntry) -> str:
     """Write the entry as its own file; returns its workspace path."""
@@ -60,36 +57,67 @@ def append(client: WorkspaceClient, root_path: str, entry: HistoryEntry) -> str:
 
 def add_test_result(client: WorkspaceClient, root_path: str, commit: str | None, result: PostDeployTest) -> str | None:
     """Put the test's result on the last deploy of `commit` (the deploy this test ran after); None when there is none."""
-    history = read(client, root_path)
-    tested = next((entry for entry in reversed(history.entries) if entry.succeeded and entry.commit == commit), None)
+    tested = current(client, root_path, commit=commit) if commit else None
     if tested is None:
         return None
-    path = f"{history.folder}/{tested.id}.json"
+    path = f"{folder_of(root_path)}/{tested.id}.json"
     _upload(client, path, replace(tested, test=result).to_dict())
     return path
 
 
+def current(client: WorkspaceClient, root_path: str, *, commit: str | None = None, out: CIWriter | None = None) -> HistoryEntry | None:
+    """What the target runs now: the last deploy that succeeded (of `commit`, when given). File names are
+    entry ids, which sort by finish time and end in the outcome, so only that one file is read, not the
+    whole history a deploy would otherwise download each time; an unreadable one is skipped (and said, to `out`)."""
+    succeeded = tuple(f"-{outcome}.json" for outcome in SUCCEEDED)
+    for path in reversed(_paths(client, folder_of(root_path))):
+        name = path.rsplit("/", 1)[-1]
+        if not name.endswith(succeeded) or (commit and f"-{commit[:12]}-" not in name):
+            continue
+        entry = _entry(client, path)
+        if entry is None:
+            if out is not None:
+                warn_unreadable(out, path)
+            continue
+        if entry.succeeded and (commit is None or entry.commit == commit):
+            return entry
+    return None
+
+
+def warn_unreadable(out: CIWriter, path: str) -> None:
+    out.warning(f"{path} is not a history entry bundleops can read; it is left out", title="history entry unreadable")
+
+
 def read(client: WorkspaceClient, root_path: str) -> History:
     """Every entry of the target, oldest first; an absent folder is an empty history."""
+    folder = folder_of(root_path)
+    paths = _paths(client, folder)
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        entries = list(pool.map(lambda path: _entry(client, path), paths))
+    readable = [entry for entry in entries if entry is not None]
+    unreadable = tuple(path for path, entry in zip(paths, entries) if entry is None)
+    return History(folder, tuple(sorted(readable, key=lambda entry: (entry.finished, entry.id))), unreadable)
+
+
+def _paths(client: WorkspaceClient, folder: str) -> list[str]:
+    """The JSON files of the history folder, sorted by name (their ids: by finish time); [] when it is absent."""
     from databricks.sdk.errors import NotFound
 
     from bundleops.deployments.store import call
 
-    folder = folder_of(root_path)
     try:
         listed = call(lambda: list(client.workspace.list(folder)), "workspace/list", client)
     except NotFound:
-        return History(folder, ())
-    paths = sorted(str(item.path) for item in listed if str(item.path).endswith(".json"))
-    with ThreadPoolExecutor(max_workers=READERS) as pool:
-        documents = list(pool.map(lambda path: _download(client, path), paths))
-    entries, unreadable = [], []
-    for path, document in zip(paths, documents):
-        try:
-            entries.append(HistoryEntry.from_dict(document))
-        except (KeyError, TypeError, AttributeError):
-            unreadable.append(path)
-    return History(folder, tuple(sorted(entries, key=lambda entry: (entry.finished, entry.id))), tuple(unreadable))
+        return []
+    return sorted(str(item.path) for item in listed if str(item.path).endswith(".json"))
+
+
+def _entry(client: WorkspaceClient, path: str) -> HistoryEntry | None:
+    """The entry in one file; None when it is not one bundleops can read."""
+    try:
+        return HistoryEntry.from_dict(_download(client, path))
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
 def _download(client: WorkspaceClient, path: str) -> Any:
