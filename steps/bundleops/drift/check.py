@@ -34,15 +34,12 @@ def check(run: StepRun, root: Path) -> Checked:
     """Plan (reads only), then compare with the last successful deploy in the target's history."""
     from bundleops import bundle_cli
     from bundleops.auth.client import for_bundle
-    from bundleops.deploy import same_version
     from bundleops.history import store
     from bundleops.preview import planning
 
     bundle_target = str(run.bundle_target)
     cli = bundle_cli.for_step(run)
-    resolved = cli.summary(root, bundle_target)
-    flags = same_version.prepare(resolved, root, run.out)  # the deploy's own --var flags
-    saved = planning.make(cli, root, bundle_target, flags, plan_path(root, bundle_target))
+    resolved, saved = planning.make_as_deployed(cli, root, bundle_target, run.out, plan_path(root, bundle_target))
     if saved.plan.engine != "direct":
         raise BundleopsError(
             f"the plan of {run.target_label} comes from the terraform engine, whose plan does not say what the workspace holds now: drift cannot be read from it",

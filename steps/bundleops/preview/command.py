@@ -33,15 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bundleops import bundle_cli
-    from bundleops.deploy import same_version
     from bundleops.output.writers import report_dir
     from bundleops.preview import gate, planning, publish
 
     with step.begin(NAME, args) as run:
         cli = bundle_cli.for_step(run)
         root = run.project_root.resolve()
-        flags = same_version.prepare(cli.summary(root, run.bundle_target), root, run.out)  # the deploy's own --var flags
-        saved = planning.make(cli, root, run.bundle_target, flags, args.plan_file or root / report_dir() / planning.PLAN_FILE)
+        _, saved = planning.make_as_deployed(cli, root, run.bundle_target, run.out, args.plan_file or root / report_dir() / planning.PLAN_FILE)
         verdict = gate.judge(saved.plan, run.config.deploy.auto_approve)
         publish.show(run, saved, verdict, os.environ)
         run.out.set_output("plan_file", str(saved.path))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bundleops.bundle_cli import DatabricksCli
 from bundleops.errors import BundleopsError, ExitCode
 from bundleops.output.redact import redact_for_file, write_redacted
+from bundleops.output.writers import CIWriter
 from bundleops.preview import plan_json
 from bundleops.preview.plan_json import BundlePlan
 
@@ -32,6 +34,15 @@ def make(cli: DatabricksCli, project_root: Path, bundle_target: str, flags: list
     plan = plan_json.parse(text, f"the output of `databricks bundle plan -t {bundle_target} -o json`")
     write_redacted(path, text)
     return SavedPlan(plan, path, applicable=redact_for_file(text) == text)
+
+
+def make_as_deployed(cli: DatabricksCli, project_root: Path, bundle_target: str, out: CIWriter, path: Path) -> tuple[dict[str, Any], SavedPlan]:
+    """The plan a deploy of this checkout would apply: with the deploy's own `--var` flags (bundleops.deploy.same_version,
+    from `bundle summary`), so what the deploy sets never shows as a change. Returns the summary too."""
+    from bundleops.deploy import same_version
+
+    resolved = cli.summary(project_root, bundle_target)
+    return resolved, make(cli, project_root, bundle_target, same_version.prepare(resolved, project_root, out), path)
 
 
 def load(path: Path) -> BundlePlan:

@@ -68,13 +68,11 @@ def run(args: argparse.Namespace) -> int:
 def _preview(run: step.StepRun, tree: Path, restored: str, replaced: str) -> None:
     """The plan of the restored tree, shown and gated as the preview step shows a deploy's."""
     from bundleops import bundle_cli
-    from bundleops.deploy import same_version
     from bundleops.output.writers import report_dir
     from bundleops.preview import gate, limits, planning, render
 
-    cli = bundle_cli.for_step(run)
-    flags = same_version.prepare(cli.summary(tree, str(run.bundle_target)), tree, run.out)
-    saved = planning.make(cli, tree, str(run.bundle_target), flags, run.project_root.resolve() / report_dir() / f"rollback-plan-{run.bundle_target}.json")
+    _, saved = planning.make_as_deployed(bundle_cli.for_step(run), tree, str(run.bundle_target), run.out,
+                                         run.project_root.resolve() / report_dir() / f"rollback-plan-{run.bundle_target}.json")
     verdict = gate.judge(saved.plan, run.config.deploy.auto_approve)
     for line in render.text_lines(saved.plan):
         run.out.info(line)
