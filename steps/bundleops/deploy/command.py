@@ -120,8 +120,7 @@ def _append_to_history(run: step.StepRun, root: Path, resolved: dict, record: De
     finished = datetime.now(timezone.utc)
 
     def make(previous_commit: str | None) -> HistoryEntry:
-        entry = recording.entry_of(record, outcome, started, finished, root, counts, previous_commit)
-        return entry if rollback is None or outcome == "failed" else recording.as_rollback(entry, rollback.replaces)
+        return recording.entry_of(record, outcome, started, finished, root, counts, previous_commit, rollback.replaces if rollback else None)
 
     client = for_bundle(resolved, retry_timeout_seconds=run.config.auth.retry_timeout_seconds)
     recording.append(client, str((resolved.get("workspace") or {}).get("root_path")), make, run.out)

@@ -8,7 +8,7 @@ and its record is still in the CI's artifacts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -28,10 +28,10 @@ SHARED_ROLES = ("staging", "prod")
 
 @dataclass(frozen=True)
 class Rollback:
-    """A deploy that puts an earlier commit back: the commit it restores and the one it replaces."""
+    """A deploy that puts an earlier commit back (the deployed commit, as for any deploy, is the one it
+    restores): the commit that was deployed before it."""
 
-    restores: str
-    replaces: str | None
+    replaces: str
 
 
 def keeps_history(role: str | None, pull_request_deployment: bool) -> bool:
@@ -39,8 +39,9 @@ def keeps_history(role: str | None, pull_request_deployment: bool) -> bool:
 
 
 def entry_of(record: DeploymentRecord, outcome: str, started: datetime, finished: datetime, root: Path,
-             plan: dict[str, int] | None, previous_commit: str | None) -> HistoryEntry:
-    """The history entry of a deploy, from its deployment record and what git knows of its commit."""
+             plan: dict[str, int] | None, previous_commit: str | None, replaces: str | None = None) -> HistoryEntry:
+    """The history entry of a deploy, from its deployment record and what git knows of its commit; a
+    rollback (`rolled_back`) also names the commit it restores (its own) and the one it `replaces`."""
     commit = record.commit
     text = git_facts.message(root, commit) if commit else None
     return HistoryEntry(
@@ -53,6 +54,7 @@ def entry_of(record: DeploymentRecord, outcome: str, started: datetime, finished
         event=record.event, cli_version=record.cli_version, plan=plan,
         resources={"jobs": record.jobs, **record.resources} if outcome != "failed" else {},
         changes=git_facts.changes_since(root, previous_commit, commit) if commit and outcome == "deployed" else [],
+        restores=commit if outcome == "rolled_back" else None, replaces=replaces if outcome == "rolled_back" else None,
     )
 
 
@@ -69,7 +71,3 @@ def append(client: WorkspaceClient, root_path: str, make_entry: Callable[[str | 
         return None
     out.info(f"history of {entry.target}: {path} ({entry.outcome})")
     return entry
-
-
-def as_rollback(entry: HistoryEntry, replaces: str | None) -> HistoryEntry:
-    return replace(entry, outcome="rolled_back", restores=entry.commit, replaces=replaces, changes=[])

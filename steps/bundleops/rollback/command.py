@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 from bundleops.deploy.command import deploy_bundle
 
-                deploy_bundle(run, tree, args.plan_file, replace(run.context, sha=restored), recording.Rollback(restored, replaced))
+                deploy_bundle(run, tree, args.plan_file, replace(run.context, sha=restored), recording.Rollback(replaced))
         _tell_to_revert(run, restored, replaced, done=not args.preview_only)
     return int(ExitCode.OK)
 
