@@ -8,11 +8,11 @@ git cannot give is None, never a guess.
 from __future__ import annotations
 
 import re
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bundleops.history.entry import Change, utc_text
+from bundleops.plan.git import run_git
 
 # How each CI's merge writes the pull request into the commit subject (merge or squash).
 PULL_REQUEST_SUBJECTS = (
@@ -26,22 +26,14 @@ PULL_REQUEST_SUBJECTS = (
 MOST_CHANGES = 500
 
 
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def commit_time(root: Path, sha: str) -> str | None:
     """The commit's committer time in UTC (when it reached a branch, the start of its lead time)."""
-    out = _git(root, "show", "-s", "--format=%ct", sha, "--")
+    out = run_git(root, "show", "-s", "--format=%ct", sha, "--")
     return utc_text(_epoch(out)) if out and out.strip().isdigit() else None
 
 
 def message(root: Path, sha: str) -> str | None:
-    return _git(root, "show", "-s", "--format=%B", sha, "--")
+    return run_git(root, "show", "-s", "--format=%B", sha, "--")
 
 
 def pull_request_of(text: str | None) -> int | None:
@@ -56,8 +48,8 @@ def pull_request_of(text: str | None) -> int | None:
 def changes_since(root: Path, previous: str | None, sha: str) -> list[Change]:
     """The commits `sha` has that `previous` (the last deployed commit) has not, oldest first; just `sha`
     when the history before it is not in this checkout."""
-    if previous and previous != sha and _git(root, "merge-base", "--is-ancestor", previous, sha) is not None:
-        out = _git(root, "log", f"--max-count={MOST_CHANGES}", "--reverse", "--format=%H %ct", f"{previous}..{sha}", "--")
+    if previous and previous != sha and run_git(root, "merge-base", "--is-ancestor", previous, sha) is not None:
+        out = run_git(root, "log", f"--max-count={MOST_CHANGES}", "--reverse", "--format=%H %ct", f"{previous}..{sha}", "--")
         if out is not None:
             return [Change(commit, utc_text(_epoch(seconds))) for commit, seconds in (line.split() for line in out.splitlines() if line.strip())]
     return [Change(sha, commit_time(root, sha))]
