@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.faults.stepfaults import alive
 from tests.plan.gitrepo import bundle_file, init
 from tests.support.console import BIN, clean_environment, run_bundleops
 
@@ -22,7 +23,9 @@ from pathlib import Path
 
 def test_meets_the_other_bundles():
     meeting = Path(os.environ["BUNDLEOPS_TEST_MEETING"])
-    (meeting / "{name}").write_text(str(os.getpid()))
+    arriving = meeting.parent / ".{name}"  # written whole, then renamed: a mark never holds half a pid
+    arriving.write_text(str(os.getpid()))
+    os.replace(arriving, meeting / "{name}")
     expected = set(os.environ["BUNDLEOPS_TEST_EXPECTED"].split())
     deadline = time.monotonic() + float(os.environ["BUNDLEOPS_TEST_WAIT"])
     while not expected <= {{p.name for p in meeting.iterdir()}}:
@@ -100,4 +103,4 @@ def test_a_cancel_stops_every_running_step_and_fails_the_job(tmp_path: Path) -> 
     assert job.returncode != 0, output
     assert "stopped by SIGTERM" in output
     for mark in meeting.iterdir():  # the tests' own processes are gone
-        assert not Path(f"/proc/{mark.read_text()}").exists() or "zombie" in Path(f"/proc/{mark.read_text()}/status").read_text().lower()
+        assert not alive(int(mark.read_text())), f"{mark.name}'s test process still runs"

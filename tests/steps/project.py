@@ -62,7 +62,8 @@ from bundleops.testrunner.cancel_marker import found_in  # as bundleops.testrunn
 if found_in(local_path(folder)) is not None:
     print("fake tests: cancelled before they started")
     sys.exit(3)
-Path("pid").write_text(str(os.getpid()))
+Path("pid.partial").write_text(str(os.getpid()))
+os.replace("pid.partial", "pid")  # whole or absent: the test reads it as soon as it appears
 if behaviour == "hang":
     time.sleep(300)
 if behaviour != "break":
