@@ -113,6 +113,25 @@ def test_a_caller_stopped_before_it_learns_the_pid_gets_no_traceback(tmp_path: P
     assert b"Traceback" not in written and b"BrokenPipeError" not in written, written.decode(errors="replace")
 
 
+def test_a_caller_that_dies_with_the_pid_unread_takes_its_call_with_it(tmp_path: Path, local_workspace) -> None:  # noqa: ANN001
+    """A caller stopped after the worker answered `pid` but before reading it closes a connection
+    with unread data, which resets it: the worker's watch took the reset for an error and ended,
+    leaving the worker alone on an alias bomb, a whole core for the rest of a suite run."""
+    server = server_pid()
+    project = alias_bomb(tmp_path / "p")  # the stand-in works on it until it is stopped
+    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    request = json.dumps({"argv": ["bundle", "validate", "-t", "staging"], "env": clean_env(local_workspace.env()), "cwd": str(project)}).encode() + b"\n"
+    earlier = set(children(server))
+    with open(os.devnull, "wb") as nowhere, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(socket_path)
+        socket.send_fds(connection, [request], [nowhere.fileno()] * 3)
+        connection.settimeout(60)
+        assert connection.recv(64, socket.MSG_PEEK).startswith(b"pid "), "the worker answers its pid"  # left unread
+        (worker,) = set(children(server)) - earlier
+        assert alive(worker)
+    wait_for(lambda: not alive(worker), 30, "the forked call to end with its caller")
+
+
 def test_a_signal_for_a_worker_that_has_ended_is_not_an_error() -> None:
     """SIGTERM to the shim's whole process group: the worker can end, and be reaped, before the
     shim's handler passes the signal on (a ProcessLookupError traceback in a full run)."""

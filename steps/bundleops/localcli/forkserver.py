@@ -180,8 +180,14 @@ def _receive(connection: socket.socket) -> dict[str, Any]:
 
 
 def _die_with_caller(connection: socket.socket) -> None:
-    """The caller never writes after its request: end of stream means it is gone."""
-    while connection.recv(1024):
+    """The caller never writes after its request: end of stream means it is gone. So does a reset:
+    a caller that dies with the `pid` line still unread (stopped before it read it) resets the
+    connection, and a worker that took that for anything else went on working, alone, for as long
+    as its call lasted (an alias bomb's: until the machine stopped)."""
+    try:
+        while connection.recv(1024):
+            pass
+    except OSError:
         pass
     os.kill(os.getpid(), signal.SIGKILL)
 
