@@ -9,6 +9,7 @@ removing the lock the CLI left.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from pathlib import Path
@@ -61,6 +62,10 @@ def test_one_500_on_the_lock_delete_is_said_and_the_lock_removed(tmp_path: Path,
     output = assert_outcome(again, 0, sdk, project, secrets=(workspace.client_secret,))
     assert f"the deploy lock of staging is released ({LOCK} does not exist)" in output
     assert [fault.describe() for fault in proxy.injected] == ["POST /api/2.0/workspace/delete: 500"]
+    # The shared target's history keeps the failed deploy beside the one that succeeded, in order.
+    listed = bundleops(["history", "--target", "staging", "--format", "json"], project, env)
+    deployments = json.loads(listed.stdout)["deployments"]
+    assert [(item["bundleops"]["outcome"], item["result"]) for item in deployments] == [("failed", "FAILURE"), ("deployed", "SUCCESS")], listed.stderr
 
 
 def test_a_lock_nobody_can_delete_is_reported_with_the_command_that_clears_it(
