@@ -111,42 +111,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return SharedFixtureScheduling(config, log)
 
 
-# Heaviest first: a long test that starts last keeps every other worker waiting for it. With
-# `--dist loadscope --no-loadscope-reorder` (pyproject's addopts) pytest-xdist hands out work units
-# (a test, or a group of _SHARED_FIXTURE_GROUPS) in collection order, one more to a worker left
-# with two tests or fewer, so the order is the order tests start in (its plain `load` hands each
-# worker a quarter of its share of consecutive tests up front: one worker got 54 of the heaviest
-# at once, and the run's last minutes were one demo behind them; the reorder would put the biggest
-# groups first). The wheel tests lead: they are one long chain (the wheel, then each clean
-# virtualenv, then the demo in it).
-_HEAVY_FIRST = (("wheel",), ("vendor_runner", "spark"), ("integration",))
-
-
-def _weight(item: pytest.Item) -> int:
-    for weight, markers in enumerate(_HEAVY_FIRST):
-        if any(item.get_closest_marker(marker) for marker in markers):
-            return weight
-    return len(_HEAVY_FIRST)
-
-
-# Fixtures that take a minute of a worker to make and are shared by many tests: local Spark (a JVM
-# per worker), and the module stories (deploys through the local workspace) whose tests then only
-# read what the story left. pytest-xdist makes a module- or session-scoped fixture once per worker
-# that runs one of its tests (the history story ran twice, the Spark tables three times), so the
-# tests using one of these form one pytest-xdist group (`--dist loadgroup`, pyproject's addopts)
-# and run on one worker. A session fixture is one group; a module fixture, one per module.
-_MADE_ONCE = ("local_spark", "story", "deployed", "fresh_deployment")
-
-
-def pytest_itemcollected(item: pytest.Item) -> None:
-    """One pytest-xdist group per costly shared fixture (see _MADE_ONCE); pytest-xdist reads the
-    groups off the items in its pytest_collection_modifyitems, after this."""
-    names = [name for name in _MADE_ONCE if name in getattr(item, "fixturenames", ())]
-    if names:
-        scope = item._fixtureinfo.name2fixturedefs[names[0]][-1].scope
-        item.add_marker(pytest.mark.xdist_group(names[0] if scope == "session" else f"{names[0]}:{item.path.stem}"))
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order the run heaviest first (a stable sort: within a weight, pytest's own order, which
