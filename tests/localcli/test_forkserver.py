@@ -30,9 +30,14 @@ def direct(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Comple
     return subprocess.run([sys.executable, "-m", "bundleops.localcli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
+def server_socket() -> str:
+    """The socket of this test process's fork server, as the shim names it."""
+    return Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+
+
 def server_pid() -> int:
     """This test process's fork server (started with its first shim), once it listens."""
-    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    socket_path = server_socket()
     wait_for(lambda: Path(socket_path).exists(), 60, "the fork server to listen")
     (pid,) = children(os.getpid(), "bundleops.localcli.forkserver")
     return pid
@@ -98,7 +103,7 @@ def test_a_caller_stopped_before_it_learns_the_pid_gets_no_traceback(tmp_path: P
     the worker then finds the caller gone and ends quietly (it printed a BrokenPipeError traceback
     onto the caller's stderr, seen as a flaky test_sigterm_to_validate_stops_the_cli_at_once)."""
     server_pid()
-    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    socket_path = server_socket()
     read_end, write_end = os.pipe()
     request = json.dumps({"argv": ["bundle", "validate"], "env": clean_env({}), "cwd": str(tmp_path)}).encode() + b"\n"
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -119,7 +124,7 @@ def test_a_caller_that_dies_with_the_pid_unread_takes_its_call_with_it(tmp_path:
     leaving the worker alone on an alias bomb, a whole core for the rest of a suite run."""
     server = server_pid()
     project = alias_bomb(tmp_path / "p")  # the stand-in works on it until it is stopped
-    socket_path = Path(standin.databricks()).read_text(encoding="utf-8").split(f"{SOCKET_VARIABLE}=", 1)[1].split()[0]
+    socket_path = server_socket()
     request = json.dumps({"argv": ["bundle", "validate", "-t", "staging"], "env": clean_env(local_workspace.env()), "cwd": str(project)}).encode() + b"\n"
     earlier = set(children(server))
     with open(os.devnull, "wb") as nowhere, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
